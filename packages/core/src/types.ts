@@ -1,0 +1,43 @@
+/**
+ * One reading of one instance's Cloud Assistant agent: the camelCase form of an item of
+ * `InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus`, with `CloudAssistantStatus`
+ * ("true"/"false" on the wire) as a boolean. Optional fields are absent when the API left them out.
+ */
+export interface InstanceStatus {
+  readonly instanceId: string;
+  /** `true` when the agent sent a heartbeat within the last 2 minutes. */
+  readonly cloudAssistantStatus: boolean;
+  /** Agent version, e.g. `2.2.3.189`; empty while the agent is not installed or not running. */
+  readonly cloudAssistantVersion: string;
+  /** ISO 8601 time of the last heartbeat (updated every 55, 60 or 65 s). */
+  readonly lastHeartbeatTime?: string | undefined;
+  readonly lastInvokedTime?: string | undefined;
+  readonly activeTaskCount?: number | undefined;
+  readonly invocationCount?: number | undefined;
+  /** `Linux`, `Windows` or `FreeBSD`. */
+  readonly osType?: string | undefined;
+  readonly supportSessionManager?: boolean | undefined;
+}
+
+/** What every request attempt reports, retries included (for counting calls and throttling). */
+export interface AttemptEvent {
+  readonly action: string;
+  /** 1 for the first attempt of a call, 2 for its first retry, ... */
+  readonly attempt: number;
+  readonly durationMs: number;
+  readonly statusCode?: number | undefined;
+  /** The API error code, when the attempt failed with one. */
+  readonly apiCode?: string | undefined;
+  /** Our stable error code, when the attempt failed. */
+  readonly errorCode?: string | undefined;
+  readonly throttled: boolean;
+}
+
+/**
+ * The only thing the waiter needs from ECS: statuses for up to 100 IDs. A core client provides
+ * one (`client.statusSource`); tests and users may pass their own.
+ */
+export type StatusSource = (
+  instanceIds: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onAttempt?: ((event: AttemptEvent) => void) | undefined },
+) => Promise<readonly InstanceStatus[]>;
