@@ -1,4 +1,44 @@
 export type {
+  CallOptions,
+  DescribeCloudAssistantStatusRequest,
+  DescribeCloudAssistantStatusResult,
+  EcsClient,
+  EcsClientOptions,
+  ListCloudAssistantStatusRequest,
+  RpcParams,
+} from './client.js';
+export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
+export type { CredentialsProvider, DefaultCredentialsOptions } from './credentials.js';
+export { defaultCredentialsProvider } from './credentials.js';
+export type { ResolvedEndpoint } from './endpoints.js';
+export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
+export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
+export {
+  CredentialsError,
+  EcsApiError,
+  EcsError,
+  EcsNetworkError,
+  EcsTimeoutError,
+  isCredentialsError,
+  isEcsApiError,
+  isEcsError,
+  isEcsNetworkError,
+  isEcsTimeoutError,
+  isResponseTooLargeError,
+  isResponseValidationError,
+  isRetryableApiError,
+  isThrottlingError,
+  ResponseTooLargeError,
+  ResponseValidationError,
+  ThrottlingError,
+} from './errors.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export type { RetryOptions } from './retry.js';
+export {
+  describeCloudAssistantStatusResponseSchema,
+  instanceCloudAssistantStatusSchema,
+} from './schemas.js';
+export type {
   BuildV1ParamsInput,
   BuildV3RequestInput,
   CanonicalRequestV3Input,

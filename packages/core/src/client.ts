@@ -1,0 +1,636 @@
+/**
+ * `createEcsClient`: signed RPC calls to one ECS region, with retries, a shared concurrency and
+ * rate budget, validated responses and typed errors.
+ */
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Dispatcher } from 'undici';
+import {
+  type CredentialsProvider,
+  type DefaultCredentialsOptions,
+  toCredentialsProvider,
+} from './credentials.js';
+import { resolveEndpoint, validateRegion } from './endpoints.js';
+import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
+import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { type RetryOptions, type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
+import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
+import { buildV1Params, buildV3Headers, type Credentials, encodeQuery } from './sign.js';
+import { Transport } from './transport.js';
+import type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
+
+/** The ECS API version every call uses. */
+export const ECS_API_VERSION = '2014-05-26';
+
+/** Parameters of an RPC action; arrays are flattened as `Key.1..N`, `undefined` is left out. */
+export type RpcParams = Readonly<
+  Record<string, string | number | boolean | readonly (string | number)[] | undefined>
+>;
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call: rejects with `signal.reason`, no further request is sent. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called once per HTTP attempt, retries included. */
+  readonly onAttempt?: ((event: AttemptEvent) => void) | undefined;
+}
+
+export interface DescribeCloudAssistantStatusRequest extends CallOptions {
+  /** Up to 100 instance IDs; more is a `RangeError` before any request. */
+  readonly instanceIds?: readonly string[] | undefined;
+  /** `Linux`, `Windows` or `FreeBSD`. */
+  readonly osType?: string | undefined;
+  /** Page size for NextToken paging (ignored by the API when `instanceIds` is set). */
+  readonly maxResults?: number | undefined;
+  readonly nextToken?: string | undefined;
+  /** Deprecated by the API in favour of `nextToken`. */
+  readonly pageNumber?: number | undefined;
+  /** Deprecated by the API in favour of `maxResults`. */
+  readonly pageSize?: number | undefined;
+}
+
+export interface ListCloudAssistantStatusRequest extends CallOptions {
+  readonly osType?: string | undefined;
+  /**
+   * Page size.
+   * @default 50
+   */
+  readonly maxResults?: number | undefined;
+}
+
+export type { DescribeCloudAssistantStatusResult } from './schemas.js';
+
+/** A client for one region. Share one per region: it holds the connection pool and the request budget. */
+export interface EcsClient {
+  readonly region: string;
+  /** The base URL actually used, e.g. `https://ecs.cn-beijing.aliyuncs.com`. */
+  readonly endpoint: string;
+  /** One DescribeCloudAssistantStatus call. */
+  describeCloudAssistantStatus(
+    req: DescribeCloudAssistantStatusRequest,
+  ): Promise<DescribeCloudAssistantStatusResult>;
+  /** Every instance's status in the region, page by page (NextToken/MaxResults). */
+  listCloudAssistantStatus(req?: ListCloudAssistantStatusRequest): AsyncIterable<InstanceStatus>;
+  /** Any signed RPC action of ECS 2014-05-26 (RunCommand, SendFile, DescribeInvocations, …). `RegionId` defaults to the client's region. */
+  call(action: string, params: RpcParams, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** `ids → describeCloudAssistantStatus({ instanceIds: ids }).instances`, for the waiter. */
+  readonly statusSource: StatusSource;
+  /** Closes the connection pool and rejects queued calls. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createEcsClient}. */
+export interface EcsClientOptions {
+  /** Region ID, e.g. `cn-hangzhou`. Must be a known region unless `endpoint` or `allowUnknownRegion` is given. */
+  readonly region: string;
+  /**
+   * An AccessKey pair (with an optional STS `securityToken`) or a function returning one, called
+   * before every attempt.
+   * @default the default chain: env, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role
+   */
+  readonly credentials?: Credentials | CredentialsProvider | undefined;
+  /**
+   * Seams of the default credentials chain (`env`, `homeDir`, `imdsEndpoint`, …); ignored with `credentials`.
+   * @default {}
+   */
+  readonly credentialsChain?: DefaultCredentialsOptions | undefined;
+  /**
+   * A full URL (`https://host`, `http://127.0.0.1:8080`) or a bare host (HTTPS).
+   * @default the official SDK's endpoint for `region`
+   */
+  readonly endpoint?: string | undefined;
+  /**
+   * Allow plain `http://` to a host that is not loopback.
+   * @default false
+   */
+  readonly allowInsecureHttp?: boolean | undefined;
+  /**
+   * Accept a well-formed region ID this package does not know (endpoint `ecs.<region>.aliyuncs.com`).
+   * @default false
+   */
+  readonly allowUnknownRegion?: boolean | undefined;
+  /**
+   * `v3` (ACS3-HMAC-SHA256, the official SDK's default) or `v1` (HMAC-SHA1, `SignatureVersion=1.0`).
+   * @default 'v3'
+   */
+  readonly signatureVersion?: 'v3' | 'v1' | undefined;
+  /**
+   * Timeout of one HTTP attempt (connect, headers and body).
+   * @default 10000
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Retry policy of one call; `false` for a single attempt.
+   * @default { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500, maxDelayMs: 10000, maxRetryAfterMs: 30000, maxTotalMs: 60000 }
+   */
+  readonly retry?: RetryOptions | false | undefined;
+  /**
+   * Calls in flight at once across the client (also the pool's socket count).
+   * @default 16
+   */
+  readonly maxConcurrency?: number | undefined;
+  /**
+   * Ceiling of the request rate; the adaptive limiter lowers it when throttled.
+   * @default Infinity (unlimited until throttled)
+   */
+  readonly maxRequestsPerSecond?: number | undefined;
+  /**
+   * Tuning of the adaptive rate limit; `false` turns adaptation off (the ceiling still applies).
+   * @default { decreaseFactor: 0.7, recoveryMs: 1500, probeIncreasePerSecond: 0.03, minRequestsPerSecond: 0.5, windowMs: 1000 }
+   */
+  readonly rateLimit?: RateLimitOptions | false | undefined;
+  /**
+   * Largest response body accepted.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxResponseBytes?: number | undefined;
+  /**
+   * How long an idle pooled connection is kept.
+   * @default 30000
+   */
+  readonly keepAliveTimeoutMs?: number | undefined;
+  /**
+   * An undici dispatcher to send through instead of the client's own pool (not closed by `close()`).
+   * @default a new undici Pool per client
+   */
+  readonly dispatcher?: Dispatcher | undefined;
+  /**
+   * `user-agent` header.
+   * @default 'cloud-assistant-gate/0.1.0 Node.js/<version>'
+   */
+  readonly userAgent?: string | undefined;
+  /**
+   * Wall clock in ms for the signature date.
+   * @default Date.now
+   */
+  readonly now?: (() => number) | undefined;
+  /**
+   * Random numbers in [0, 1) for the backoff jitter.
+   * @default Math.random
+   */
+  readonly random?: (() => number) | undefined;
+}
+
+const defaults = {
+  signatureVersion: 'v3',
+  timeoutMs: 10_000,
+  maxConcurrency: 16,
+  maxRequestsPerSecond: Number.POSITIVE_INFINITY,
+  maxResponseBytes: 10 * 1024 * 1024,
+  keepAliveTimeoutMs: 30_000,
+  allowInsecureHttp: false,
+  allowUnknownRegion: false,
+  userAgent: `cloud-assistant-gate/0.1.0 Node.js/${process.version}`,
+  now: Date.now,
+  random: Math.random,
+} as const;
+
+const MAX_IDS_PER_CALL = 100;
+const EXCERPT_CHARS = 200;
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`Expected option \`${name}\` to be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function fn<T>(name: string, value: T): T {
+  if (typeof value !== 'function')
+    throw new TypeError(`Expected option \`${name}\` to be a function, got ${typeof value}`);
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new TypeError(`Expected option \`${name}\` to be a boolean, got ${typeof value}`);
+  return value;
+}
+
+/** Flattens RPC parameters to strings; arrays become `Key.1..N`. */
+export function flattenParams(params: RpcParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(params)) {
+    const value = params[key];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) out[`${key}.${i + 1}`] = String(value[i]);
+    } else {
+      out[key] = String(value);
+    }
+  }
+  return out;
+}
+
+function headerValue(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+class Client implements EcsClient {
+  readonly region: string;
+  readonly endpoint: string;
+  readonly statusSource: StatusSource;
+  readonly #host: string;
+  readonly #v1: boolean;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #limit: LimitFunction;
+  readonly #rate: AdaptiveRateLimiter;
+  readonly #adaptive: boolean;
+  readonly #transport: Transport;
+  readonly #credentials: CredentialsProvider;
+  readonly #staticHeaders: Readonly<Record<string, string>>;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  #closed = false;
+
+  constructor(options: EcsClientOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Expected the ECS client options to be an object with at least `region`');
+    }
+    const o = options;
+    const allowUnknownRegion = bool(
+      'allowUnknownRegion',
+      o.allowUnknownRegion ?? defaults.allowUnknownRegion,
+    );
+    this.region = validateRegion(o.region, allowUnknownRegion || o.endpoint !== undefined);
+    const allowInsecureHttp = bool('allowInsecureHttp', o.allowInsecureHttp ?? defaults.allowInsecureHttp);
+    const resolved = resolveEndpoint(this.region, o.endpoint, allowInsecureHttp);
+    this.endpoint = resolved.origin;
+    this.#host = resolved.host;
+    const signatureVersion = o.signatureVersion ?? defaults.signatureVersion;
+    if (signatureVersion !== 'v3' && signatureVersion !== 'v1') {
+      throw new RangeError(
+        `Expected option \`signatureVersion\` to be 'v3' or 'v1', got ${JSON.stringify(signatureVersion)}`,
+      );
+    }
+    this.#v1 = signatureVersion === 'v1';
+    this.#timeoutMs = positiveInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs);
+    this.#retry = resolveRetryPolicy(o.retry);
+    const maxConcurrency = positiveInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency);
+    const maxResponseBytes = positiveInteger(
+      'maxResponseBytes',
+      o.maxResponseBytes ?? defaults.maxResponseBytes,
+    );
+    const keepAliveTimeoutMs = positiveInteger(
+      'keepAliveTimeoutMs',
+      o.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
+    );
+    this.#now = fn('now', o.now ?? defaults.now);
+    this.#random = fn('random', o.random ?? defaults.random);
+    if (
+      o.rateLimit !== undefined &&
+      o.rateLimit !== false &&
+      (typeof o.rateLimit !== 'object' || o.rateLimit === null)
+    ) {
+      throw new TypeError(
+        `Expected option \`rateLimit\` to be an object or false, got ${String(o.rateLimit)}`,
+      );
+    }
+    this.#adaptive = o.rateLimit !== false;
+    this.#rate = new AdaptiveRateLimiter(
+      o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
+      o.rateLimit === false ? {} : (o.rateLimit ?? {}),
+    );
+    if (o.dispatcher !== undefined && (typeof o.dispatcher !== 'object' || o.dispatcher === null)) {
+      throw new TypeError(
+        `Expected option \`dispatcher\` to be an undici Dispatcher, got ${typeof o.dispatcher}`,
+      );
+    }
+    const userAgent = o.userAgent ?? defaults.userAgent;
+    if (typeof userAgent !== 'string')
+      throw new TypeError(`Expected option \`userAgent\` to be a string, got ${typeof userAgent}`);
+    if (
+      o.credentials !== undefined &&
+      typeof o.credentials !== 'function' &&
+      typeof o.credentials !== 'object'
+    ) {
+      throw new TypeError(
+        `Expected option \`credentials\` to be an object or a function, got ${typeof o.credentials}`,
+      );
+    }
+    this.#credentials = toCredentialsProvider(o.credentials, o.credentialsChain);
+    this.#limit = pLimit({ concurrency: maxConcurrency, rejectOnClear: true });
+    this.#transport = new Transport({
+      origin: resolved.origin,
+      host: resolved.host,
+      dispatcher: o.dispatcher,
+      connections: maxConcurrency,
+      maxResponseBytes,
+      keepAliveTimeoutMs,
+    });
+    this.#staticHeaders = { accept: 'application/json', 'user-agent': userAgent };
+    this.statusSource = async (ids, opts) =>
+      (
+        await this.describeCloudAssistantStatus({
+          instanceIds: ids,
+          signal: opts.signal,
+          onAttempt: opts.onAttempt,
+        })
+      ).instances;
+  }
+
+  async describeCloudAssistantStatus(
+    req: DescribeCloudAssistantStatusRequest,
+  ): Promise<DescribeCloudAssistantStatusResult> {
+    req?.signal?.throwIfAborted();
+    const params = this.#describeParams(req ?? {});
+    return this.#execute(
+      'DescribeCloudAssistantStatus',
+      params,
+      req ?? {},
+      parseDescribeCloudAssistantStatus,
+    );
+  }
+
+  #describeParams(req: DescribeCloudAssistantStatusRequest): Record<string, string> {
+    const params: Record<string, string> = { RegionId: this.region };
+    const ids = req.instanceIds;
+    if (ids !== undefined) {
+      if (!Array.isArray(ids))
+        throw new TypeError(`Expected \`instanceIds\` to be an array of strings, got ${typeof ids}`);
+      if (ids.length > MAX_IDS_PER_CALL) {
+        throw new RangeError(
+          `Expected at most ${MAX_IDS_PER_CALL} \`instanceIds\` per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches`,
+        );
+      }
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        if (typeof id !== 'string' || id === '') {
+          throw new TypeError(
+            `Expected \`instanceIds[${i}]\` to be a non-empty string, got ${JSON.stringify(id)}`,
+          );
+        }
+        params[`InstanceId.${i + 1}`] = id;
+      }
+    }
+    if (req.osType !== undefined) params.OSType = String(req.osType);
+    if (req.maxResults !== undefined)
+      params.MaxResults = String(positiveInteger('maxResults', req.maxResults));
+    if (req.nextToken !== undefined) params.NextToken = String(req.nextToken);
+    if (req.pageNumber !== undefined)
+      params.PageNumber = String(positiveInteger('pageNumber', req.pageNumber));
+    if (req.pageSize !== undefined) params.PageSize = String(positiveInteger('pageSize', req.pageSize));
+    return params;
+  }
+
+  async *listCloudAssistantStatus(req: ListCloudAssistantStatusRequest = {}): AsyncIterable<InstanceStatus> {
+    const maxResults = positiveInteger('maxResults', req.maxResults ?? 50);
+    const seen = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const page = await this.describeCloudAssistantStatus({
+        osType: req.osType,
+        maxResults,
+        nextToken,
+        signal: req.signal,
+        onAttempt: req.onAttempt,
+      });
+      yield* page.instances;
+      nextToken = page.nextToken;
+      if (nextToken !== undefined) {
+        if (seen.has(nextToken)) {
+          throw new EcsError(
+            `ECS DescribeCloudAssistantStatus returned the NextToken of an earlier page again; stopping`,
+          );
+        }
+        seen.add(nextToken);
+      }
+    } while (nextToken !== undefined);
+  }
+
+  async call(action: string, params: RpcParams, options: CallOptions = {}): Promise<Record<string, unknown>> {
+    options?.signal?.throwIfAborted();
+    if (typeof action !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(action)) {
+      throw new TypeError(
+        `Expected \`action\` to be an API action name such as "RunCommand", got ${JSON.stringify(action)}`,
+      );
+    }
+    if (typeof params !== 'object' || params === null) {
+      throw new TypeError(
+        `Expected \`params\` to be an object, got ${params === null ? 'null' : typeof params}`,
+      );
+    }
+    const flat = flattenParams(params);
+    if (flat.RegionId === undefined) flat.RegionId = this.region;
+    return this.#execute(action, flat, options ?? {}, (body) => {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new EcsApiError({
+          apiCode: 'NonJsonResponse',
+          statusCode: 200,
+          action,
+          excerpt: '(not a JSON object)',
+        });
+      }
+      return body as Record<string, unknown>;
+    });
+  }
+
+  /** Queues the call on the concurrency limit (leaving the queue at once on abort) and retries it. */
+  #execute<T>(
+    action: string,
+    params: Record<string, string>,
+    options: CallOptions,
+    parse: (body: unknown) => T,
+  ): Promise<T> {
+    if (this.#closed) return Promise.reject(new EcsError(`ECS client is closed; cannot send ${action}`));
+    const { signal } = options;
+    const run = (): Promise<T> =>
+      withRetry((attempt) => this.#attempt(action, params, options, attempt, parse), {
+        policy: this.#retry,
+        random: this.#random,
+        signal,
+      });
+    if (signal === undefined) return this.#limit(run);
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      const onAbort = (): void => {
+        if (!started) reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#limit(() => {
+        started = true;
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) return Promise.reject(signal.reason);
+        return run();
+      }).then(resolve, reject);
+    });
+  }
+
+  async #attempt<T>(
+    action: string,
+    params: Record<string, string>,
+    options: CallOptions,
+    attempt: number,
+    parse: (body: unknown) => T,
+  ): Promise<T> {
+    const { signal, onAttempt } = options;
+    const wait = this.#rate.acquire(signal);
+    if (wait !== undefined) await wait;
+    const credentials = await this.#credentials();
+    signal?.throwIfAborted();
+    const sentAt = performance.now();
+    let statusCode: number | undefined;
+    try {
+      const res = await this.#transport.request({
+        method: 'POST',
+        ...this.#sign(action, params, credentials),
+        timeoutMs: this.#timeoutMs,
+        signal,
+        action,
+      });
+      statusCode = res.statusCode;
+      const result = this.#interpret(action, res.statusCode, res.headers, res.body, credentials, parse);
+      if (this.#adaptive) this.#rate.record(sentAt, false);
+      onAttempt?.({ action, attempt, durationMs: performance.now() - sentAt, statusCode, throttled: false });
+      return result;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const e = error as Partial<EcsApiError> & { code?: string };
+      const throttled = e.code === 'ECS_THROTTLED';
+      if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);
+      onAttempt?.({
+        action,
+        attempt,
+        durationMs: performance.now() - sentAt,
+        statusCode,
+        apiCode: e.apiCode,
+        errorCode: e.code,
+        throttled,
+      });
+      throw error;
+    }
+  }
+
+  /** A fresh date and nonce for every attempt. Returns the path (with query) and headers to send. */
+  #sign(
+    action: string,
+    params: Record<string, string>,
+    credentials: Credentials,
+  ): { path: string; headers: Record<string, string> } {
+    const date = new Date(this.#now());
+    const nonce = randomUUID();
+    if (this.#v1) {
+      const all = buildV1Params({
+        method: 'POST',
+        action,
+        version: ECS_API_VERSION,
+        params,
+        date,
+        nonce,
+        credentials,
+      });
+      return {
+        path: `/?${encodeQuery(all)}`,
+        headers: {
+          host: this.#host,
+          'x-acs-action': action,
+          'x-acs-version': ECS_API_VERSION,
+          ...this.#staticHeaders,
+        },
+      };
+    }
+    const headers = buildV3Headers({
+      host: this.#host,
+      action,
+      version: ECS_API_VERSION,
+      params,
+      date,
+      nonce,
+      credentials,
+      extraHeaders: this.#staticHeaders,
+    });
+    return { path: `/?${encodeQuery(params)}`, headers };
+  }
+
+  /** Turns one HTTP answer into a result or an error. Server text is redacted before it reaches an error. */
+  #interpret<T>(
+    action: string,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+    credentials: Credentials,
+    parse: (body: unknown) => T,
+  ): T {
+    let body: unknown;
+    let json = true;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      json = false;
+    }
+    const secrets = [credentials.accessKeySecret, credentials.securityToken];
+    if (!json || typeof body !== 'object' || body === null) {
+      throw new EcsApiError({
+        apiCode: 'NonJsonResponse',
+        statusCode,
+        action,
+        excerpt: redact(text.slice(0, EXCERPT_CHARS).replace(/\s+/g, ' ').trim(), secrets),
+      });
+    }
+    if (statusCode >= 200 && statusCode < 300) return parse(body);
+    const b = body as Record<string, unknown>;
+    const apiCode = str(b.Code) ?? `HTTP${statusCode}`;
+    const rawRetryAfter = headerValue(headers, 'x-acs-retry-after');
+    const retryAfter = rawRetryAfter === undefined ? Number.NaN : Number.parseInt(rawRetryAfter, 10);
+    const fields = {
+      apiCode,
+      apiMessage: str(b.Message) === undefined ? undefined : redact(str(b.Message)!, secrets),
+      statusCode,
+      requestId: str(b.RequestId) ?? headerValue(headers, 'x-acs-request-id'),
+      hostId: str(b.HostId),
+      recommend: str(b.Recommend),
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      action,
+    };
+    throw apiCode.includes('Throttling') ? new ThrottlingError(fields) : new EcsApiError(fields);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const reason = new EcsError('ECS client was closed');
+    this.#rate.close(reason);
+    this.#limit.clearQueue();
+    await this.#transport.close();
+  }
+
+  /** Only the region and endpoint: never credentials or options. */
+  [inspect.custom](): string {
+    return `EcsClient { region: ${JSON.stringify(this.region)}, endpoint: ${JSON.stringify(this.endpoint)} }`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { region: this.region, endpoint: this.endpoint };
+  }
+}
+
+/**
+ * Creates a client for one ECS region. Options are checked at once (`TypeError`/`RangeError`
+ * naming the option); credentials are resolved lazily on the first call.
+ *
+ * @example
+ * ```ts
+ * import { createEcsClient, isThrottlingError } from '@cloud-assistant-gate/core';
+ *
+ * const ecs = createEcsClient({ region: 'cn-hangzhou' }); // credentials from the default chain
+ * try {
+ *   const { instances } = await ecs.describeCloudAssistantStatus({ instanceIds: ['i-bp1abc'] });
+ *   console.log(instances.filter((s) => s.cloudAssistantStatus).map((s) => s.instanceId));
+ * } finally {
+ *   await ecs.close();
+ * }
+ * ```
+ */
+export function createEcsClient(options: EcsClientOptions): EcsClient {
+  return new Client(options);
+}

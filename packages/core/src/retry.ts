@@ -1,0 +1,174 @@
+/**
+ * Retrying one call: p-retry drives the attempts; the delay between them is ours (full-jitter
+ * exponential backoff, or the server's `x-acs-retry-after`, capped), slept inside `shouldRetry` so
+ * that no delay is spent on an error that will not be retried, and so the delay can respect the
+ * total-time budget exactly.
+ */
+import pRetry from 'p-retry';
+import { type EcsError, isEcsError, isThrottlingError } from './errors.js';
+
+/** How one call is retried. Every field is optional; see each `@default`. */
+export interface RetryOptions {
+  /**
+   * Attempts in total, the first included (`1` = no retries).
+   * @default 4
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Backoff base: retry *n* waits a random time in `[0, min(maxDelayMs, baseDelayMs·2^(n-1)))`.
+   * @default 200
+   */
+  readonly baseDelayMs?: number;
+  /**
+   * Backoff base after a `Throttling*` error (the limiter also slows down the whole client).
+   * @default 500
+   */
+  readonly throttlingBaseDelayMs?: number;
+  /**
+   * Cap on one backoff delay.
+   * @default 10000
+   */
+  readonly maxDelayMs?: number;
+  /**
+   * Cap on a delay asked for by the server in `x-acs-retry-after`.
+   * @default 30000
+   */
+  readonly maxRetryAfterMs?: number;
+  /**
+   * Bound on the whole call, attempts and delays included: no retry starts after it.
+   * @default 60000
+   */
+  readonly maxTotalMs?: number;
+}
+
+export const retryDefaults = {
+  maxAttempts: 4,
+  baseDelayMs: 200,
+  throttlingBaseDelayMs: 500,
+  maxDelayMs: 10_000,
+  maxRetryAfterMs: 30_000,
+  maxTotalMs: 60_000,
+} as const satisfies Required<RetryOptions>;
+
+export type RetryPolicy = { readonly [K in keyof RetryOptions]-?: number };
+
+function checkNumber(name: string, value: unknown, min: number, integer: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new RangeError(
+      `Expected option \`retry.${name}\` to be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Validates `retry` and fills the defaults. `false` means one attempt. */
+export function resolveRetryPolicy(options: RetryOptions | false | undefined): RetryPolicy {
+  if (options === false) return { ...retryDefaults, maxAttempts: 1 };
+  if (options === undefined) return retryDefaults;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected option \`retry\` to be an object or false, got ${String(options)}`);
+  }
+  const o = { ...retryDefaults, ...stripUndefined(options) };
+  return {
+    maxAttempts: checkNumber('maxAttempts', o.maxAttempts, 1, true),
+    baseDelayMs: checkNumber('baseDelayMs', o.baseDelayMs, 0, false),
+    throttlingBaseDelayMs: checkNumber('throttlingBaseDelayMs', o.throttlingBaseDelayMs, 0, false),
+    maxDelayMs: checkNumber('maxDelayMs', o.maxDelayMs, 0, false),
+    maxRetryAfterMs: checkNumber('maxRetryAfterMs', o.maxRetryAfterMs, 0, false),
+    maxTotalMs: checkNumber('maxTotalMs', o.maxTotalMs, 0, false),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Whether an error is worth another attempt: only our errors marked `retryable`. */
+export function shouldRetryError(error: unknown): error is EcsError {
+  return isEcsError(error) && error.retryable;
+}
+
+/**
+ * The delay before retry number `retry` (1 = the first retry): the server's `x-acs-retry-after`
+ * (capped by `maxRetryAfterMs`) when it sent one, otherwise full jitter,
+ * `random() · min(maxDelayMs, base · 2^(retry-1))`.
+ */
+export function retryDelayMs(
+  error: EcsError,
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number,
+): number {
+  const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0)
+    return Math.min(retryAfterMs, policy.maxRetryAfterMs);
+  const base = isThrottlingError(error) ? policy.throttlingBaseDelayMs : policy.baseDelayMs;
+  const ceiling = Math.min(policy.maxDelayMs, base * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** A sleep that rejects with `signal.reason` on abort, and keeps neither timer nor listener after. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    timer.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface RetryContext {
+  readonly policy: RetryPolicy;
+  readonly random: () => number;
+  readonly signal?: AbortSignal | undefined;
+  /** Called before sleeping `delayMs` ahead of attempt `attempt + 1`. */
+  readonly onRetry?: ((error: EcsError, attempt: number, delayMs: number) => void) | undefined;
+}
+
+/**
+ * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with a non-retryable error, runs out of
+ * attempts, or the next delay would pass `maxTotalMs`. Rejects with `signal.reason` on abort.
+ */
+export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: RetryContext): Promise<T> {
+  const { policy, signal } = context;
+  if (policy.maxAttempts === 1) return attempt(1);
+  const start = performance.now();
+  try {
+    return await pRetry(attempt, {
+      retries: policy.maxAttempts - 1,
+      // p-retry's own delay is off: ours is slept in shouldRetry, after p-retry's budget checks.
+      minTimeout: 0,
+      factor: 1,
+      maxRetryTime: policy.maxTotalMs,
+      unref: true,
+      signal,
+      shouldRetry: async ({ error, attemptNumber }) => {
+        if (!shouldRetryError(error)) return false;
+        const delayMs = retryDelayMs(error, attemptNumber, policy, context.random);
+        if (performance.now() - start + delayMs >= policy.maxTotalMs) return false;
+        context.onRetry?.(error, attemptNumber, delayMs);
+        await sleep(delayMs, signal);
+        return true;
+      },
+    });
+  } catch (error) {
+    // p-retry turns a non-Error abort reason into a TypeError; the caller's reason wins.
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * zod schemas for the responses we read (facts §3.2), and their camelCase results. Objects are
+ * parsed in zod's default "strip" mode, which copies only the declared keys into fresh objects:
+ * unknown fields are tolerated and dropped, and a `__proto__`/`constructor` key in the JSON can
+ * never reach a prototype.
+ */
+import * as z from 'zod';
+import { ResponseValidationError } from './errors.js';
+import type { InstanceStatus } from './types.js';
+
+/** A JSON number, or a string of digits (some gateways stringify `long`s). */
+const long = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+
+/** `"true"`/`"false"` on the wire; the 2018 docs spelled `"True"`, and a JSON boolean is accepted too. */
+const stringBoolean = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^(true|false)$/i, 'expected "true" or "false"')
+    .transform((s) => s.toLowerCase() === 'true'),
+]);
+
+export const instanceCloudAssistantStatusSchema = z.object({
+  InstanceId: z.string(),
+  CloudAssistantStatus: stringBoolean,
+  CloudAssistantVersion: z.string().optional(),
+  LastHeartbeatTime: z.string().optional(),
+  LastInvokedTime: z.string().optional(),
+  ActiveTaskCount: long.optional(),
+  InvocationCount: long.optional(),
+  OSType: z.string().optional(),
+  SupportSessionManager: stringBoolean.optional(),
+});
+
+export const describeCloudAssistantStatusResponseSchema = z.object({
+  RequestId: z.string(),
+  TotalCount: long.optional(),
+  PageNumber: long.optional(),
+  PageSize: long.optional(),
+  NextToken: z.string().optional(),
+  // Optional: an empty page may leave the set (or its list) out.
+  InstanceCloudAssistantStatusSet: z
+    .object({ InstanceCloudAssistantStatus: z.array(instanceCloudAssistantStatusSchema).optional() })
+    .optional(),
+});
+
+export type DescribeCloudAssistantStatusResponse = z.output<
+  typeof describeCloudAssistantStatusResponseSchema
+>;
+
+/** The camelCase result of one DescribeCloudAssistantStatus call. */
+export interface DescribeCloudAssistantStatusResult {
+  readonly requestId: string;
+  /** Only meaningful with PageNumber/PageSize paging (the API says so). */
+  readonly totalCount?: number;
+  readonly pageNumber?: number;
+  readonly pageSize?: number;
+  /** Present while more pages remain (NextToken/MaxResults paging). */
+  readonly nextToken?: string;
+  readonly instances: InstanceStatus[];
+}
+
+/** `a.b[3].c` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out.length === 0 ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** Parses once with zod and throws a {@link ResponseValidationError} naming the first bad field. */
+export function parseResponse<T extends z.ZodType>(schema: T, data: unknown, action: string): z.output<T> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue === undefined ? '' : formatPath(issue.path);
+  const problem =
+    issue === undefined
+      ? 'is invalid'
+      : issue.code === 'invalid_type' && issue.message.includes('received undefined')
+        ? 'is missing'
+        : `is invalid: ${issue.message}`;
+  throw new ResponseValidationError(path, problem, action);
+}
+
+/** The API item in camelCase, with only the fields that were present. */
+export function toInstanceStatus(item: z.output<typeof instanceCloudAssistantStatusSchema>): InstanceStatus {
+  const out: {
+    -readonly [K in keyof InstanceStatus]: InstanceStatus[K];
+  } = {
+    instanceId: item.InstanceId,
+    cloudAssistantStatus: item.CloudAssistantStatus,
+    cloudAssistantVersion: item.CloudAssistantVersion ?? '',
+  };
+  if (item.LastHeartbeatTime !== undefined) out.lastHeartbeatTime = item.LastHeartbeatTime;
+  if (item.LastInvokedTime !== undefined) out.lastInvokedTime = item.LastInvokedTime;
+  if (item.ActiveTaskCount !== undefined) out.activeTaskCount = item.ActiveTaskCount;
+  if (item.InvocationCount !== undefined) out.invocationCount = item.InvocationCount;
+  if (item.OSType !== undefined) out.osType = item.OSType;
+  if (item.SupportSessionManager !== undefined) out.supportSessionManager = item.SupportSessionManager;
+  return out;
+}
+
+/** Validates a DescribeCloudAssistantStatus body and converts it to the camelCase result. */
+export function parseDescribeCloudAssistantStatus(data: unknown): DescribeCloudAssistantStatusResult {
+  const body = parseResponse(
+    describeCloudAssistantStatusResponseSchema,
+    data,
+    'DescribeCloudAssistantStatus',
+  );
+  const items = body.InstanceCloudAssistantStatusSet?.InstanceCloudAssistantStatus ?? [];
+  const instances = new Array<InstanceStatus>(items.length);
+  for (let i = 0; i < items.length; i++) instances[i] = toInstanceStatus(items[i]!);
+  const out: {
+    -readonly [K in keyof DescribeCloudAssistantStatusResult]: DescribeCloudAssistantStatusResult[K];
+  } = {
+    requestId: body.RequestId,
+    instances,
+  };
+  if (body.TotalCount !== undefined) out.totalCount = body.TotalCount;
+  if (body.PageNumber !== undefined) out.pageNumber = body.PageNumber;
+  if (body.PageSize !== undefined) out.pageSize = body.PageSize;
+  if (body.NextToken !== undefined && body.NextToken !== '') out.nextToken = body.NextToken;
+  return out;
+}
