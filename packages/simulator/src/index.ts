@@ -1,1 +1,20 @@
-export {};
+export type { NotFoundMode } from './actions/context.js';
+export type { SimulatedClock, SimulatedClockOptions } from './clock.js';
+export { createSimulatedClock } from './clock.js';
+export type { Distribution } from './distribution.js';
+export { parseDistribution } from './distribution.js';
+export type { FaultOptions, FaultRule } from './faults.js';
+export type {
+  AgentState,
+  Fleet,
+  FleetCounts,
+  FleetSpec,
+  InstanceSpec,
+  OsType,
+  SimulatedStatus,
+} from './fleet.js';
+export { supportsSessionManager } from './fleet.js';
+export type { EcsSimulator, Scenario, SimulatorOptions } from './simulator.js';
+export { DEFAULT_CREDENTIALS, startEcsSimulator } from './simulator.js';
+export type { SimulatorStats, StatsEntry, StatsFilter } from './stats.js';
+export type { SimulatorCredential } from './verify.js';

@@ -1,0 +1,50 @@
+import type { SimulatedClock } from '../clock.js';
+import { apiErrors } from '../errors.js';
+import type { FleetInternals, RegionStore } from '../fleet.js';
+import type { InvocationStore } from '../invocations.js';
+
+/** How DescribeCloudAssistantStatus treats IDs it does not know (the real behaviour is UNVERIFIED, facts §3.4). */
+export type NotFoundMode = 'error' | 'omit';
+
+export interface ActionContext {
+  readonly fleet: FleetInternals;
+  readonly clock: SimulatedClock;
+  readonly notFoundMode: NotFoundMode;
+  readonly invocations: InvocationStore;
+  readonly requestId: string;
+}
+
+/** An action handler returns the full JSON response body. */
+export type ActionHandler = (params: Readonly<Record<string, string>>, ctx: ActionContext) => string;
+
+export function requireRegion(params: Readonly<Record<string, string>>, ctx: ActionContext): RegionStore {
+  const id = params.RegionId;
+  if (!id) throw apiErrors.missingRegionId();
+  const region = ctx.fleet.region(id);
+  if (region === undefined) throw apiErrors.regionNotSupported();
+  return region;
+}
+
+const LIST_KEY = /^(.+)\.(\d+)$/;
+
+/**
+ * Values of a flattened list parameter (`InstanceId.1`, `InstanceId.2`, …) ordered by N.
+ * Returns `{ values, count }`, `count` being the number of `Name.N` keys seen.
+ */
+export function listParam(params: Readonly<Record<string, string>>, name: string): string[] {
+  const found: [number, string][] = [];
+  for (const key in params) {
+    if (!key.startsWith(name) || key.charCodeAt(name.length) !== 46 /* . */) continue;
+    const m = LIST_KEY.exec(key);
+    if (m === null || m[1] !== name) continue;
+    found.push([Number(m[2]), params[key]!]);
+  }
+  if (found.length > 1) found.sort((a, b) => a[0] - b[0]);
+  return found.map(([, v]) => v);
+}
+
+/** Strict decimal integer parsing for paging parameters: `undefined` when absent, NaN when malformed. */
+export function intParam(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+}

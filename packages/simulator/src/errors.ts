@@ -1,0 +1,112 @@
+/**
+ * API errors as ECS returns them: an HTTP status and a JSON body
+ * `{RequestId, HostId, Code, Message, Recommend}` (facts §2.1). Statuses follow facts §2.2 and the
+ * DescribeCloudAssistantStatus error table; those marked UNVERIFIED are best guesses.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** An error the simulator answers with instead of a result. */
+export class SimulatorApiError extends Error {
+  override readonly name = 'SimulatorApiError';
+  readonly code: string;
+  readonly statusCode: number;
+  constructor(statusCode: number, code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+/** Request IDs look like ECS's: an upper-case UUID. */
+export function newRequestId(): string {
+  return randomUUID().toUpperCase();
+}
+
+export function errorBody(err: SimulatorApiError, requestId: string, hostId: string): string {
+  return JSON.stringify({
+    RequestId: requestId,
+    HostId: hostId,
+    Code: err.code,
+    Message: err.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(err.code)}&product=Ecs&requestId=${requestId}`,
+  });
+}
+
+const e = (status: number, code: string, message: string) => new SimulatorApiError(status, code, message);
+
+/** Constructors for every error the simulator sends, so codes and statuses live in one place. */
+export const apiErrors = {
+  incompleteSignature: (detail: string) =>
+    e(
+      400,
+      'IncompleteSignature',
+      `The request signature does not conform to Alibaba Cloud standards. ${detail}`,
+    ),
+  signatureDoesNotMatch: (serverStringToSign: string) =>
+    e(
+      400,
+      'SignatureDoesNotMatch',
+      `Specified signature is not matched with our calculation. server string to sign is:${serverStringToSign}`,
+    ),
+  // ECS's own table says 400; the POP gateway table says 404 (facts §2.2). We follow ECS.
+  accessKeyNotFound: () => e(400, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
+  nonceUsed: () => e(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),
+  timestampExpired: (value: string) =>
+    e(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired. (${value})`),
+  timestampFormat: (value: string) =>
+    e(400, 'InvalidTimeStamp.Format', `Specified time stamp or date value is not well formatted. (${value})`),
+  missingTimestamp: () =>
+    e(
+      400,
+      'IllegalTimestamp',
+      'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.',
+    ),
+  // The InvalidSecurityToken.* and MissingSecurityToken statuses are UNVERIFIED (400 like the other auth errors).
+  securityTokenMalformed: () =>
+    e(400, 'InvalidSecurityToken.Malformed', 'The specified SecurityToken is malformed.'),
+  securityTokenMismatch: () =>
+    e(
+      400,
+      'InvalidSecurityToken.MismatchWithAccessKey',
+      'The specified SecurityToken does not match the AccessKeyId.',
+    ),
+  securityTokenExpired: () =>
+    e(400, 'InvalidSecurityToken.Expired', 'The specified SecurityToken is expired.'),
+  missingSecurityToken: () =>
+    e(400, 'MissingSecurityToken', 'The SecurityToken is mandatory for this AccessKeyId.'),
+  // InvalidAction.NotFound (404) is what the POP gateway answers for an unknown action: UNVERIFIED for ECS.
+  actionNotFound: (action: string) =>
+    e(
+      404,
+      'InvalidAction.NotFound',
+      `Specified api is not found, please check your url and method. (${action})`,
+    ),
+  invalidVersion: (version: string) =>
+    e(400, 'InvalidVersion', `Specified parameter Version is not valid. (${version})`),
+  unsupportedMethod: () => e(403, 'UnsupportedHTTPMethod', 'This HTTP method is not supported.'),
+  missingParameter: (name: string) =>
+    e(
+      400,
+      `MissingParameter.${name}`,
+      `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+    ),
+  // MissingRegionId is the code Alibaba's gateways use for a missing RegionId: UNVERIFIED for ECS.
+  missingRegionId: () => e(400, 'MissingRegionId', 'RegionId is mandatory for this action.'),
+  regionNotSupported: () => e(400, 'RegionId.ApiNotSupported', 'The api is not supported in this region.'),
+  missingInstanceId: () => e(400, 'MissingParam.InstanceId', 'The parameter instanceId is missing or empty.'),
+  instanceIdsExceedLimit: () =>
+    e(403, 'InstanceIds.ExceedLimit', 'The number of instance IDs exceeds the upper limit.'),
+  invalidPageSize: () => e(403, 'InvalidParam.PageSize', 'The specified parameter is invalid.'),
+  invalidPageNumber: () => e(403, 'InvalidParam.PageNumber', 'The specified parameter is invalid.'),
+  // By analogy with PageSize: UNVERIFIED.
+  invalidMaxResults: () => e(403, 'InvalidParam.MaxResults', 'The specified parameter is invalid.'),
+  invalidNextToken: () => e(400, 'InvalidParam.NextToken', 'The specified parameter NextToken is invalid.'),
+  invalidParameter: (name: string, detail: string) =>
+    e(400, `InvalidParameter.${name}`, `The specified parameter "${name}" is not valid. ${detail}`),
+  instanceNotFound: () => e(404, 'InvalidInstance.NotFound', 'The specified instance does not exist.'),
+  throttlingUser: () => e(400, 'Throttling.User', 'Request was denied due to user flow control.'),
+  internalErrorDispatch: () =>
+    e(500, 'InternalError.Dispatch', 'An error occurred when you dispatched the request.'),
+  serviceUnavailable: () =>
+    e(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+} as const;

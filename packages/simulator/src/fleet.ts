@@ -1,0 +1,609 @@
+/**
+ * The simulated fleet: instances and their Cloud Assistant agents, per region.
+ *
+ * Agent state is never stored as "current": each instance keeps a short timeline (created,
+ * visible in the API, agent installed, running segments) and every read computes the state for
+ * the simulated `clock.now()`. No per-instance timers exist, so a 100,000-instance fleet costs a
+ * few tens of MB and nothing runs between requests.
+ *
+ * Heartbeats: while the agent runs it beats at the start of a running segment and then every
+ * 55, 60 or 65 s (a per-instance rotation of that cycle, so the mean is 60 s as documented).
+ * `CloudAssistantStatus` is "true" only while the last beat is less than 2 minutes old, so an
+ * agent that stops still reads "true" for up to 2 minutes, as on ECS.
+ */
+import { formatAcsDate } from '@cloud-assistant-gate/core';
+import type { SimulatedClock } from './clock.js';
+import { type Distribution, sample, validateDistribution } from './distribution.js';
+import type { Prng } from './prng.js';
+
+export type OsType = 'Linux' | 'Windows' | 'FreeBSD';
+export type AgentState = 'not-installed' | 'installing' | 'starting' | 'online' | 'stopped';
+
+/** A group of instances created together (plain JSON; part of a scenario). */
+export interface FleetSpec {
+  /** @default the simulator's first region */
+  readonly region?: string;
+  /** How many instances (ignored when `ids` is given). */
+  readonly count?: number;
+  /** Explicit IDs instead of generated ones. */
+  readonly ids?: readonly string[];
+  /** One OS for all, or weights such as `{ "Linux": 0.8, "Windows": 0.2 }`. @default "Linux" */
+  readonly osType?: OsType | Readonly<Partial<Record<OsType, number>>>;
+  /** Share (0–1) of managed instances (`mi-` IDs). @default 0 */
+  readonly managedShare?: number;
+  /** Time from creation to the agent's first heartbeat. @default lognormal, median 45 s, σ 0.35 */
+  readonly bootMs?: Distribution;
+  /** Share (0–1) whose agent never comes online (left not installed). @default 0 */
+  readonly neverOnlineShare?: number;
+  /** Delay after creation before the API knows the instance (eventual consistency). @default fixed 0 */
+  readonly appearAfterMs?: Distribution;
+  /** Share (0–1) whose agent goes offline again after first coming online. @default 0 */
+  readonly flappingShare?: number;
+  readonly flapping?: {
+    /** How long the agent stays up before dropping. @default uniform 30–180 s */
+    readonly upMs?: Distribution;
+    /** How long it stays down. @default uniform 150–300 s (longer than the 2-minute rule) */
+    readonly downMs?: Distribution;
+    /** Up/down cycles. @default 1 */
+    readonly cycles?: number;
+    /** Leave the agent down after the last cycle. @default false */
+    readonly stayDown?: boolean;
+  };
+  /** Share (0–1) running an agent too old for Session Manager. @default 0 */
+  readonly oldAgentShare?: number;
+  /** Instances already this old (simulated ms) when added, e.g. to start with a booted fleet. @default 0 */
+  readonly ageMs?: number;
+}
+
+/** One instance, fully specified (plain JSON; part of a scenario). */
+export interface InstanceSpec {
+  readonly id?: string;
+  readonly region?: string;
+  /** @default "Linux" */
+  readonly osType?: OsType;
+  /** Generates an `mi-` ID when `id` is not given. @default false */
+  readonly managed?: boolean;
+  /** Simulated ms from now to the first heartbeat; `null` = the agent is not installed and never comes online. @default 0 */
+  readonly onlineAfterMs?: number | null;
+  /** Simulated ms from coming online until the agent stops for good. @default never */
+  readonly offlineAfterMs?: number;
+  /** Simulated ms from now until the API knows the instance. @default 0 */
+  readonly appearAfterMs?: number;
+  /** @default "2.2.3.317" (Linux), "2.1.3.317" (Windows), "1.0.0.60" (FreeBSD) */
+  readonly agentVersion?: string;
+}
+
+/** One instance's status as DescribeCloudAssistantStatus reports it (PascalCase, as on the wire). */
+export interface SimulatedStatus {
+  readonly InstanceId: string;
+  readonly CloudAssistantStatus: 'true' | 'false';
+  readonly CloudAssistantVersion: string;
+  readonly SupportSessionManager: boolean;
+  readonly OSType: OsType;
+  readonly InvocationCount: number;
+  readonly ActiveTaskCount: number;
+  readonly LastInvokedTime?: string;
+  readonly LastHeartbeatTime?: string;
+}
+
+export interface FleetCounts {
+  readonly total: number;
+  /** Known to the API now. */
+  readonly visible: number;
+  /** Would be reported with `CloudAssistantStatus: "true"` now. */
+  readonly online: number;
+  readonly byState: Readonly<Record<AgentState, number>>;
+}
+
+/** The control surface tests and scenarios use. */
+export interface Fleet {
+  /** Adds a group of instances; returns their IDs in creation order. */
+  addInstances(spec: FleetSpec): string[];
+  /** Adds one instance; returns its ID. */
+  addInstance(spec?: InstanceSpec): string;
+  /** Releases an instance: the API no longer knows it. */
+  removeInstance(id: string): void;
+  /** Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now. */
+  startAgent(id: string, options?: { readonly afterMs?: number }): void;
+  /** Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. */
+  stopAgent(id: string, options?: { readonly afterMs?: number }): void;
+  /** Installs the agent over `durationMs`, after which it starts. */
+  installAgent(id: string, options?: { readonly durationMs?: number }): void;
+  /** Ground truth: whether the API would report `CloudAssistantStatus: "true"` now. */
+  isOnline(id: string): boolean;
+  /** Whether the API knows the instance now (created, appeared, not removed). */
+  isVisible(id: string): boolean;
+  has(id: string): boolean;
+  agentState(id: string): AgentState;
+  /** Simulated epoch ms of the first heartbeat, or `undefined` if the agent never comes online. */
+  onlineAt(id: string): number | undefined;
+  /** The status item the API would return now, or `undefined` for an unknown ID. */
+  status(id: string): SimulatedStatus | undefined;
+  /** IDs in creation order, optionally for one region. */
+  ids(options?: { readonly region?: string; readonly visibleOnly?: boolean }): string[];
+  counts(options?: { readonly region?: string }): FleetCounts;
+  readonly size: number;
+  readonly regions: readonly string[];
+}
+
+const HEARTBEAT_CYCLE_MS = 180_000;
+/** The six orders of 55/60/65 s as cumulative offsets within one 180 s cycle. */
+const BEAT_OFFSETS: readonly (readonly number[])[] = [
+  [55, 60, 65],
+  [55, 65, 60],
+  [60, 55, 65],
+  [60, 65, 55],
+  [65, 55, 60],
+  [65, 60, 55],
+].map(([a, b]) => [0, a! * 1000, (a! + b!) * 1000]);
+const ONLINE_WINDOW_MS = 120_000;
+const SESSION_MANAGER_MIN: Readonly<Record<OsType, string | undefined>> = {
+  Linux: '2.2.3.189',
+  Windows: '2.1.3.189',
+  FreeBSD: undefined,
+};
+const DEFAULT_VERSION: Readonly<Record<OsType, string>> = {
+  Linux: '2.2.3.317',
+  Windows: '2.1.3.317',
+  FreeBSD: '1.0.0.60',
+};
+const OLD_VERSION: Readonly<Record<OsType, string>> = {
+  Linux: '2.2.0.106',
+  Windows: '2.1.0.106',
+  FreeBSD: '1.0.0.20',
+};
+const DEFAULT_BOOT: Distribution = { kind: 'lognormal', medianMs: 45_000, sigma: 0.35, minMs: 10_000 };
+const OS_TYPES: readonly OsType[] = ['Linux', 'Windows', 'FreeBSD'];
+
+/** ECS ID prefixes per region, as real IDs look (`i-bp1…` in Hangzhou); others get a hash-based one. */
+const REGION_ID_PREFIX: Readonly<Record<string, string>> = {
+  'cn-hangzhou': 'bp',
+  'cn-beijing': '2ze',
+  'cn-shanghai': 'uf',
+  'cn-shenzhen': 'wz',
+  'cn-qingdao': 'm5e',
+  'cn-zhangjiakou': '8vb',
+  'cn-hongkong': 'j6c',
+  'ap-southeast-1': 't4n',
+  'us-west-1': 'rj9',
+  'eu-central-1': 'gw8',
+};
+const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = Number(pa[i] ?? 0) - Number(pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function supportsSessionManager(osType: OsType, version: string): boolean {
+  const min = SESSION_MANAGER_MIN[osType];
+  return min !== undefined && version !== '' && compareVersions(version, min) >= 0;
+}
+
+/** Internal record of one instance. Exported for the action handlers only. */
+export class SimInstance {
+  readonly idJson: string;
+  removed = false;
+  /** Running segments as [start, end, start, end, …] in simulated ms; end may be Infinity. */
+  segments: number[] = [];
+  /** Agent installation start/end; Infinity = not installed. */
+  installStart: number;
+  installDone: number;
+  readonly beatOffsets: readonly number[];
+  readonly supportsSession: boolean;
+  readonly versionJson: string;
+  /** Commands delivered to this instance, and end times of those that may still run. */
+  invocations = 0;
+  taskEnds: number[] = [];
+  lastInvokedAt = Number.NaN;
+  #hbMs = Number.NaN;
+  #hbText = '';
+
+  constructor(
+    readonly id: string,
+    readonly region: string,
+    readonly osType: OsType,
+    readonly createdAt: number,
+    readonly visibleAt: number,
+    readonly version: string,
+    beatRotation: number,
+  ) {
+    this.idJson = JSON.stringify(id);
+    this.installStart = Number.POSITIVE_INFINITY;
+    this.installDone = Number.POSITIVE_INFINITY;
+    this.beatOffsets = BEAT_OFFSETS[beatRotation % 6]!;
+    this.supportsSession = supportsSessionManager(osType, version);
+    this.versionJson = JSON.stringify(version);
+  }
+
+  visible(t: number): boolean {
+    return !this.removed && t >= this.visibleAt;
+  }
+
+  /** Simulated ms of the last heartbeat at or before `t`, or NaN if none yet. */
+  lastHeartbeat(t: number): number {
+    const s = this.segments;
+    for (let i = s.length - 2; i >= 0; i -= 2) {
+      const start = s[i]!;
+      if (start > t) continue;
+      const until = Math.min(t, s[i + 1]!);
+      const elapsed = until - start;
+      const cycles = Math.floor(elapsed / HEARTBEAT_CYCLE_MS);
+      const rem = elapsed - cycles * HEARTBEAT_CYCLE_MS;
+      const o = this.beatOffsets;
+      const within = rem >= o[2]! ? o[2]! : rem >= o[1]! ? o[1]! : 0;
+      return start + cycles * HEARTBEAT_CYCLE_MS + within;
+    }
+    return Number.NaN;
+  }
+
+  online(t: number): boolean {
+    const hb = this.lastHeartbeat(t);
+    return !Number.isNaN(hb) && t - hb < ONLINE_WINDOW_MS;
+  }
+
+  running(t: number): boolean {
+    const s = this.segments;
+    for (let i = 0; i < s.length; i += 2) if (s[i]! <= t && t < s[i + 1]!) return true;
+    return false;
+  }
+
+  state(t: number): AgentState {
+    if (t < this.installStart) return 'not-installed';
+    if (t < this.installDone) return 'installing';
+    const s = this.segments;
+    let future = false;
+    for (let i = 0; i < s.length; i += 2) {
+      if (s[i]! <= t && t < s[i + 1]!) return 'online';
+      if (s[i]! > t) future = true;
+    }
+    const started = s.length > 0 && s[0]! <= t;
+    return !started && future ? 'starting' : 'stopped';
+  }
+
+  /** Opens a running segment at `at`, dropping anything scheduled after it. */
+  startAt(at: number): void {
+    this.#truncateAfter(at);
+    if (this.installDone > at) {
+      this.installStart = Math.min(this.installStart, at);
+      this.installDone = at;
+    }
+    const s = this.segments;
+    if (s.length > 0 && s[s.length - 1] === Number.POSITIVE_INFINITY) return;
+    s.push(at, Number.POSITIVE_INFINITY);
+  }
+
+  stopAt(at: number): void {
+    this.#truncateAfter(at);
+    const s = this.segments;
+    if (s.length > 0 && s[s.length - 1]! > at) s[s.length - 1] = at;
+  }
+
+  #truncateAfter(at: number): void {
+    const s = this.segments;
+    while (s.length > 0 && s[s.length - 2]! > at) s.length -= 2;
+  }
+
+  activeTasks(t: number): number {
+    if (this.taskEnds.length === 0) return 0;
+    this.taskEnds = this.taskEnds.filter((end) => end > t);
+    return this.taskEnds.length;
+  }
+
+  /** The status item as JSON text; the hot path of DescribeCloudAssistantStatus. */
+  statusJson(t: number): string {
+    const hb = this.lastHeartbeat(t);
+    const online = !Number.isNaN(hb) && t - hb < ONLINE_WINDOW_MS;
+    const active = this.activeTasks(t);
+    let out = `{"CloudAssistantVersion":${online ? this.versionJson : '""'},"SupportSessionManager":${online && this.supportsSession},"InstanceId":${this.idJson},"CloudAssistantStatus":"${online}","OSType":"${this.osType}","InvocationCount":${this.invocations - active},"ActiveTaskCount":${active}`;
+    if (!Number.isNaN(this.lastInvokedAt))
+      out += `,"LastInvokedTime":"${formatAcsDate(new Date(this.lastInvokedAt))}"`;
+    if (!Number.isNaN(hb)) out += `,"LastHeartbeatTime":"${this.#heartbeatText(hb)}"`;
+    return `${out}}`;
+  }
+
+  status(t: number): SimulatedStatus {
+    return JSON.parse(this.statusJson(t)) as SimulatedStatus;
+  }
+
+  #heartbeatText(hb: number): string {
+    if (hb !== this.#hbMs) {
+      this.#hbMs = hb;
+      this.#hbText = formatAcsDate(new Date(hb));
+    }
+    return this.#hbText;
+  }
+}
+
+/** Instances of one region, in creation order, with per-OS views for the OSType filter. */
+export class RegionStore {
+  readonly all: SimInstance[] = [];
+  readonly byOs = new Map<string, SimInstance[]>();
+  readonly byId = new Map<string, SimInstance>();
+  /** Latest `visibleAt` of any instance: once the clock passes it, every instance is visible. */
+  maxVisibleAt = Number.NEGATIVE_INFINITY;
+  removedCount = 0;
+
+  constructor(readonly name: string) {}
+
+  add(inst: SimInstance): void {
+    this.all.push(inst);
+    this.byId.set(inst.id, inst);
+    let list = this.byOs.get(inst.osType);
+    if (list === undefined) {
+      list = [];
+      this.byOs.set(inst.osType, list);
+    }
+    list.push(inst);
+    if (inst.visibleAt > this.maxVisibleAt) this.maxVisibleAt = inst.visibleAt;
+  }
+
+  remove(inst: SimInstance): void {
+    inst.removed = true;
+    this.byId.delete(inst.id);
+    const drop = (list: SimInstance[]) => {
+      const i = list.indexOf(inst);
+      if (i >= 0) list.splice(i, 1);
+    };
+    drop(this.all);
+    const osList = this.byOs.get(inst.osType);
+    if (osList) drop(osList);
+  }
+
+  /** Whether every instance in the list is visible at `t` (then paging can index directly). */
+  allVisible(t: number): boolean {
+    return t >= this.maxVisibleAt;
+  }
+}
+
+export interface FleetInternals extends Fleet {
+  region(name: string): RegionStore | undefined;
+  find(id: string): SimInstance | undefined;
+}
+
+function checkShare(v: number | undefined, name: string): number {
+  if (v === undefined) return 0;
+  if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be between 0 and 1, got ${v}`);
+  return v;
+}
+
+export function createFleet(options: {
+  readonly clock: SimulatedClock;
+  readonly regions: readonly string[];
+  readonly rng: Prng;
+}): FleetInternals {
+  const { clock, rng } = options;
+  const regions = new Map<string, RegionStore>();
+  for (const r of options.regions) regions.set(r, new RegionStore(r));
+  const byId = new Map<string, SimInstance>();
+  const defaultRegion = options.regions[0]!;
+
+  const store = (name: string | undefined): RegionStore => {
+    const r = regions.get(name ?? defaultRegion);
+    if (r === undefined) {
+      throw new RangeError(
+        `region ${name} is not one of the simulator's regions (${[...regions.keys()].join(', ')})`,
+      );
+    }
+    return r;
+  };
+  const get = (id: string): SimInstance => {
+    const inst = byId.get(id);
+    if (inst === undefined) throw new RangeError(`no instance ${id} in the simulated fleet`);
+    return inst;
+  };
+  const randomChars = (n: number): string => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += ALNUM[Math.floor(rng.next() * 36)];
+    return s;
+  };
+  const regionPrefix = (region: string): string => {
+    const known = REGION_ID_PREFIX[region];
+    if (known) return known;
+    let h = 0;
+    for (let i = 0; i < region.length; i++) h = (h * 31 + region.charCodeAt(i)) >>> 0;
+    return ALNUM[h % 36]! + ALNUM[Math.floor(h / 36) % 36]!;
+  };
+  const newId = (region: string, managed: boolean): string => {
+    for (;;) {
+      // ECS IDs are 22 characters (`i-` + 20); managed instances look like `mi-hz01axdrwwo5sbc`.
+      const prefix = regionPrefix(region);
+      const id = managed ? `mi-${randomChars(15)}` : `i-${prefix}1${randomChars(17 - prefix.length)}`;
+      if (!byId.has(id)) return id;
+    }
+  };
+  const insert = (inst: SimInstance) => {
+    if (byId.has(inst.id)) throw new RangeError(`instance ${inst.id} already exists`);
+    byId.set(inst.id, inst);
+    store(inst.region).add(inst);
+  };
+
+  const pickOs = (spec: FleetSpec['osType']): (() => OsType) => {
+    if (spec === undefined) return () => 'Linux';
+    if (typeof spec === 'string') {
+      if (!OS_TYPES.includes(spec))
+        throw new RangeError(`osType must be Linux, Windows or FreeBSD, got ${spec}`);
+      return () => spec;
+    }
+    const entries = OS_TYPES.map((os) => [os, spec[os] ?? 0] as const).filter(([, w]) => w > 0);
+    const total = entries.reduce((a, [, w]) => a + w, 0);
+    if (!(total > 0))
+      throw new RangeError(`osType weights must include a positive weight, got ${JSON.stringify(spec)}`);
+    return () => {
+      let x = rng.next() * total;
+      for (const [os, w] of entries) {
+        x -= w;
+        if (x < 0) return os;
+      }
+      return entries[entries.length - 1]![0];
+    };
+  };
+
+  const fleet: FleetInternals = {
+    addInstances(spec) {
+      const region = store(spec.region).name;
+      const count = spec.ids?.length ?? spec.count ?? 0;
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`count must be an integer ≥ 0, got ${spec.count}`);
+      const managedShare = checkShare(spec.managedShare, 'managedShare');
+      const neverShare = checkShare(spec.neverOnlineShare, 'neverOnlineShare');
+      const flapShare = checkShare(spec.flappingShare, 'flappingShare');
+      const oldShare = checkShare(spec.oldAgentShare, 'oldAgentShare');
+      const boot = spec.bootMs ?? DEFAULT_BOOT;
+      validateDistribution(boot, 'bootMs');
+      if (spec.appearAfterMs) validateDistribution(spec.appearAfterMs, 'appearAfterMs');
+      const upMs = spec.flapping?.upMs ?? { kind: 'uniform', minMs: 30_000, maxMs: 180_000 };
+      const downMs = spec.flapping?.downMs ?? { kind: 'uniform', minMs: 150_000, maxMs: 300_000 };
+      validateDistribution(upMs, 'flapping.upMs');
+      validateDistribution(downMs, 'flapping.downMs');
+      const cycles = spec.flapping?.cycles ?? 1;
+      const os = pickOs(spec.osType);
+      const created = clock.now() - (spec.ageMs ?? 0);
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const osType = os();
+        const managed = rng.next() < managedShare;
+        const id = spec.ids?.[i] ?? newId(region, managed);
+        const appear = spec.appearAfterMs ? sample(spec.appearAfterMs, rng) : 0;
+        const version = rng.next() < oldShare ? OLD_VERSION[osType] : DEFAULT_VERSION[osType];
+        const inst = new SimInstance(
+          id,
+          region,
+          osType,
+          created,
+          created + appear,
+          version,
+          Math.floor(rng.next() * 6),
+        );
+        if (rng.next() >= neverShare) {
+          inst.installStart = created;
+          inst.installDone = created;
+          let at = created + sample(boot, rng);
+          if (rng.next() < flapShare) {
+            for (let c = 0; c < cycles; c++) {
+              const up = sample(upMs, rng);
+              inst.segments.push(at, at + up);
+              at += up + sample(downMs, rng);
+            }
+            if (!spec.flapping?.stayDown) inst.segments.push(at, Number.POSITIVE_INFINITY);
+          } else {
+            inst.segments.push(at, Number.POSITIVE_INFINITY);
+          }
+        }
+        insert(inst);
+        ids.push(id);
+      }
+      return ids;
+    },
+    addInstance(spec = {}) {
+      const region = store(spec.region).name;
+      const osType = spec.osType ?? 'Linux';
+      if (!OS_TYPES.includes(osType))
+        throw new RangeError(`osType must be Linux, Windows or FreeBSD, got ${osType}`);
+      const now = clock.now();
+      const id = spec.id ?? newId(region, spec.managed ?? false);
+      const inst = new SimInstance(
+        id,
+        region,
+        osType,
+        now,
+        now + (spec.appearAfterMs ?? 0),
+        spec.agentVersion ?? DEFAULT_VERSION[osType],
+        Math.floor(rng.next() * 6),
+      );
+      const after = spec.onlineAfterMs === undefined ? 0 : spec.onlineAfterMs;
+      if (after !== null) {
+        inst.installStart = now;
+        inst.installDone = now;
+        const end =
+          spec.offlineAfterMs === undefined ? Number.POSITIVE_INFINITY : now + after + spec.offlineAfterMs;
+        inst.segments.push(now + after, end);
+      }
+      insert(inst);
+      return id;
+    },
+    removeInstance(id) {
+      const inst = get(id);
+      byId.delete(id);
+      store(inst.region).remove(inst);
+    },
+    startAgent(id, opts = {}) {
+      get(id).startAt(clock.now() + (opts.afterMs ?? 0));
+    },
+    stopAgent(id, opts = {}) {
+      get(id).stopAt(clock.now() + (opts.afterMs ?? 0));
+    },
+    installAgent(id, opts = {}) {
+      const inst = get(id);
+      const now = clock.now();
+      inst.segments = [];
+      inst.installStart = now;
+      inst.installDone = now + (opts.durationMs ?? 60_000);
+      inst.segments.push(inst.installDone, Number.POSITIVE_INFINITY);
+    },
+    isOnline(id) {
+      const inst = byId.get(id);
+      return inst !== undefined && inst.visible(clock.now()) && inst.online(clock.now());
+    },
+    isVisible(id) {
+      const inst = byId.get(id);
+      return inst !== undefined && inst.visible(clock.now());
+    },
+    has(id) {
+      return byId.has(id);
+    },
+    agentState(id) {
+      return get(id).state(clock.now());
+    },
+    onlineAt(id) {
+      const s = get(id).segments;
+      return s.length > 0 ? s[0] : undefined;
+    },
+    status(id) {
+      const inst = byId.get(id);
+      return inst?.visible(clock.now()) ? inst.status(clock.now()) : undefined;
+    },
+    ids(opts = {}) {
+      const t = clock.now();
+      const list = opts.region === undefined ? [...byId.values()] : store(opts.region).all;
+      return list.filter((i) => !opts.visibleOnly || i.visible(t)).map((i) => i.id);
+    },
+    counts(opts = {}) {
+      const t = clock.now();
+      const byState: Record<AgentState, number> = {
+        'not-installed': 0,
+        installing: 0,
+        starting: 0,
+        online: 0,
+        stopped: 0,
+      };
+      let total = 0;
+      let visible = 0;
+      let online = 0;
+      const list = opts.region === undefined ? byId.values() : store(opts.region).all;
+      for (const inst of list) {
+        total++;
+        byState[inst.state(t)]++;
+        if (inst.visible(t)) {
+          visible++;
+          if (inst.online(t)) online++;
+        }
+      }
+      return { total, visible, online, byState };
+    },
+    get size() {
+      return byId.size;
+    },
+    get regions() {
+      return [...regions.keys()];
+    },
+    region: (name) => regions.get(name),
+    find: (id) => byId.get(id),
+  };
+  return fleet;
+}

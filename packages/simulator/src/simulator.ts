@@ -1,0 +1,198 @@
+/**
+ * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
+ */
+import type { NotFoundMode } from './actions/context.js';
+import { createSimulatedClock, type SimulatedClock } from './clock.js';
+import { createFaultEngine, type FaultOptions } from './faults.js';
+import { createFleet, type Fleet, type FleetSpec, type InstanceSpec } from './fleet.js';
+import { InvocationStore } from './invocations.js';
+import { createPrng } from './prng.js';
+import { startServer } from './server.js';
+import { createStats, type SimulatorStats } from './stats.js';
+import { RequestVerifier, type SimulatorCredential } from './verify.js';
+
+/**
+ * Everything a scenario file may say: plain JSON, the same shape for `startEcsSimulator` options
+ * and for `cloud-assistant-gate-sim --scenario file.json`.
+ */
+export interface Scenario {
+  /** Seed of every random choice (IDs, boot times, faults). @default 1 */
+  readonly seed?: string | number;
+  /** The main region, reported as `region`. @default "cn-hangzhou" (or the first of `regions`) */
+  readonly region?: string;
+  /** Regions the API accepts; others answer `RegionId.ApiNotSupported`. @default [region] */
+  readonly regions?: readonly string[];
+  /** Simulated ms per wall ms for the fleet clock (60 = a minute per second). @default 1 */
+  readonly speed?: number;
+  /** Simulated time at start (epoch ms or ISO). @default the wall clock at start */
+  readonly startTime?: string | number;
+  /** Unknown IDs in DescribeCloudAssistantStatus: 404 for the whole request, or left out. @default "error" */
+  readonly notFoundMode?: NotFoundMode;
+  /** Allowed difference between a request's timestamp and the wall clock. @default 900000 (15 min) */
+  readonly timestampSkewMs?: number;
+  /** How long a SignatureNonce stays used. @default 1860000 (31 min, facts §2.2) */
+  readonly nonceWindowMs?: number;
+  /** Simulated run time of a delivered command. @default 2000 */
+  readonly commandDurationMs?: number;
+  /** AccessKeys accepted. @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token" */
+  readonly credentials?: readonly SimulatorCredential[];
+  /** Groups of instances created at start. @default none */
+  readonly fleets?: readonly FleetSpec[];
+  /** Single instances created at start. @default none */
+  readonly instances?: readonly InstanceSpec[];
+  /** Faults and rate limits. @default none */
+  readonly faults?: FaultOptions;
+}
+
+export interface SimulatorOptions extends Scenario {
+  /** Loopback address to listen on. @default "127.0.0.1" */
+  readonly host?: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** Wall clock for signature timestamps, nonces and rate limits (a test seam). @default Date.now */
+  readonly now?: () => number;
+  /** A scenario whose settings apply where these options say nothing. */
+  readonly scenario?: Scenario;
+}
+
+export interface EcsSimulator {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Same as `url` (what our core client takes). */
+  readonly endpoint: string;
+  /** `127.0.0.1:PORT`, what the official SDK takes as `endpoint` with `protocol: 'http'`. */
+  readonly host: string;
+  readonly port: number;
+  readonly region: string;
+  readonly regions: readonly string[];
+  /** The default test AccessKey pair. */
+  readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
+  /** An STS AccessKey with its token, when one is configured. */
+  readonly stsCredentials:
+    | { readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken: string }
+    | undefined;
+  readonly fleet: Fleet;
+  readonly clock: SimulatedClock;
+  readonly stats: SimulatorStats;
+  notFoundMode: NotFoundMode;
+  /** Accepts one more AccessKey (or STS token) from now on. */
+  addCredential(credential: SimulatorCredential): void;
+  /** Stops listening, closes every connection and clears every timer. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CREDENTIALS: readonly SimulatorCredential[] = [
+  { accessKeyId: 'testid', accessKeySecret: 'testsecret' },
+  { accessKeyId: 'STS.testid', accessKeySecret: 'stssecret', securityToken: 'sim-sts-token' },
+];
+
+const defaults = {
+  host: '127.0.0.1',
+  port: 0,
+  region: 'cn-hangzhou',
+  seed: 1,
+  speed: 1,
+  notFoundMode: 'error' as NotFoundMode,
+  timestampSkewMs: 15 * 60_000,
+  nonceWindowMs: 31 * 60_000,
+  commandDurationMs: 2000,
+  maxNonces: 1_000_000,
+} as const;
+
+/**
+ * Starts a simulated ECS region on loopback.
+ *
+ * @example
+ * const sim = await startEcsSimulator({ speed: 60, fleets: [{ count: 10, bootMs: { kind: 'fixed', ms: 90_000 } }] });
+ * // point a client at sim.endpoint with sim.credentials …
+ * await sim.close();
+ */
+export async function startEcsSimulator(options: SimulatorOptions = {}): Promise<EcsSimulator> {
+  const o: SimulatorOptions = { ...options.scenario, ...stripUndefined(options) };
+  const regions = [...(o.regions ?? [o.region ?? defaults.region])];
+  const region = o.region ?? regions[0] ?? defaults.region;
+  if (!regions.includes(region)) regions.unshift(region);
+  const notFound = o.notFoundMode ?? defaults.notFoundMode;
+  if (notFound !== 'error' && notFound !== 'omit')
+    throw new RangeError(`notFoundMode must be "error" or "omit", got ${notFound}`);
+  const skew = o.timestampSkewMs ?? defaults.timestampSkewMs;
+  if (!(skew >= 0)) throw new RangeError(`timestampSkewMs must be ≥ 0, got ${skew}`);
+  const host = o.host ?? defaults.host;
+  const now = o.now ?? Date.now;
+  const seed = o.seed ?? defaults.seed;
+  const credentials = o.credentials ?? DEFAULT_CREDENTIALS;
+  const plain = credentials.find((c) => c.securityToken === undefined);
+  const sts = credentials.find((c) => c.securityToken !== undefined);
+
+  const clock = createSimulatedClock({ startTime: o.startTime, speed: o.speed ?? defaults.speed });
+  const rng = createPrng(seed);
+  const fleet = createFleet({ clock, regions, rng: rng.fork('fleet') });
+  for (const spec of o.fleets ?? []) fleet.addInstances(spec);
+  for (const spec of o.instances ?? []) fleet.addInstance(spec);
+  const stats = createStats();
+  const verifier = new RequestVerifier({
+    credentials,
+    now,
+    timestampSkewMs: skew,
+    nonceWindowMs: o.nonceWindowMs ?? defaults.nonceWindowMs,
+    maxNonces: defaults.maxNonces,
+  });
+  let mode: NotFoundMode = notFound;
+  const running = await startServer(
+    {
+      verifier,
+      fleet,
+      clock,
+      invocations: new InvocationStore(o.commandDurationMs ?? defaults.commandDurationMs),
+      faults: createFaultEngine(o.faults ?? {}, seed, now),
+      stats,
+      notFoundMode: () => mode,
+      regions: new Set(regions),
+    },
+    host,
+    o.port ?? defaults.port,
+  );
+  const hostPort = `${host}:${running.port}`;
+  const url = `http://${hostPort}`;
+  return {
+    url,
+    endpoint: url,
+    host: hostPort,
+    port: running.port,
+    region,
+    regions,
+    credentials: plain
+      ? { accessKeyId: plain.accessKeyId, accessKeySecret: plain.accessKeySecret }
+      : {
+          accessKeyId: credentials[0]?.accessKeyId ?? '',
+          accessKeySecret: credentials[0]?.accessKeySecret ?? '',
+        },
+    stsCredentials:
+      sts?.securityToken === undefined
+        ? undefined
+        : {
+            accessKeyId: sts.accessKeyId,
+            accessKeySecret: sts.accessKeySecret,
+            securityToken: sts.securityToken,
+          },
+    fleet,
+    clock,
+    stats,
+    get notFoundMode() {
+      return mode;
+    },
+    set notFoundMode(next: NotFoundMode) {
+      if (next !== 'error' && next !== 'omit')
+        throw new RangeError(`notFoundMode must be "error" or "omit", got ${next}`);
+      mode = next;
+    },
+    addCredential: (c) => verifier.addCredential(c),
+    close: () => running.close(),
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
