@@ -1,0 +1,271 @@
+import { createReadStream } from 'node:fs';
+import { CliUsageError, quote } from './errors.js';
+
+/**
+ * An ECS instance ID (`i-…`) or a managed instance ID (`mi-…`): a prefix and letters and digits,
+ * nothing else (the engine's rule, case-insensitive like it). Being this strict is what keeps
+ * `i-abc&Action=DeleteInstance` or a stray quote from ever reaching a request.
+ */
+export const INSTANCE_ID_PATTERN = /^m?i-[0-9a-z]{1,64}$/i;
+
+/** The longest line we buffer while looking for its end; real lines are about 25 bytes. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** How many bad entries one error message lists before it says "and N more". */
+const MAX_LISTED = 10;
+
+const NEWLINE = 0x0a;
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * Collects instance IDs from several sources (arguments, files, stdin) in order, without
+ * duplicates, and the bad entries with where they were, so one error can list them all.
+ */
+export class IdCollector {
+  readonly #ids = new Set<string>();
+  readonly #problems: string[] = [];
+  #problemCount = 0;
+
+  /** The IDs so far, deduplicated, in the order first seen. */
+  get ids(): string[] {
+    return [...this.#ids];
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  /**
+   * Adds the IDs on one line of text: whitespace-separated, `#` starts a comment, a trailing
+   * `\r` (CRLF files) and a byte order mark are ignored.
+   * @returns how many tokens the line held
+   */
+  addLine(line: string, where: string): number {
+    // Fast path: the common "one ID per line" file.
+    if (INSTANCE_ID_PATTERN.test(line)) {
+      this.#ids.add(line);
+      return 1;
+    }
+    const hash = line.indexOf('#');
+    const content = hash === -1 ? line : line.slice(0, hash);
+    let count = 0;
+    // `\s` covers \r, tabs, Unicode spaces and U+FEFF (a BOM).
+    for (const token of content.split(/\s+/)) {
+      if (token === '') continue;
+      count += 1;
+      if (INSTANCE_ID_PATTERN.test(token)) this.#ids.add(token);
+      else this.#problem(`${where}: ${quote(token)} is not an instance ID${hintFor(token)}`);
+    }
+    return count;
+  }
+
+  /** Records a problem that is not about one token (bad encoding, overlong line). */
+  addProblem(message: string): void {
+    this.#problem(message);
+  }
+
+  /** Throws one {@link CliUsageError} listing the bad entries, if there were any. */
+  throwIfProblems(): void {
+    if (this.#problemCount === 0) return;
+    const more = this.#problemCount - this.#problems.length;
+    const lines = this.#problems.map((p) => `  ${p}`);
+    if (more > 0) lines.push(`  … and ${more} more`);
+    const head =
+      this.#problemCount === 1
+        ? 'Bad instance ID input (expected i-… or mi-… followed by letters and digits):'
+        : `${this.#problemCount} bad instance ID entries (expected i-… or mi-… followed by letters and digits):`;
+    throw new CliUsageError(`${head}\n${lines.join('\n')}`, { code: 'CLI_BAD_INPUT' });
+  }
+
+  #problem(message: string): void {
+    this.#problemCount += 1;
+    if (this.#problems.length < MAX_LISTED) this.#problems.push(message);
+  }
+}
+
+const hintFor = (token: string): string => {
+  if (token.includes(',')) return '; separate IDs with spaces or new lines, not commas';
+  if (/^["'[]/.test(token)) return '; write bare IDs, not quoted or JSON';
+  if (token.includes('*')) return '; that is a masked placeholder, not a real ID';
+  return '';
+};
+
+/**
+ * Adds the IDs from command-line arguments. An argument may hold several IDs separated by
+ * whitespace (a quoted `"$IDS"`), so arguments and files follow the same rules.
+ */
+export const addIdArguments = (collector: IdCollector, args: readonly string[]): void => {
+  args.forEach((arg, index) => {
+    for (const line of arg.split('\n')) collector.addLine(line, `argument ${index + 1}`);
+  });
+};
+
+/** Anything we can read bytes from: a Node stream (stdin, a file) or a test's async iterable. */
+export type ByteSource = AsyncIterable<Uint8Array | string>;
+
+/**
+ * Reads IDs from a stream of bytes, streaming: memory stays bounded by the number of distinct
+ * IDs, not the size of the input, and a million-line file takes well under a second.
+ *
+ * Bytes must be UTF-8 (a leading BOM is skipped); invalid UTF-8, a UTF-16 file, a line longer
+ * than {@link MAX_LINE_BYTES} and every bad token are reported with `name:line`.
+ *
+ * @param name how to call the source in messages: a file path or `stdin`
+ * @returns how many IDs (not necessarily distinct) the source held
+ */
+export const readIdStream = async (
+  collector: IdCollector,
+  source: ByteSource,
+  name: string,
+): Promise<number> => {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let pending: Uint8Array = new Uint8Array(0);
+  let lineNo = 0;
+  let tokens = 0;
+  let first = true;
+
+  const takeLines = (bytes: Uint8Array, final: boolean): void => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      // Find the line that is not UTF-8, so the message can point at it.
+      let start = 0;
+      let n = lineNo;
+      while (start <= bytes.length) {
+        let end = bytes.indexOf(NEWLINE, start);
+        if (end === -1) end = bytes.length;
+        n += 1;
+        try {
+          decoder.decode(bytes.subarray(start, end));
+        } catch {
+          throw new CliUsageError(`${name}:${n}: the text is not valid UTF-8; save the file as UTF-8.`, {
+            code: 'CLI_BAD_INPUT',
+          });
+        }
+        start = end + 1;
+      }
+      throw new CliUsageError(`${name}: the text is not valid UTF-8; save the file as UTF-8.`, {
+        code: 'CLI_BAD_INPUT',
+      });
+    }
+    const lines = text.split('\n');
+    // `bytes` ends just after a newline unless this is the end of the input.
+    if (!final) lines.pop();
+    for (let line of lines) {
+      lineNo += 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') continue;
+      tokens += collector.addLine(line, `${name}:${lineNo}`);
+    }
+  };
+
+  for await (const chunk of source) {
+    let bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (first && bytes.length > 0) {
+      first = false;
+      if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+        throw new CliUsageError(`${name}: the text is UTF-16; save the file as UTF-8.`, {
+          code: 'CLI_BAD_INPUT',
+        });
+      }
+      if (bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2])
+        bytes = bytes.subarray(3);
+    }
+    const lastNewline = bytes.lastIndexOf(NEWLINE);
+    if (lastNewline === -1) {
+      pending = concat(pending, bytes);
+      if (pending.length > MAX_LINE_BYTES) {
+        throw new CliUsageError(
+          `${name}:${lineNo + 1}: the line is longer than ${MAX_LINE_BYTES} bytes; put one ID per line.`,
+          { code: 'CLI_BAD_INPUT' },
+        );
+      }
+      continue;
+    }
+    takeLines(concat(pending, bytes.subarray(0, lastNewline + 1)), false);
+    pending = bytes.slice(lastNewline + 1);
+  }
+  if (pending.length > 0) takeLines(pending, true);
+  return tokens;
+};
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+};
+
+/** Opens a file for {@link readIdStream}; a seam so tests need no files. */
+export type OpenFile = (path: string) => ByteSource;
+
+export const openFileStream: OpenFile = (path) => createReadStream(path, { highWaterMark: 1 << 20 });
+
+/** Where to read IDs from: arguments, `--ids-file` paths and `-` (stdin) in either. */
+export interface IdInput {
+  readonly args: readonly string[];
+  readonly files: readonly string[];
+  readonly stdin?: ByteSource | undefined;
+  readonly openFile?: OpenFile | undefined;
+}
+
+/**
+ * Gathers every ID from arguments, files and stdin (an argument or file named `-`), validates
+ * them all, and returns them deduplicated in order.
+ *
+ * @throws CliUsageError listing every bad entry with its file and line; naming a file (or stdin)
+ *   that holds no IDs at all; or naming a file that cannot be read
+ */
+export const collectIds = async (input: IdInput): Promise<string[]> => {
+  const collector = new IdCollector();
+  const literal = input.args.filter((a) => a !== '-');
+  const wantsStdin = input.args.includes('-') || input.files.includes('-');
+  addIdArguments(collector, literal);
+  const open = input.openFile ?? openFileStream;
+  const sources: { name: string; source: () => ByteSource }[] = [];
+  for (const file of input.files) {
+    if (file !== '-') sources.push({ name: file, source: () => open(file) });
+  }
+  if (wantsStdin) {
+    const stdin = input.stdin;
+    if (stdin === undefined)
+      throw new CliUsageError('IDs were to be read from stdin (-), but there is no stdin.');
+    sources.push({ name: 'stdin', source: () => stdin });
+  }
+  for (const { name, source } of sources) {
+    let count: number;
+    try {
+      count = await readIdStream(collector, source(), name);
+    } catch (error) {
+      if (error instanceof CliUsageError) throw error;
+      throw new CliUsageError(`--ids-file ${quote(name)}: ${describeFsError(error)}.`, {
+        code: 'CLI_BAD_INPUT',
+        cause: error,
+      });
+    }
+    if (count === 0) {
+      collector.throwIfProblems();
+      throw new CliUsageError(`${name} contains no instance IDs.`, { code: 'CLI_BAD_INPUT' });
+    }
+  }
+  collector.throwIfProblems();
+  return collector.ids;
+};
+
+const describeFsError = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    default:
+      return typeof code === 'string' ? `cannot read it (${code})` : 'cannot read it';
+  }
+};

@@ -1,0 +1,570 @@
+import { readFileSync } from 'node:fs';
+import {
+  createEcsClient,
+  type EcsClient,
+  type EcsClientOptions,
+  type InstanceStatus,
+} from '@cloud-assistant-gate/core';
+import type { PendingInstance } from '../errors.js';
+import { isCloudAssistantTimeoutError, isQuorumUnreachableError } from '../errors.js';
+import { defaults } from '../options.js';
+import type { ReadinessProgress, ReadinessReport } from '../report.js';
+import { waitForCloudAssistant } from '../wait.js';
+import { type CliSettings, parseCliArgs } from './args.js';
+import { CliUsageError, ExitCode } from './errors.js';
+import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
+import { helpText } from './help.js';
+import { type ByteSource, collectIds, type OpenFile } from './ids.js';
+import {
+  colorEnabled,
+  makeStyle,
+  ProgressRenderer,
+  renderOutcome,
+  renderStatusTable,
+  type StatusRow,
+  type Straggler,
+  type TextSink,
+  type WaitOutcome,
+} from './render.js';
+import { readStatuses } from './status.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Everything the CLI touches, injected: `bin.ts` passes the process's, tests their own. */
+export interface RunCliOptions {
+  /** Arguments after the program name. */
+  readonly argv: readonly string[];
+  readonly env: Env;
+  readonly stdin?: ByteSource | undefined;
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  /** Whether stdout and stderr are terminals (a boolean means both). @default false */
+  readonly isTTY?: boolean | { readonly stdout?: boolean; readonly stderr?: boolean } | undefined;
+  /** Terminal width for the progress bar. @default 80 */
+  readonly columns?: number | undefined;
+  /** Aborting it stops the wait cleanly; the run then returns 130. */
+  readonly signal?: AbortSignal | undefined;
+  /** Wall clock, for heartbeat ages and elapsed time. @default Date.now */
+  readonly now?: (() => number) | undefined;
+  /** Test seam for `--ids-file`. */
+  readonly openFile?: OpenFile | undefined;
+  /** Test seam: extra options for the ECS client (e.g. `credentials`, `retry`). */
+  readonly clientOptions?: Partial<EcsClientOptions> | undefined;
+}
+
+/** Environment variables whose values must never be printed, whatever an error message says. */
+const SECRET_VARIABLES = [
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'ALICLOUD_ACCESS_KEY_SECRET',
+  'ALICLOUD_SECURITY_TOKEN',
+  'ALIBABA_CLOUD_ACCESS_KEY_Secret',
+];
+
+/** A sink that blanks out known secrets: a last line of defence, core already redacts. */
+const redacting = (sink: TextSink, secrets: readonly string[]): TextSink => {
+  const real = secrets.filter((s) => s.length >= 4);
+  if (real.length === 0) return sink;
+  return { write: (text: string) => sink.write(real.reduce((t, s) => t.split(s).join('***'), text)) };
+};
+
+/**
+ * Runs `cloud-assistant-gate` with everything injected and returns the exit code; never calls
+ * `process.exit` nor touches `process`. See `--help` for the commands, flags and exit codes.
+ *
+ * @example
+ * const code = await runCli({ argv: ['wait', 'i-abc'], env: process.env, stdout: process.stdout, stderr: process.stderr });
+ */
+export const runCli = async (options: RunCliOptions): Promise<number> => {
+  const secrets = SECRET_VARIABLES.map((v) => options.env[v]).filter((v): v is string => v !== undefined);
+  const stdout = redacting(options.stdout, secrets);
+  const stderr = redacting(options.stderr, secrets);
+  const tty =
+    typeof options.isTTY === 'boolean'
+      ? { stdout: options.isTTY, stderr: options.isTTY }
+      : { stdout: options.isTTY?.stdout === true, stderr: options.isTTY?.stderr === true };
+  const wantsJson = options.argv.includes('--json');
+  const now = options.now ?? Date.now;
+
+  let parsed: ReturnType<typeof parseCliArgs>;
+  try {
+    parsed = parseCliArgs(options.argv, options.env);
+  } catch (error) {
+    return fail(error, {
+      stdout,
+      stderr,
+      json: wantsJson,
+      command: undefined,
+      color: colorEnabled(tty.stderr, options.env),
+    });
+  }
+  if (parsed.kind === 'help') {
+    stdout.write(helpText());
+    return ExitCode.ok;
+  }
+  if (parsed.kind === 'version') {
+    stdout.write(`${version()}\n`);
+    return ExitCode.ok;
+  }
+  const settings = parsed.settings;
+  // Human text: stdout normally, stderr with --json (stdout then holds only the report).
+  const human = settings.json ? stderr : stdout;
+  const humanTTY = settings.json ? tty.stderr : tty.stdout;
+  const ctx: Context = {
+    settings,
+    env: options.env,
+    stdout,
+    stderr,
+    human,
+    humanTTY: humanTTY && options.env['TERM'] !== 'dumb',
+    color: colorEnabled(humanTTY, options.env),
+    columns: options.columns,
+    now,
+    signal: options.signal,
+  };
+
+  let client: EcsClient | undefined;
+  try {
+    const ids = await collectIds({
+      args: settings.idArgs,
+      files: settings.idsFiles,
+      stdin: options.stdin,
+      openFile: options.openFile,
+    });
+    client = makeClient(settings, options.env, options.clientOptions);
+    return settings.command === 'wait' ? await runWait(ctx, client, ids) : await runStatus(ctx, client, ids);
+  } catch (error) {
+    if (options.signal?.aborted) return aborted(ctx, undefined);
+    return fail(error, {
+      stdout,
+      stderr,
+      json: settings.json,
+      command: settings.command,
+      color: colorEnabled(tty.stderr, options.env),
+    });
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+};
+
+interface Context {
+  readonly settings: CliSettings;
+  readonly env: Env;
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly human: TextSink;
+  readonly humanTTY: boolean;
+  readonly color: boolean;
+  readonly columns: number | undefined;
+  readonly now: () => number;
+  readonly signal: AbortSignal | undefined;
+}
+
+const version = (): string => {
+  // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+};
+
+const makeClient = (
+  settings: CliSettings,
+  env: Env,
+  extra: Partial<EcsClientOptions> | undefined,
+): EcsClient => {
+  if (settings.region === undefined) {
+    throw new CliUsageError(
+      'No region: pass --region (e.g. cn-hangzhou) or set CLOUD_ASSISTANT_GATE_REGION.',
+    );
+  }
+  const chainEnv = settings.profile === undefined ? env : { ...env, ALIBABA_CLOUD_PROFILE: settings.profile };
+  try {
+    return createEcsClient({
+      region: settings.region,
+      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      credentialsChain: { env: chainEnv, ...(env['HOME'] ? { homeDir: env['HOME'] } : {}) },
+      ...extra,
+    });
+  } catch (error) {
+    // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliUsageError(`${message.replace(/\.$/, '')}; check --region and --endpoint.`, {
+      cause: error,
+    });
+  }
+};
+
+const toMinReady = (settings: CliSettings, total: number): number | 'all' | undefined => {
+  const m = settings.minReady;
+  if (m === undefined) return undefined;
+  if ('fraction' in m) return m.fraction >= 1 ? 'all' : m.fraction;
+  if (m.count > total) {
+    throw new CliUsageError(`--min-ready ${m.count} is more than the ${total} distinct instance IDs given.`);
+  }
+  return m.count;
+};
+
+const requiredCount = (settings: CliSettings, total: number): number => {
+  const m = settings.minReady;
+  if (m === undefined) return total;
+  if ('fraction' in m) return m.fraction >= 1 ? total : Math.max(1, Math.ceil(m.fraction * total));
+  return Math.min(m.count, total);
+};
+
+const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+  const s = ctx.settings;
+  const minReady = toMinReady(s, ids.length);
+  const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
+  const minDelayMs = s.minDelayMs ?? Math.min(defaults.minDelayMs, s.maxDelayMs ?? Number.POSITIVE_INFINITY);
+  if (timeoutMs < minDelayMs) {
+    throw new CliUsageError(
+      `--timeout (${timeoutMs}ms) is shorter than --min-delay (${minDelayMs}ms), leaving no room for a second poll.`,
+    );
+  }
+  const required = requiredCount(s, ids.length);
+  const renderer = new ProgressRenderer({
+    out: ctx.human,
+    tty: ctx.humanTTY,
+    color: ctx.color,
+    columns: ctx.columns,
+    progress: s.progress && !s.quiet,
+  });
+  const started = ctx.now();
+  if (!s.quiet && s.progress) {
+    renderer.log(
+      `Waiting for Cloud Assistant on ${ids.length} instance${ids.length === 1 ? '' : 's'} in ${client.region}` +
+        `${required < ids.length ? ` (need ${required})` : ''}, timeout ${formatMs(timeoutMs)}…`,
+    );
+  }
+  let last: ReadinessProgress | undefined;
+  const ticker =
+    ctx.humanTTY && s.progress && !s.quiet
+      ? setInterval(() => renderer.tick(ctx.now() - started), 1000)
+      : undefined;
+  ticker?.unref();
+  try {
+    const report = await waitForCloudAssistant(ids, {
+      client,
+      timeoutMs,
+      minDelayMs,
+      ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
+      ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
+      ...(minReady === undefined ? {} : { minReady }),
+      readiness: {
+        ...(s.requireSessionManager ? { requireSessionManager: true } : {}),
+        ...(s.minVersion === undefined ? {} : { minAgentVersion: s.minVersion }),
+        ...(s.maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs: s.maxHeartbeatAgeMs }),
+      },
+      ...(s.notFound === undefined ? {} : { notFound: s.notFound }),
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      onProgress: (p) => {
+        last = p;
+        renderer.progress({
+          total: p.total,
+          ready: p.readyCount,
+          notFound: p.notFoundCount,
+          target: p.required,
+          elapsedMs: p.elapsedMs,
+          round: p.round,
+          nextDelayMs: p.nextDelayMs,
+        });
+      },
+    });
+    renderer.close();
+    return finishWait(ctx, client, reportOutcome(report), report);
+  } catch (error) {
+    renderer.close();
+    if (ctx.signal?.aborted) return aborted(ctx, last, client, ids.length, required, ctx.now() - started);
+    if (isCloudAssistantTimeoutError(error) || isQuorumUnreachableError(error)) {
+      const pending: readonly PendingInstance[] = isQuorumUnreachableError(error)
+        ? [...error.unreachable, ...error.pending]
+        : error.pending;
+      const outcome: WaitOutcome = {
+        kind: isCloudAssistantTimeoutError(error) ? 'timeout' : 'quorum-unreachable',
+        total: error.ready.length + pending.length,
+        ready: error.ready.length,
+        target: error.required,
+        elapsedMs: error.elapsedMs,
+        rounds: error.rounds,
+        apiCalls: error.apiCalls,
+        throttledCalls: error.throttledCalls,
+        stragglers: pending.map(toStraggler),
+      };
+      return finishWait(ctx, client, outcome, undefined, error);
+    }
+    throw error;
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+  }
+};
+
+const toStraggler = (p: PendingInstance): Straggler => ({
+  instanceId: p.instanceId,
+  reason: p.reason,
+  online: p.status?.cloudAssistantStatus,
+  version: p.status?.cloudAssistantVersion,
+  lastHeartbeatTime: p.status?.lastHeartbeatTime,
+});
+
+const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
+  kind: 'ready',
+  total: report.total,
+  ready: report.ready.length,
+  target: report.required,
+  elapsedMs: report.elapsedMs,
+  rounds: report.rounds,
+  apiCalls: report.apiCalls,
+  throttledCalls: report.throttledCalls,
+  stragglers: report.instances
+    .filter((i) => !i.ready)
+    .map((i) => ({
+      instanceId: i.instanceId,
+      reason: i.reason ?? 'agent-offline',
+      online: i.status?.cloudAssistantStatus,
+      version: i.status?.cloudAssistantVersion,
+      lastHeartbeatTime: i.status?.lastHeartbeatTime,
+    })),
+});
+
+/** The exit code of a wait that ended with an outcome (not an exception). */
+const outcomeExitCode = (outcome: WaitOutcome): ExitCode => {
+  if (outcome.kind === 'ready') return ExitCode.ok;
+  if (outcome.kind === 'aborted') return ExitCode.aborted;
+  // Every straggler was unknown only because the API kept failing: that is an API failure.
+  if (outcome.stragglers.length > 0 && outcome.stragglers.every((s) => s.reason.startsWith('errors:'))) {
+    return ExitCode.api;
+  }
+  return ExitCode.notReady;
+};
+
+type WaitCountersLike = {
+  readonly rounds: number;
+  readonly apiCalls: number;
+  readonly retries: number;
+  readonly bisectionCalls: number;
+  readonly throttledCalls: number;
+  readonly errors: Readonly<Record<string, number>>;
+};
+
+const finishWait = (
+  ctx: Context,
+  client: EcsClient,
+  outcome: WaitOutcome,
+  report: ReadinessReport | undefined,
+  error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
+): number => {
+  const exitCode = outcomeExitCode(outcome);
+  const s = ctx.settings;
+  const failed = exitCode !== ExitCode.ok;
+  if (!s.quiet || failed) {
+    const sink = s.quiet && !s.json ? ctx.stderr : ctx.human;
+    const style = makeStyle(s.quiet && !s.json ? false : ctx.color);
+    sink.write(`${renderOutcome(outcome, style, ctx.now())}\n`);
+  }
+  if (s.json) {
+    const counters: WaitCountersLike | undefined = report ?? error;
+    const json = {
+      command: 'wait',
+      ok: !failed,
+      exitCode,
+      outcome: outcome.kind === 'ready' && outcome.ready < outcome.total ? 'quorum' : outcome.kind,
+      region: client.region,
+      endpoint: client.endpoint,
+      total: outcome.total,
+      required: outcome.target,
+      readyCount: outcome.ready,
+      elapsedMs: outcome.elapsedMs,
+      rounds: counters?.rounds,
+      apiCalls: counters?.apiCalls,
+      retries: counters?.retries,
+      bisectionCalls: counters?.bisectionCalls,
+      throttledCalls: counters?.throttledCalls,
+      errors: counters?.errors ?? {},
+      ready: report?.ready ?? (error as { ready?: readonly string[] } | undefined)?.ready ?? [],
+      notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
+      instances: report?.instances ?? stragglerInstances(error),
+      ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+    };
+    ctx.stdout.write(`${JSON.stringify(json)}\n`);
+  }
+  return exitCode;
+};
+
+const stragglerInstances = (error: unknown): unknown[] => {
+  if (isQuorumUnreachableError(error)) {
+    return [
+      ...error.ready.map((id) => ({ instanceId: id, ready: true })),
+      ...[...error.unreachable, ...error.pending].map((p) => ({ ready: false, ...p })),
+    ];
+  }
+  if (isCloudAssistantTimeoutError(error)) {
+    return [
+      ...error.ready.map((id) => ({ instanceId: id, ready: true })),
+      ...error.pending.map((p) => ({ ready: false, ...p })),
+    ];
+  }
+  return [];
+};
+
+const aborted = (
+  ctx: Context,
+  last: ReadinessProgress | undefined,
+  client?: EcsClient,
+  total?: number,
+  required?: number,
+  elapsedMs?: number,
+): number => {
+  const s = ctx.settings;
+  const outcome: WaitOutcome = {
+    kind: 'aborted',
+    total: last?.total ?? total ?? 0,
+    ready: last?.readyCount ?? 0,
+    target: last?.required ?? required ?? 0,
+    elapsedMs: elapsedMs ?? last?.elapsedMs ?? 0,
+    rounds: last?.round,
+    apiCalls: last?.apiCalls,
+    stragglers: [],
+  };
+  if (!s.quiet) ctx.human.write(`${renderOutcome(outcome, makeStyle(ctx.color), ctx.now())}\n`);
+  if (s.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({
+        command: s.command,
+        ok: false,
+        exitCode: ExitCode.aborted,
+        outcome: 'aborted',
+        ...(client === undefined ? {} : { region: client.region, endpoint: client.endpoint }),
+        total: outcome.total,
+        required: outcome.target,
+        readyCount: outcome.ready,
+        elapsedMs: outcome.elapsedMs,
+        rounds: outcome.rounds,
+        apiCalls: outcome.apiCalls,
+        error: { code: 'ABORTED', message: 'Aborted by a signal before the wait finished.' },
+      })}\n`,
+    );
+  }
+  return ExitCode.aborted;
+};
+
+const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+  const s = ctx.settings;
+  const statuses = await readStatuses(client, ids, {
+    concurrency: s.concurrency ?? defaults.concurrency,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
+  const nowMs = ctx.now();
+  const rows: StatusRow[] = statuses.map((r) =>
+    r.status === undefined
+      ? { instanceId: r.instanceId, found: false }
+      : {
+          instanceId: r.instanceId,
+          found: true,
+          online: r.status.cloudAssistantStatus,
+          version: r.status.cloudAssistantVersion,
+          lastHeartbeatTime: r.status.lastHeartbeatTime,
+          supportSessionManager: r.status.supportSessionManager,
+          osType: r.status.osType,
+        },
+  );
+  if (!s.quiet) {
+    ctx.human.write(
+      rows.length === 0
+        ? `No instances with Cloud Assistant information in ${client.region}.\n`
+        : `${renderStatusTable(rows, makeStyle(ctx.color), nowMs)}\n`,
+    );
+  }
+  if (s.json) {
+    ctx.stdout.write(
+      `${JSON.stringify({
+        command: 'status',
+        ok: true,
+        exitCode: ExitCode.ok,
+        region: client.region,
+        endpoint: client.endpoint,
+        total: rows.length,
+        online: rows.filter((r) => r.online === true).length,
+        notFound: rows.filter((r) => !r.found).map((r) => r.instanceId),
+        instances: statuses.map((r) => ({
+          instanceId: r.instanceId,
+          found: r.status !== undefined,
+          ...(r.status === undefined ? {} : statusJson(r.status, nowMs)),
+        })),
+      })}\n`,
+    );
+  }
+  return ExitCode.ok;
+};
+
+const statusJson = (status: InstanceStatus, nowMs: number): Record<string, unknown> => {
+  const beat = status.lastHeartbeatTime === undefined ? Number.NaN : Date.parse(status.lastHeartbeatTime);
+  return {
+    ...status,
+    instanceId: status.instanceId,
+    heartbeatAgeMs: Number.isNaN(beat) ? null : Math.max(0, nowMs - beat),
+  };
+};
+
+/** Reports an error that ended the run, on stderr (and as the JSON report with --json). */
+const fail = (
+  error: unknown,
+  out: {
+    stdout: TextSink;
+    stderr: TextSink;
+    json: boolean;
+    command: string | undefined;
+    color: boolean;
+  },
+): number => {
+  const exitCode = exitCodeForError(error);
+  const message = describeError(error);
+  const style = makeStyle(out.color);
+  out.stderr.write(`${style.red('Error:')} ${message}\n`);
+  if (exitCode === ExitCode.usage && !(error instanceof CliUsageError && error.code === 'CLI_BAD_INPUT')) {
+    out.stderr.write('Run with --help for usage.\n');
+  }
+  if (out.json) {
+    const apiCode = apiCodeOf(error);
+    out.stdout.write(
+      `${JSON.stringify({
+        ...(out.command === undefined ? {} : { command: out.command }),
+        ok: false,
+        exitCode,
+        outcome: 'error',
+        error: {
+          code: rootCodeOf(error) ?? 'ERROR',
+          ...(apiCode === undefined ? {} : { apiCode }),
+          message,
+        },
+      })}\n`,
+    );
+  }
+  return exitCode;
+};
+
+/**
+ * One or two sentences for a person: the error's message, plus its cause's when the error
+ * wraps one (the waiter's StatusSourceError names the API code; core's message says more).
+ */
+export const describeError = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  const code = rootCodeOf(error);
+  const exit = exitCodeForError(error);
+  let text = error.message;
+  if (cause instanceof Error && cause.message !== '' && !text.includes(cause.message)) {
+    text += ` Cause: ${cause.message}`;
+  }
+  if (exit === ExitCode.credentials && code === 'ECS_CREDENTIALS') {
+    text += ' Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.';
+  }
+  return text;
+};
+
+const formatMs = (ms: number): string => {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+};

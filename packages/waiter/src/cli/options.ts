@@ -1,0 +1,169 @@
+/**
+ * The one table of command-line options: the parser, the environment lookup and `--help` are
+ * all generated from it, so a flag cannot exist without being documented.
+ */
+export interface OptionSpec {
+  readonly name: string;
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Placeholder for the value in `--help`. */
+  readonly value?: string;
+  /** The environment variable that sets it when the flag is absent. */
+  readonly env?: string;
+  /** The default, as shown in `--help`. */
+  readonly default?: string;
+  readonly multiple?: boolean;
+  readonly group: 'Connection' | 'Timing' | 'Readiness' | 'Input and output' | 'Other';
+  readonly description: string;
+}
+
+export const ENV_PREFIX = 'CLOUD_ASSISTANT_GATE_';
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'region',
+    type: 'string',
+    value: 'ID',
+    env: `${ENV_PREFIX}REGION`,
+    group: 'Connection',
+    description:
+      'Region of the instances, e.g. cn-hangzhou. Falls back to ALIBABA_CLOUD_REGION_ID. Required.',
+  },
+  {
+    name: 'endpoint',
+    type: 'string',
+    value: 'URL',
+    env: `${ENV_PREFIX}ENDPOINT`,
+    default: 'the region’s ECS endpoint',
+    group: 'Connection',
+    description: 'ECS endpoint: a host (HTTPS) or a URL; http:// only to loopback (the simulator).',
+  },
+  {
+    name: 'profile',
+    type: 'string',
+    value: 'NAME',
+    env: `${ENV_PREFIX}PROFILE`,
+    default: 'ALIBABA_CLOUD_PROFILE, else current',
+    group: 'Connection',
+    description: 'Profile in ~/.aliyun/config.json. Credentials come from the usual chain.',
+  },
+  {
+    name: 'timeout',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}TIMEOUT`,
+    default: '10m',
+    group: 'Timing',
+    description: 'Give up after this long, API latency included (one last poll just before).',
+  },
+  {
+    name: 'min-delay',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}MIN_DELAY`,
+    default: '2s',
+    group: 'Timing',
+    description: 'Shortest pause between polling rounds.',
+  },
+  {
+    name: 'max-delay',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}MAX_DELAY`,
+    default: '20s',
+    group: 'Timing',
+    description: 'Longest pause between polling rounds (backoff cap, jittered).',
+  },
+  {
+    name: 'concurrency',
+    type: 'string',
+    value: 'N',
+    env: `${ENV_PREFIX}CONCURRENCY`,
+    default: '4',
+    group: 'Timing',
+    description: 'API calls (batches of up to 100 IDs) in flight at once.',
+  },
+  {
+    name: 'min-ready',
+    type: 'string',
+    value: 'N|P%',
+    env: `${ENV_PREFIX}MIN_READY`,
+    default: '100%',
+    group: 'Readiness',
+    description: 'Succeed once this many (or this share of) instances are ready.',
+  },
+  {
+    name: 'require-session-manager',
+    type: 'boolean',
+    env: `${ENV_PREFIX}REQUIRE_SESSION_MANAGER`,
+    default: 'off',
+    group: 'Readiness',
+    description: 'Ready only if the agent supports Session Manager.',
+  },
+  {
+    name: 'min-version',
+    type: 'string',
+    value: 'VERSION',
+    env: `${ENV_PREFIX}MIN_VERSION`,
+    default: 'any',
+    group: 'Readiness',
+    description: 'Ready only if the agent version is at least this, e.g. 2.2.3.189.',
+  },
+  {
+    name: 'max-heartbeat-age',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}MAX_HEARTBEAT_AGE`,
+    default: 'off',
+    group: 'Readiness',
+    description: 'Ready only if the last heartbeat is at most this old.',
+  },
+  {
+    name: 'not-found',
+    type: 'string',
+    value: 'wait|fail',
+    env: `${ENV_PREFIX}NOT_FOUND`,
+    default: 'wait',
+    group: 'Readiness',
+    description: 'Unknown IDs: keep waiting for them to appear, or fail at once.',
+  },
+  {
+    name: 'ids-file',
+    type: 'string',
+    value: 'FILE',
+    multiple: true,
+    group: 'Input and output',
+    description: 'Read IDs from FILE (- for stdin): whitespace-separated, # comments. Repeatable.',
+  },
+  {
+    name: 'json',
+    type: 'boolean',
+    group: 'Input and output',
+    description: 'Print exactly one JSON report on stdout; human text goes to stderr.',
+  },
+  {
+    name: 'quiet',
+    type: 'boolean',
+    short: 'q',
+    group: 'Input and output',
+    description: 'Print nothing but errors (the JSON report still prints with --json).',
+  },
+  {
+    name: 'no-progress',
+    type: 'boolean',
+    group: 'Input and output',
+    description: 'No progress bar or progress lines; still print the summary.',
+  },
+  { name: 'help', type: 'boolean', short: 'h', group: 'Other', description: 'Show this help.' },
+  { name: 'version', type: 'boolean', group: 'Other', description: 'Show the version.' },
+];
+
+/** The exit codes, in the order `--help` lists them. */
+export const EXIT_CODE_HELP: readonly (readonly [number, string])[] = [
+  [0, 'every instance (or the --min-ready quorum) is ready; status: statuses read'],
+  [1, 'timed out, or the quorum can no longer be met; the stragglers are listed'],
+  [2, 'bad usage or input: unknown flag, bad value, bad or empty ID list'],
+  [3, 'credentials missing or broken, signature rejected, or permission denied'],
+  [4, 'an API or network failure that retries could not overcome'],
+  [130, 'aborted by SIGINT or SIGTERM (Ctrl-C), after a clean stop'],
+];

@@ -1,0 +1,327 @@
+import { formatClock, formatDuration } from './duration.js';
+
+/** Where text goes: a Node stream or a test's collector. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** One round's progress, in the CLI's own terms (main.ts maps the engine's event to it). */
+export interface ProgressView {
+  readonly total: number;
+  readonly ready: number;
+  readonly notFound: number;
+  /** How many must be ready to succeed (the quorum; `total` by default). */
+  readonly target: number;
+  readonly elapsedMs: number;
+  readonly round: number;
+  readonly nextDelayMs?: number | undefined;
+}
+
+/** An instance that was not ready at the end, with why. */
+export interface Straggler {
+  readonly instanceId: string;
+  readonly reason: string;
+  readonly online?: boolean | undefined;
+  readonly version?: string | undefined;
+  readonly lastHeartbeatTime?: string | undefined;
+}
+
+/** How a wait ended, for the summary and the straggler table. */
+export interface WaitOutcome {
+  readonly kind: 'ready' | 'timeout' | 'quorum-unreachable' | 'aborted' | 'error';
+  readonly total: number;
+  readonly ready: number;
+  readonly target: number;
+  readonly elapsedMs: number;
+  readonly rounds?: number | undefined;
+  readonly apiCalls?: number | undefined;
+  readonly throttledCalls?: number | undefined;
+  readonly stragglers: readonly Straggler[];
+  /** For `error`: the one-sentence reason. */
+  readonly message?: string | undefined;
+}
+
+export interface Style {
+  readonly green: (s: string) => string;
+  readonly red: (s: string) => string;
+  readonly yellow: (s: string) => string;
+  readonly dim: (s: string) => string;
+  readonly bold: (s: string) => string;
+}
+
+const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+const plain = (s: string) => s;
+
+/** ANSI colours, or none at all (not a TTY, `NO_COLOR`, `TERM=dumb`). */
+export const makeStyle = (color: boolean): Style =>
+  color
+    ? { green: sgr(32, 39), red: sgr(31, 39), yellow: sgr(33, 39), dim: sgr(2, 22), bold: sgr(1, 22) }
+    : { green: plain, red: plain, yellow: plain, dim: plain, bold: plain };
+
+/**
+ * Whether to use colour: only on a terminal, and never when `NO_COLOR` is set to anything
+ * non-empty (https://no-color.org) or the terminal is `dumb`.
+ */
+export const colorEnabled = (tty: boolean, env: Readonly<Record<string, string | undefined>>): boolean =>
+  tty && (env['NO_COLOR'] ?? '') === '' && env['TERM'] !== 'dumb';
+
+/** Everything the progress display needs to know about its surroundings. */
+export interface RendererOptions {
+  readonly out: TextSink;
+  /** A live bar (`\r` redraws) on a terminal; plain lines otherwise. */
+  readonly tty: boolean;
+  readonly color: boolean;
+  readonly columns?: number | undefined;
+  /** Show progress at all (`--no-progress` and `--quiet` turn it off). */
+  readonly progress: boolean;
+  /** Plain mode: print a "still waiting" line after this long without a change. */
+  readonly quietPeriodMs?: number;
+}
+
+/**
+ * Shows progress while waiting. The TTY form keeps one bar line up to date (ready/total,
+ * elapsed, ETA); the plain form prints one line per change and never an escape code.
+ */
+export class ProgressRenderer {
+  readonly #o: RendererOptions;
+  readonly #style: Style;
+  #last: ProgressView | undefined;
+  #lastPrintedAtMs = 0;
+  #barShown = false;
+  /** (elapsed, ready) samples for the ETA. */
+  readonly #samples: { t: number; ready: number }[] = [];
+
+  constructor(options: RendererOptions) {
+    this.#o = options;
+    this.#style = makeStyle(options.color);
+  }
+
+  get style(): Style {
+    return this.#style;
+  }
+
+  /** Prints a line of text above the bar (or just a line, in plain mode). */
+  log(text: string): void {
+    this.#clearBar();
+    this.#o.out.write(`${text}\n`);
+    if (this.#last !== undefined && this.#o.tty && this.#o.progress) this.#drawBar(this.#last.elapsedMs);
+  }
+
+  progress(view: ProgressView): void {
+    const previous = this.#last;
+    this.#last = view;
+    this.#samples.push({ t: view.elapsedMs, ready: view.ready });
+    // Keep about a minute of samples: the recent arrival rate predicts the ETA best.
+    while (this.#samples.length > 2 && view.elapsedMs - this.#samples[0]!.t > 60_000) this.#samples.shift();
+    if (!this.#o.progress) return;
+    if (this.#o.tty) {
+      this.#drawBar(view.elapsedMs);
+      return;
+    }
+    const changed =
+      previous === undefined || previous.ready !== view.ready || previous.notFound !== view.notFound;
+    const quietFor = view.elapsedMs - this.#lastPrintedAtMs;
+    if (!changed && quietFor < (this.#o.quietPeriodMs ?? 30_000)) return;
+    this.#lastPrintedAtMs = view.elapsedMs;
+    const gained = previous === undefined ? 0 : view.ready - previous.ready;
+    const parts = [
+      `[${formatClock(view.elapsedMs)}]`,
+      `${view.ready}/${view.total} ready${gained > 0 ? ` (+${gained})` : ''}`,
+    ];
+    if (view.target < view.total) parts.push(`need ${view.target}`);
+    if (view.notFound > 0) parts.push(`${view.notFound} not found`);
+    if (!changed) parts.push('still waiting');
+    const eta = this.#eta(view);
+    if (eta !== undefined && view.ready < view.target) parts.push(`ETA ${formatDuration(eta)}`);
+    this.#o.out.write(`${parts.join('  ')}\n`);
+  }
+
+  /** Redraws the bar with a fresh elapsed time (TTY only; called about once a second). */
+  tick(elapsedMs: number): void {
+    if (this.#o.tty && this.#o.progress && this.#last !== undefined) this.#drawBar(elapsedMs);
+  }
+
+  /** Removes the bar so that the summary starts on a clean line. */
+  close(): void {
+    this.#clearBar();
+  }
+
+  /** The bar line, without escape codes for the cursor (tested directly). */
+  barLine(view: ProgressView, elapsedMs: number): string {
+    const s = this.#style;
+    const columns = Math.max(40, this.#o.columns ?? 80);
+    const fraction = view.total === 0 ? 1 : view.ready / view.total;
+    const eta = this.#eta(view);
+    const tail = [
+      `${view.ready}/${view.total} ready`,
+      view.target < view.total ? `need ${view.target}` : undefined,
+      view.notFound > 0 ? s.yellow(`${view.notFound} not found`) : undefined,
+      formatClock(elapsedMs),
+      view.ready >= view.target ? undefined : eta === undefined ? 'ETA --' : `ETA ${formatDuration(eta)}`,
+    ]
+      .filter((x) => x !== undefined)
+      .join(' · ');
+    const visibleTail = stripAnsi(tail).length;
+    const barWidth = Math.max(10, Math.min(40, columns - visibleTail - 4));
+    const filled = Math.round(fraction * barWidth);
+    const bar = s.green('█'.repeat(filled)) + s.dim('░'.repeat(barWidth - filled));
+    return `${bar} ${tail}`;
+  }
+
+  #drawBar(elapsedMs: number): void {
+    if (this.#last === undefined) return;
+    this.#o.out.write(`\r\x1b[2K${this.barLine(this.#last, elapsedMs)}`);
+    this.#barShown = true;
+  }
+
+  #clearBar(): void {
+    if (!this.#barShown) return;
+    this.#o.out.write('\r\x1b[2K');
+    this.#barShown = false;
+  }
+
+  /** Time to the target at the recent arrival rate; undefined while nothing arrives. */
+  #eta(view: ProgressView): number | undefined {
+    const first = this.#samples[0];
+    if (first === undefined || view.ready >= view.target) return undefined;
+    const dt = view.elapsedMs - first.t;
+    const dr = view.ready - first.ready;
+    if (dt <= 0 || dr <= 0) return undefined;
+    return ((view.target - view.ready) * dt) / dr;
+  }
+}
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+export const stripAnsi = (s: string): string => s.replace(ANSI, '');
+
+/** How many stragglers the human summary lists; `--json` always lists them all. */
+export const MAX_TABLE_ROWS = 50;
+
+/** A left-aligned text table; colour codes do not count towards widths. */
+export const table = (
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  style: Style,
+): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => stripAnsi(r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - stripAnsi(c).length)))
+      .join('  ')
+      .trimEnd();
+  return [style.bold(line(header)), ...rows.map(line)].join('\n');
+};
+
+/** "3m ago" for a heartbeat; `never` when there was none; "just now" for clock skew. */
+export const heartbeatAge = (iso: string | undefined, nowMs: number): string => {
+  if (iso === undefined || iso === '') return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'unknown';
+  const age = nowMs - t;
+  return age < 1000 ? 'just now' : `${formatDuration(age)} ago`;
+};
+
+/**
+ * The final words of a wait: one summary line, then for failures a table of the stragglers
+ * with their reasons (at most {@link MAX_TABLE_ROWS}; `--json` has them all).
+ */
+export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number): string => {
+  const took = formatDuration(outcome.elapsedMs);
+  const counters = [
+    outcome.rounds === undefined ? undefined : `${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}`,
+    outcome.apiCalls === undefined
+      ? undefined
+      : `${outcome.apiCalls} API call${outcome.apiCalls === 1 ? '' : 's'}`,
+    outcome.throttledCalls ? `${outcome.throttledCalls} throttled` : undefined,
+  ].filter((x) => x !== undefined);
+  const suffix = counters.length > 0 ? ` (${counters.join(', ')})` : '';
+  const lines: string[] = [];
+  switch (outcome.kind) {
+    case 'ready':
+      lines.push(
+        style.green(
+          outcome.ready === outcome.total
+            ? `✔ All ${outcome.total} instance${outcome.total === 1 ? '' : 's'} ready in ${took}${suffix}.`
+            : `✔ Quorum met: ${outcome.ready}/${outcome.total} ready (needed ${outcome.target}) in ${took}${suffix}.`,
+        ),
+      );
+      break;
+    case 'timeout':
+      lines.push(
+        style.red(
+          `✖ Timed out after ${took}: ${outcome.ready}/${outcome.total} ready${outcome.target < outcome.total ? ` (needed ${outcome.target})` : ''}${suffix}.`,
+        ),
+      );
+      break;
+    case 'quorum-unreachable':
+      lines.push(
+        style.red(
+          `✖ Quorum unreachable after ${took}: ${outcome.ready}/${outcome.total} ready, ${outcome.target} needed, and too many can no longer become ready${suffix}.`,
+        ),
+      );
+      break;
+    case 'aborted':
+      lines.push(style.yellow(`■ Aborted after ${took}: ${outcome.ready}/${outcome.total} ready${suffix}.`));
+      break;
+    case 'error':
+      lines.push(style.red(`✖ ${outcome.message ?? 'Failed.'}`));
+      break;
+  }
+  if (outcome.stragglers.length > 0) {
+    const shown = outcome.stragglers.slice(0, MAX_TABLE_ROWS);
+    const label = outcome.kind === 'ready' ? 'Not ready (tolerated by --min-ready)' : 'Not ready';
+    lines.push('', `${label}: ${outcome.stragglers.length}`);
+    lines.push(
+      table(
+        ['INSTANCE', 'REASON', 'AGENT', 'VERSION', 'LAST HEARTBEAT'],
+        shown.map((s) => [
+          s.instanceId,
+          s.reason,
+          s.online === undefined ? '-' : s.online ? style.green('online') : style.red('offline'),
+          s.version === undefined || s.version === '' ? '-' : s.version,
+          heartbeatAge(s.lastHeartbeatTime, nowMs),
+        ]),
+        style,
+      ),
+    );
+    if (outcome.stragglers.length > shown.length) {
+      lines.push(style.dim(`… and ${outcome.stragglers.length - shown.length} more; --json lists them all.`));
+    }
+  }
+  return lines.join('\n');
+};
+
+/** One row of `status`. */
+export interface StatusRow {
+  readonly instanceId: string;
+  readonly found: boolean;
+  readonly online?: boolean | undefined;
+  readonly version?: string | undefined;
+  readonly lastHeartbeatTime?: string | undefined;
+  readonly supportSessionManager?: boolean | undefined;
+  readonly osType?: string | undefined;
+}
+
+/** The `status` table: agent status, version, heartbeat age, Session Manager support, OS. */
+export const renderStatusTable = (rows: readonly StatusRow[], style: Style, nowMs: number): string => {
+  const online = rows.filter((r) => r.online === true).length;
+  const missing = rows.filter((r) => !r.found).length;
+  const body = table(
+    ['INSTANCE', 'AGENT', 'VERSION', 'HEARTBEAT', 'SESSION MANAGER', 'OS'],
+    rows.map((r) =>
+      r.found
+        ? [
+            r.instanceId,
+            r.online ? style.green('online') : style.red('offline'),
+            r.version === undefined || r.version === '' ? '-' : r.version,
+            heartbeatAge(r.lastHeartbeatTime, nowMs),
+            r.supportSessionManager === undefined ? '-' : r.supportSessionManager ? 'yes' : 'no',
+            r.osType ?? '-',
+          ]
+        : [r.instanceId, style.yellow('not found'), '-', '-', '-', '-'],
+    ),
+    style,
+  );
+  const summary = `${online}/${rows.length} online${missing > 0 ? `, ${missing} not found` : ''}.`;
+  return `${body}\n${summary}`;
+};

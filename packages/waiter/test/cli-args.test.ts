@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { type CliSettings, parseCliArgs, parseMinReady } from '../src/cli/args.js';
+import { CliUsageError } from '../src/cli/errors.js';
+import { OPTIONS } from '../src/cli/options.js';
+
+const run = (argv: string[], env: Record<string, string> = {}): CliSettings => {
+  const parsed = parseCliArgs(argv, env);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.settings;
+};
+const fails = (argv: string[], env: Record<string, string> = {}): string => {
+  try {
+    parseCliArgs(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliUsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a usage error');
+};
+
+describe('parseCliArgs', () => {
+  it('reads every flag of wait', () => {
+    const s = run([
+      'wait',
+      '--region=cn-hangzhou',
+      '--endpoint',
+      'http://127.0.0.1:9999',
+      '--profile',
+      'prod',
+      '--timeout',
+      '15m',
+      '--min-delay',
+      '500ms',
+      '--max-delay',
+      '30s',
+      '--concurrency',
+      '8',
+      '--min-ready',
+      '95%',
+      '--require-session-manager',
+      '--min-version',
+      '2.2.3.189',
+      '--max-heartbeat-age',
+      '3m',
+      '--not-found',
+      'fail',
+      '--ids-file',
+      'a.txt',
+      '--ids-file',
+      '-',
+      '--json',
+      '-q',
+      '--no-progress',
+      'i-a',
+      'i-b',
+    ]);
+    expect(s).toEqual({
+      command: 'wait',
+      region: 'cn-hangzhou',
+      endpoint: 'http://127.0.0.1:9999',
+      profile: 'prod',
+      timeoutMs: 900_000,
+      minDelayMs: 500,
+      maxDelayMs: 30_000,
+      concurrency: 8,
+      minReady: { fraction: 0.95 },
+      requireSessionManager: true,
+      minVersion: '2.2.3.189',
+      maxHeartbeatAgeMs: 180_000,
+      notFound: 'fail',
+      idArgs: ['i-a', 'i-b'],
+      idsFiles: ['a.txt', '-'],
+      json: true,
+      quiet: true,
+      progress: false,
+    } satisfies CliSettings);
+  });
+
+  it('leaves unset options to the engine defaults', () => {
+    expect(run(['wait', 'i-a'])).toEqual({
+      command: 'wait',
+      requireSessionManager: false,
+      idArgs: ['i-a'],
+      idsFiles: [],
+      json: false,
+      quiet: false,
+      progress: true,
+    });
+  });
+
+  it('reads every environment variable, and flags beat them', () => {
+    const env = {
+      CLOUD_ASSISTANT_GATE_REGION: 'cn-beijing',
+      CLOUD_ASSISTANT_GATE_ENDPOINT: 'ecs.example.com',
+      CLOUD_ASSISTANT_GATE_PROFILE: 'ci',
+      CLOUD_ASSISTANT_GATE_TIMEOUT: '90s',
+      CLOUD_ASSISTANT_GATE_MIN_DELAY: '1s',
+      CLOUD_ASSISTANT_GATE_MAX_DELAY: '10s',
+      CLOUD_ASSISTANT_GATE_CONCURRENCY: '2',
+      CLOUD_ASSISTANT_GATE_MIN_READY: '3',
+      CLOUD_ASSISTANT_GATE_REQUIRE_SESSION_MANAGER: 'true',
+      CLOUD_ASSISTANT_GATE_MIN_VERSION: '2.1',
+      CLOUD_ASSISTANT_GATE_MAX_HEARTBEAT_AGE: '5m',
+      CLOUD_ASSISTANT_GATE_NOT_FOUND: 'fail',
+    };
+    expect(run(['status'], env)).toMatchObject({
+      region: 'cn-beijing',
+      endpoint: 'ecs.example.com',
+      profile: 'ci',
+      timeoutMs: 90_000,
+      minDelayMs: 1000,
+      maxDelayMs: 10_000,
+      concurrency: 2,
+      minReady: { count: 3 },
+      requireSessionManager: true,
+      minVersion: '2.1',
+      maxHeartbeatAgeMs: 300_000,
+      notFound: 'fail',
+    });
+    expect(
+      run(['status', '--region', 'cn-shanghai', '--timeout', '2m', '--not-found', 'wait'], env),
+    ).toMatchObject({
+      region: 'cn-shanghai',
+      timeoutMs: 120_000,
+      notFound: 'wait',
+    });
+    // Every option with an env var is covered above.
+    const covered = new Set(Object.keys(env));
+    for (const o of OPTIONS) if (o.env !== undefined) expect(covered, o.env).toContain(o.env);
+  });
+
+  it('treats an empty environment variable as unset and falls back to ALIBABA_CLOUD_REGION_ID', () => {
+    expect(
+      run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '', ALIBABA_CLOUD_REGION_ID: 'cn-qingdao' }),
+    ).toMatchObject({
+      region: 'cn-qingdao',
+    });
+    expect(run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '' }).timeoutMs).toBeUndefined();
+  });
+
+  it('answers --help and --version before anything else, even with bad flags after a command', () => {
+    expect(parseCliArgs(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['wait', '-h'], {})).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['help'], {})).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['--version'], {})).toEqual({ kind: 'version' });
+    expect(parseCliArgs(['wait', '--timeout', 'bogus', '--help'], {})).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [[], /Missing command/],
+    [['i-abc'], /Unknown command "i-abc".*Did you mean `wait i-abc`\?/],
+    [['deploy'], /Unknown command "deploy"/],
+    [['wait'], /No instance IDs: give them as arguments, with --ids-file FILE, or on stdin with `-`/],
+    [['wait', '--timout', '5m', 'i-a'], /Unknown option "--timout". Did you mean --timeout\?/],
+    [['wait', '--timeout'], /--timeout needs a value \(DURATION\)/],
+    [['wait', '--json=yes', 'i-a'], /--json takes no value/],
+    [['wait', '--timeout', '5x', 'i-a'], /^--timeout: "5x" is not a duration/],
+    [['wait', '--min-delay', '0', 'i-a'], /--min-delay: the delay must be at least 1ms/],
+    [
+      ['wait', '--min-delay', '10s', '--max-delay', '5s', 'i-a'],
+      /--max-delay \(5s\) must not be shorter than --min-delay \(10s\)/,
+    ],
+    [['wait', '--max-heartbeat-age', '500ms', 'i-a'], /at least 1s/],
+    [['wait', '--concurrency', '0', 'i-a'], /--concurrency: "0" is not a whole number from 1 to 1000/],
+    [['wait', '--concurrency', '2.5', 'i-a'], /not a whole number/],
+    [
+      ['wait', '--min-ready', '0.9', 'i-a'],
+      /not a count \(950\) or a percentage \(95%\). For a share, write a percentage, e.g. 90%/,
+    ],
+    [['wait', '--min-ready', '0', 'i-a'], /at least 1/],
+    [['wait', '--min-ready', '120%', 'i-a'], /more than 0% and at most 100%/],
+    [
+      ['wait', '--min-version', 'latest', 'i-a'],
+      /--min-version: "latest" is not a version like 2\.2\.3\.189/,
+    ],
+    [['wait', '--not-found', 'ignore', 'i-a'], /--not-found: "ignore" must be `wait` or `fail`/],
+    [['wait', '--region', 'cn hangzhou', 'i-a'], /--region: "cn hangzhou" is not a region ID/],
+    [['wait', '--endpoint', 'http://x/?Action=DeleteInstance', 'i-a'], /is not an endpoint/],
+  ] as const)('refuses %j with a message naming the problem', (argv, message) => {
+    expect(fails([...argv])).toMatch(message);
+  });
+
+  it.each([
+    [{ CLOUD_ASSISTANT_GATE_TIMEOUT: 'soon' }, /^CLOUD_ASSISTANT_GATE_TIMEOUT: "soon" is not a duration/],
+    [{ CLOUD_ASSISTANT_GATE_CONCURRENCY: 'lots' }, /^CLOUD_ASSISTANT_GATE_CONCURRENCY: "lots"/],
+    [
+      { CLOUD_ASSISTANT_GATE_REQUIRE_SESSION_MANAGER: 'maybe' },
+      /REQUIRE_SESSION_MANAGER: "maybe" is not a boolean/,
+    ],
+    [{ CLOUD_ASSISTANT_GATE_NOT_FOUND: 'skip' }, /^CLOUD_ASSISTANT_GATE_NOT_FOUND: "skip"/],
+  ])('names the environment variable at fault (%j)', (env, message) => {
+    expect(fails(['wait', 'i-a'], env)).toMatch(message);
+  });
+
+  it('does not consult an env var whose flag is given', () => {
+    expect(
+      run(['wait', '--timeout', '1m', 'i-a'], { CLOUD_ASSISTANT_GATE_TIMEOUT: 'garbage' }).timeoutMs,
+    ).toBe(60_000);
+  });
+});
+
+describe('parseMinReady', () => {
+  it.each([
+    ['95%', { fraction: 0.95 }],
+    ['100%', { fraction: 1 }],
+    ['12.5%', { fraction: 0.125 }],
+    ['1', { count: 1 }],
+    ['950', { count: 950 }],
+  ])('reads %j', (text, value) => {
+    expect(parseMinReady(text, '--min-ready')).toEqual(value);
+  });
+});

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliUsageError } from '../src/cli/errors.js';
+import { type ByteSource, collectIds, IdCollector, MAX_LINE_BYTES, readIdStream } from '../src/cli/ids.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cag-ids-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = (name: string, content: string | Uint8Array): string => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+/** Feeds bytes in awkward chunks, to prove that chunk boundaries never split an ID. */
+async function* chunks(bytes: Uint8Array, size: number): ByteSource {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+const fromText = async (text: string | Uint8Array, chunkSize = 7): Promise<string[]> => {
+  const c = new IdCollector();
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  await readIdStream(c, chunks(bytes, chunkSize), 'ids.txt');
+  c.throwIfProblems();
+  return c.ids;
+};
+
+describe('reading instance IDs', () => {
+  it('takes one per line or whitespace-separated, with comments, blank lines, CRLF and a BOM', async () => {
+    const text =
+      '\uFEFF# fleet A\r\ni-aaa1\r\n\r\n  i-bbb2\ti-ccc3   # web\r\nmi-ddd4 # managed\n\n#i-eee5\ni-fff6';
+    for (const size of [1, 2, 3, 7, 64, 4096]) {
+      expect(await fromText(text, size)).toEqual(['i-aaa1', 'i-bbb2', 'i-ccc3', 'mi-ddd4', 'i-fff6']);
+    }
+  });
+
+  it('keeps the first of duplicate IDs, in order', async () => {
+    expect(await fromText('i-b\ni-a\ni-b\ni-c i-a\n')).toEqual(['i-b', 'i-a', 'i-c']);
+  });
+
+  it.each([
+    ['i-abc&Action=DeleteInstance', /ids\.txt:2: "i-abc&Action=DeleteInstance" is not an instance ID/],
+    ['i-abc;rm -rf /', /ids\.txt:2: "i-abc;rm" is not an instance ID[\s\S]*ids\.txt:2: "-rf"/],
+    ['"i-abc"', /"\\"i-abc\\"" is not an instance ID; write bare IDs, not quoted or JSON/],
+    ['i-a,i-b', /not commas/],
+    ['i-bp1abc****', /masked placeholder/],
+    ['i-x\u001b[2Jboom', /"i-x\\u001b\[2Jboom"/],
+  ])('refuses %j naming the file and line, with control characters escaped', async (bad, message) => {
+    const attempt = fromText(`i-good1\n${bad}\ni-good2\n`);
+    await expect(attempt).rejects.toThrow(CliUsageError);
+    await expect(fromText(`i-good1\n${bad}\ni-good2\n`)).rejects.toThrow(message);
+  });
+
+  it('lists up to ten bad entries and counts the rest', async () => {
+    const text = Array.from({ length: 25 }, (_, i) => `bad${i}`).join('\n');
+    const error = await fromText(text).catch((e: unknown) => e as CliUsageError);
+    expect(error).toBeInstanceOf(CliUsageError);
+    expect((error as CliUsageError).code).toBe('CLI_BAD_INPUT');
+    expect((error as Error).message).toMatch(/^25 bad instance ID entries/);
+    expect((error as Error).message).toContain('ids.txt:10: "bad9"');
+    expect((error as Error).message).not.toContain('bad10"');
+    expect((error as Error).message).toContain('… and 15 more');
+  });
+
+  it('refuses invalid UTF-8, naming the line', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('i-a\ni-b\ni-'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\ni-c\n'),
+    ]);
+    await expect(fromText(bytes, 3)).rejects.toThrow(/^ids\.txt:3: the text is not valid UTF-8/);
+  });
+
+  it('refuses a UTF-16 file with advice', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('i-a\n', 'utf16le')]);
+    await expect(fromText(bytes)).rejects.toThrow(/UTF-16; save the file as UTF-8/);
+  });
+
+  it('refuses a line longer than the limit without buffering the whole input', async () => {
+    await expect(fromText('i-a\n' + 'x'.repeat(MAX_LINE_BYTES + 10), 4096)).rejects.toThrow(
+      /ids\.txt:2: the line is longer than 65536 bytes/,
+    );
+  });
+
+  it('throws only CliUsageError, or returns valid unique IDs, for any input', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc
+            .array(fc.oneof(fc.constantFrom('i-a', 'mi-b', 'i-c1', '#', ' ', '\n', '\r\n', '\t', '\uFEFF')), {
+              maxLength: 30,
+            })
+            .map((parts) => parts.join('')),
+          fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('latin1')),
+        ),
+        fc.integer({ min: 1, max: 9 }),
+        async (text, size) => {
+          try {
+            const ids = await fromText(text, size);
+            expect(new Set(ids).size).toBe(ids.length);
+            for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/i);
+          } catch (error) {
+            expect(error).toBeInstanceOf(CliUsageError);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads raw bytes that are not UTF-8 as an error, never as IDs', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
+        try {
+          const ids = await fromText(bytes, 5);
+          for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/i);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CliUsageError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads a 1,000,000-line file in well under the test budget', async () => {
+    const lines = Array.from({ length: 1_000_000 }, (_, i) => `i-${i.toString(36).padStart(8, '0')}`);
+    const path = file('million.txt', `# a million\n${lines.join('\n')}\n`);
+    const started = performance.now();
+    const ids = await collectIds({ args: [], files: [path] });
+    const ms = performance.now() - started;
+    expect(ids).toHaveLength(1_000_000);
+    expect(ids[999_999]).toBe(lines[999_999]);
+    console.log(`1,000,000-line ID file read in ${Math.round(ms)} ms`);
+    expect(ms).toBeLessThan(5000);
+  });
+});
+
+describe('collectIds', () => {
+  it('merges arguments, files and stdin in that order, deduplicated', async () => {
+    const a = file('a.txt', 'i-f1\ni-shared\n');
+    async function* stdin(): ByteSource {
+      yield 'i-s1 i-shared\n';
+    }
+    const ids = await collectIds({ args: ['i-a1', 'i-a2 i-shared', '-'], files: [a], stdin: stdin() });
+    expect(ids).toEqual(['i-a1', 'i-a2', 'i-shared', 'i-f1', 'i-s1']);
+  });
+
+  it('refuses an empty file or one with only comments, naming it', async () => {
+    const empty = file('empty.txt', '');
+    const comments = file('comments.txt', '# nothing here\n\n');
+    await expect(collectIds({ args: [], files: [empty] })).rejects.toThrow(
+      `${empty} contains no instance IDs.`,
+    );
+    await expect(collectIds({ args: [], files: [comments] })).rejects.toThrow(
+      /comments\.txt contains no instance IDs/,
+    );
+  });
+
+  it('refuses empty stdin', async () => {
+    async function* stdin(): ByteSource {}
+    await expect(collectIds({ args: ['-'], files: [], stdin: stdin() })).rejects.toThrow(
+      'stdin contains no instance IDs.',
+    );
+  });
+
+  it('says plainly when a file is missing or is a directory', async () => {
+    await expect(collectIds({ args: [], files: [join(dir, 'nope.txt')] })).rejects.toThrow(
+      /nope\.txt": no such file\./,
+    );
+    await expect(collectIds({ args: [], files: [dir] })).rejects.toThrow(/is a directory/);
+  });
+
+  it('names the argument that holds a bad ID', async () => {
+    await expect(collectIds({ args: ['i-ok', 'i-abc&Action=DeleteInstance'], files: [] })).rejects.toThrow(
+      /argument 2: "i-abc&Action=DeleteInstance" is not an instance ID/,
+    );
+  });
+});
