@@ -27,7 +27,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: `${ENV_PREFIX}REGION`,
     group: 'Connection',
     description:
-      'Region of the instances, e.g. cn-hangzhou. Falls back to ALIBABA_CLOUD_REGION_ID. Required.',
+      'Region of the instances, e.g. cn-hangzhou (else ALIBABA_CLOUD_REGION_ID). Required.',
   },
   {
     name: 'endpoint',
