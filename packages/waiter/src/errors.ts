@@ -1,0 +1,251 @@
+import type { InstanceStatus } from '@cloud-assistant-gate/core';
+
+/** Why an instance is not (yet) ready, as reported on a timeout or in a report. */
+export type PendingReason =
+  | 'agent-offline'
+  | 'not-installed'
+  | 'not-found'
+  | `readiness-unmet: ${string}`
+  | `errors: ${string}`;
+
+/** One instance that was not ready when the wait ended. */
+export interface PendingInstance {
+  readonly instanceId: string;
+  readonly reason: PendingReason;
+  /** The last status the API returned for it, if it ever returned one. */
+  readonly status?: InstanceStatus | undefined;
+}
+
+/** Counters shared by the report and the errors, so a failure carries the same figures as a success. */
+export interface WaitCounters {
+  /** Wall time from the start of the wait to its end, measured with the `now` seam. */
+  readonly elapsedMs: number;
+  /** Polling rounds started (bisection calls belong to the round that needed them). */
+  readonly rounds: number;
+  /**
+   * HTTP attempts made for this wait: from `onAttempt` when the status source reports attempts
+   * (retries and bisection included), otherwise one per batch call.
+   */
+  readonly apiCalls: number;
+  /** Attempts beyond the first of a call (only known when the source reports attempts). */
+  readonly retries: number;
+  /** Extra calls spent locating IDs that ECS does not know (`InvalidInstance.NotFound`). */
+  readonly bisectionCalls: number;
+  /** Attempts that were throttled (`Throttling*`). */
+  readonly throttledCalls: number;
+  /** Failed attempts or calls, counted by API code (e.g. `ServiceUnavailable`) or error code. */
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** Base class of every error the waiter creates. Check `code`, not `instanceof` alone. */
+export class WaiterError extends Error {
+  override readonly name: string = 'WaiterError';
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** One rejected entry of the input list. */
+export interface InvalidInstanceId {
+  /** Zero-based position in the input list. */
+  readonly index: number;
+  /** The value as given (non-strings are shown with `String()`). */
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** The input list held values that are not ECS (`i-…`) or managed (`mi-…`) instance IDs. */
+export class InvalidInstanceIdError extends WaiterError {
+  override readonly name = 'InvalidInstanceIdError' as const;
+  override readonly code = 'WAITER_INVALID_INSTANCE_ID' as const;
+  /** Every bad entry with its position, not just the first. */
+  readonly invalid: readonly InvalidInstanceId[];
+
+  constructor(invalid: readonly InvalidInstanceId[]) {
+    const shown = invalid
+      .slice(0, 3)
+      .map((entry) => `${JSON.stringify(entry.value)} at index ${entry.index} (${entry.reason})`)
+      .join(', ');
+    const more = invalid.length > 3 ? ` and ${invalid.length - 3} more` : '';
+    super(
+      `${invalid.length} instance ID${invalid.length === 1 ? ' is' : 's are'} not valid: ${shown}${more}; ` +
+        'pass ECS IDs like i-bp1iudwa5b1tqa0abcde or managed instance IDs like mi-hz018jrc1o0abcd.',
+      'WAITER_INVALID_INSTANCE_ID',
+    );
+    this.invalid = invalid;
+  }
+}
+
+function describePending(pending: readonly PendingInstance[]): string {
+  const shown = pending
+    .slice(0, 3)
+    .map((p) => `${p.instanceId} (${p.reason})`)
+    .join(', ');
+  return pending.length > 3 ? `${shown} and ${pending.length - 3} more` : shown;
+}
+
+/** The deadline passed before enough instances were ready. */
+export class CloudAssistantTimeoutError extends WaiterError implements WaitCounters {
+  override readonly name = 'CloudAssistantTimeoutError' as const;
+  override readonly code = 'WAITER_TIMEOUT' as const;
+  /** Every instance that was not ready, in input order, with the reason and its last status. */
+  readonly pending: readonly PendingInstance[];
+  /** Instances that were ready, in input order. */
+  readonly ready: readonly string[];
+  /** How many ready instances the wait needed (`minReady` resolved against the list). */
+  readonly required: number;
+  readonly timeoutMs: number;
+  readonly elapsedMs: number;
+  readonly rounds: number;
+  readonly apiCalls: number;
+  readonly retries: number;
+  readonly bisectionCalls: number;
+  readonly throttledCalls: number;
+  readonly errors: Readonly<Record<string, number>>;
+
+  constructor(fields: {
+    pending: readonly PendingInstance[];
+    ready: readonly string[];
+    required: number;
+    timeoutMs: number;
+    counters: WaitCounters;
+  }) {
+    const { pending, ready, required, timeoutMs, counters } = fields;
+    super(
+      `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
+        `after ${Math.round(timeoutMs / 1000)} s (${ready.length} ready, ${required} needed): ` +
+        `${describePending(pending)}; check that these instances are running and have the agent installed, ` +
+        'or raise timeoutMs.',
+      'WAITER_TIMEOUT',
+    );
+    this.pending = pending;
+    this.ready = ready;
+    this.required = required;
+    this.timeoutMs = timeoutMs;
+    this.elapsedMs = counters.elapsedMs;
+    this.rounds = counters.rounds;
+    this.apiCalls = counters.apiCalls;
+    this.retries = counters.retries;
+    this.bisectionCalls = counters.bisectionCalls;
+    this.throttledCalls = counters.throttledCalls;
+    this.errors = counters.errors;
+  }
+}
+
+/** `minReady` can no longer be met, so waiting longer is pointless (raised before the deadline). */
+export class QuorumUnreachableError extends WaiterError implements WaitCounters {
+  override readonly name = 'QuorumUnreachableError' as const;
+  override readonly code = 'WAITER_QUORUM_UNREACHABLE' as const;
+  /** Instances that can never become ready in this wait (not found, or past the not-found grace). */
+  readonly unreachable: readonly PendingInstance[];
+  /** Instances still being waited for when the wait gave up. */
+  readonly pending: readonly PendingInstance[];
+  readonly ready: readonly string[];
+  readonly required: number;
+  readonly elapsedMs: number;
+  readonly rounds: number;
+  readonly apiCalls: number;
+  readonly retries: number;
+  readonly bisectionCalls: number;
+  readonly throttledCalls: number;
+  readonly errors: Readonly<Record<string, number>>;
+
+  constructor(fields: {
+    unreachable: readonly PendingInstance[];
+    pending: readonly PendingInstance[];
+    ready: readonly string[];
+    required: number;
+    counters: WaitCounters;
+  }) {
+    const { unreachable, pending, ready, required, counters } = fields;
+    const possible = ready.length + pending.length;
+    super(
+      `At most ${possible} of ${required} required instances can become ready because ` +
+        `${unreachable.length} cannot: ${describePending(unreachable)}; ` +
+        'check the instance IDs and region, or lower minReady.',
+      'WAITER_QUORUM_UNREACHABLE',
+    );
+    this.unreachable = unreachable;
+    this.pending = pending;
+    this.ready = ready;
+    this.required = required;
+    this.elapsedMs = counters.elapsedMs;
+    this.rounds = counters.rounds;
+    this.apiCalls = counters.apiCalls;
+    this.retries = counters.retries;
+    this.bisectionCalls = counters.bisectionCalls;
+    this.throttledCalls = counters.throttledCalls;
+    this.errors = counters.errors;
+  }
+}
+
+/**
+ * The status source failed in a way retrying cannot fix (credentials, signature, permission,
+ * unsupported region, invalid parameter, ...). The original error is `cause`; its message is not
+ * copied, because API messages can echo request details such as the string to sign.
+ */
+export class StatusSourceError extends WaiterError {
+  override readonly name = 'StatusSourceError' as const;
+  override readonly code = 'WAITER_SOURCE_FAILED' as const;
+  /** The API error code of the cause (e.g. `Forbidden.RAM`), when it has one. */
+  readonly apiCode: string | undefined;
+  /** The stable `code` of the cause (e.g. `ECS_API_ERROR`, `ECS_CREDENTIALS`), when it has one. */
+  readonly causeCode: string | undefined;
+  readonly ready: readonly string[];
+
+  constructor(
+    cause: unknown,
+    fields: { apiCode: string | undefined; causeCode: string | undefined; ready: readonly string[] },
+  ) {
+    const what = fields.apiCode ?? fields.causeCode ?? (cause instanceof Error ? cause.name : typeof cause);
+    super(
+      `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix; ` +
+        'check the credentials, the RAM permission ecs:DescribeCloudAssistantStatus and the region (see cause).',
+      'WAITER_SOURCE_FAILED',
+      { cause },
+    );
+    this.apiCode = fields.apiCode;
+    this.causeCode = fields.causeCode;
+    this.ready = fields.ready;
+  }
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+const waiterCodes = new Set([
+  'WAITER_INVALID_INSTANCE_ID',
+  'WAITER_TIMEOUT',
+  'WAITER_QUORUM_UNREACHABLE',
+  'WAITER_SOURCE_FAILED',
+]);
+
+/** True for any error created by the waiter (checks `code`). */
+export function isWaiterError(error: unknown): error is WaiterError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    waiterCodes.has((error as { code?: unknown }).code as string) &&
+    error instanceof Error
+  );
+}
+/** True for {@link InvalidInstanceIdError} (checks `code`). */
+export function isInvalidInstanceIdError(error: unknown): error is InvalidInstanceIdError {
+  return hasCode(error, 'WAITER_INVALID_INSTANCE_ID');
+}
+/** True for {@link CloudAssistantTimeoutError} (checks `code`). */
+export function isCloudAssistantTimeoutError(error: unknown): error is CloudAssistantTimeoutError {
+  return hasCode(error, 'WAITER_TIMEOUT');
+}
+/** True for {@link QuorumUnreachableError} (checks `code`). */
+export function isQuorumUnreachableError(error: unknown): error is QuorumUnreachableError {
+  return hasCode(error, 'WAITER_QUORUM_UNREACHABLE');
+}
+/** True for {@link StatusSourceError} (checks `code`). */
+export function isStatusSourceError(error: unknown): error is StatusSourceError {
+  return hasCode(error, 'WAITER_SOURCE_FAILED');
+}

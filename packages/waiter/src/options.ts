@@ -1,0 +1,330 @@
+import type { StatusSource } from '@cloud-assistant-gate/core';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { ReadinessOptions } from './readiness.js';
+import { isDottedVersion } from './readiness.js';
+import type { ReadinessProgress } from './report.js';
+
+/** A core `EcsClient` (only its `statusSource` is used) or any object exposing a status source. */
+export interface StatusSourceProvider {
+  readonly statusSource: StatusSource;
+}
+
+/**
+ * Options of {@link waitForCloudAssistant} and {@link watchCloudAssistant}. All times are in
+ * milliseconds. Validated before anything is sent: a bad value throws a `TypeError` or
+ * `RangeError` naming the option and the value.
+ *
+ * @example
+ * const client = createEcsClient({ region: 'cn-hangzhou' });
+ * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: 0.9 });
+ */
+export interface WaitForCloudAssistantOptions {
+  /**
+   * Where statuses come from: a core `EcsClient` (its `statusSource` is used, and it is not
+   * closed by the wait) or any function `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`.
+   * Required.
+   */
+  readonly client: StatusSource | StatusSourceProvider;
+  /**
+   * Overall deadline, API latency included: calls still in flight at the deadline are aborted.
+   * Ten minutes covers the documented "online within 2 minutes" of the agent plus slow boots and
+   * image initialisation, and matches the AWS CLI (15 s × 40) and Ansible defaults.
+   * @default 600_000
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Shortest pause between rounds. ECS's throttling guide suggests polling status every 1–2 s,
+   * and Smithy and Azure use 2 s: agents report their first heartbeat within seconds of starting,
+   * so polling faster mostly spends the account's API budget.
+   * @default 2_000
+   */
+  readonly minDelayMs?: number | undefined;
+  /**
+   * Longest pause between rounds (jittered to [maxDelayMs / 2, maxDelayMs] at the cap). Agents
+   * beat every 55–65 s, so a stalled instance changes state at most once a minute; a 20 s cap
+   * notices a late agent within a third of a heartbeat (15 s on average), where Smithy's 120 s
+   * default can add two minutes, while a 100,000-instance fleet still costs only about 50 calls/s.
+   * @default 20_000
+   */
+  readonly maxDelayMs?: number | undefined;
+  /**
+   * Batch calls (≤ 100 IDs each) in flight at once within a round.
+   * @default 4
+   */
+  readonly concurrency?: number | undefined;
+  /**
+   * Client-side cap on calls started per second by this wait (the limiter halves on throttling
+   * and recovers additively). ECS throttles per account, region and API, shared with the console
+   * and Terraform, and does not publish the DescribeCloudAssistantStatus quota: 20/s leaves room.
+   * @default 20
+   */
+  readonly maxRequestsPerSecond?: number | undefined;
+  /**
+   * How many instances must be ready: `'all'`, a count (an integer ≥ 1, so `1` means one
+   * instance), or a fraction in (0, 1) of the deduplicated list, rounded up.
+   * @default 'all'
+   */
+  readonly minReady?: number | 'all' | undefined;
+  /**
+   * What "ready" means beyond `CloudAssistantStatus: true`.
+   * @default {}
+   */
+  readonly readiness?: ReadinessOptions | undefined;
+  /**
+   * What to do with IDs ECS does not know: `'wait'` keeps polling them until `notFoundGraceMs`
+   * after the start (new instances can take a while to appear in the API), `'fail'` gives up on
+   * them at the first NotFound. Either way, once `minReady` cannot be met the wait rejects with
+   * `QuorumUnreachableError`.
+   * @default 'wait'
+   */
+  readonly notFound?: 'wait' | 'fail' | undefined;
+  /**
+   * With `notFound: 'wait'`, how long after the start an ID may stay unknown before it is
+   * given up on.
+   * @default 60_000
+   */
+  readonly notFoundGraceMs?: number | undefined;
+  /** Cancels the wait: rejects with `signal.reason`, aborts in-flight calls, sends nothing more. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after every round (also emitted by {@link watchCloudAssistant}). */
+  readonly onProgress?: ((progress: ReadinessProgress) => void) | undefined;
+  /**
+   * Test seam: the clock, in ms since the epoch.
+   * @default () => scheduler.now()
+   */
+  readonly now?: (() => number) | undefined;
+  /**
+   * Test seam: uniform random in [0, 1) for the jitter.
+   * @default Math.random
+   */
+  readonly random?: (() => number) | undefined;
+  /**
+   * Test seam: the rxjs scheduler all timers go through (pauses, rate limit, deadline).
+   * @default asyncScheduler
+   */
+  readonly scheduler?: SchedulerLike | undefined;
+}
+
+/** The defaults, in one place. */
+export const defaults = {
+  timeoutMs: 600_000,
+  minDelayMs: 2_000,
+  maxDelayMs: 20_000,
+  concurrency: 4,
+  maxRequestsPerSecond: 20,
+  minReady: 'all',
+  notFound: 'wait',
+  notFoundGraceMs: 60_000,
+} as const;
+
+/** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface ResolvedOptions {
+  readonly source: StatusSource;
+  readonly timeoutMs: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly concurrency: number;
+  readonly maxRequestsPerSecond: number;
+  /** `minReady` resolved against the deduplicated list. */
+  readonly required: number;
+  readonly readiness: ReadinessOptions;
+  readonly consecutive: number;
+  readonly notFound: 'wait' | 'fail';
+  readonly notFoundGraceMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onProgress: ((progress: ReadinessProgress) => void) | undefined;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly scheduler: SchedulerLike;
+}
+
+const show = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : String(value);
+
+function duration(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`Expected ${name} to be a number of milliseconds, got ${show(value)}.`);
+  }
+  if (value < min || value > MAX_TIMER_MS) {
+    throw new RangeError(`Expected ${name} to be between ${min} and ${MAX_TIMER_MS} ms, got ${value}.`);
+  }
+  return value;
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`Expected ${name} to be an integer, got ${show(value)}.`);
+  }
+  if (value < min || value > max)
+    throw new RangeError(`Expected ${name} to be between ${min} and ${max}, got ${value}.`);
+  return value;
+}
+
+function fn<T>(name: string, value: unknown): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function')
+    throw new TypeError(`Expected ${name} to be a function, got ${show(value)}.`);
+  return value as T;
+}
+
+function resolveSource(client: unknown): StatusSource {
+  if (typeof client === 'function') return client as StatusSource;
+  if (typeof client === 'object' && client !== null) {
+    const source = (client as { statusSource?: unknown }).statusSource;
+    if (typeof source === 'function') return source.bind(client) as StatusSource;
+  }
+  throw new TypeError(
+    `Expected client to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
+  );
+}
+
+function resolveRequired(value: unknown, total: number): number {
+  if (value === undefined || value === 'all') return total;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);
+  }
+  if (value > 0 && value < 1) return Math.max(1, Math.ceil(value * total));
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Expected minReady to be 'all', an integer ≥ 1 or a fraction in (0, 1), got ${value}.`,
+    );
+  }
+  if (total > 0 && value > total) {
+    throw new RangeError(
+      `minReady (${value}) is more than the ${total} distinct instance IDs given; lower minReady or pass more IDs.`,
+    );
+  }
+  return Math.min(value, total);
+}
+
+function resolveReadiness(value: unknown): ReadinessOptions {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`Expected readiness to be an object, got ${show(value)}.`);
+  }
+  const r = value as Record<string, unknown>;
+  const known = new Set([
+    'requireSessionManager',
+    'minAgentVersion',
+    'maxHeartbeatAgeMs',
+    'osType',
+    'consecutive',
+    'predicate',
+  ]);
+  for (const key of Object.keys(r)) {
+    if (!known.has(key)) throw new TypeError(`Unknown readiness option ${JSON.stringify(key)}.`);
+  }
+  if (r['requireSessionManager'] !== undefined && typeof r['requireSessionManager'] !== 'boolean') {
+    throw new TypeError(
+      `Expected readiness.requireSessionManager to be a boolean, got ${show(r['requireSessionManager'])}.`,
+    );
+  }
+  const minAgentVersion = r['minAgentVersion'];
+  if (
+    minAgentVersion !== undefined &&
+    (typeof minAgentVersion !== 'string' || !isDottedVersion(minAgentVersion))
+  ) {
+    throw new TypeError(
+      `Expected readiness.minAgentVersion to be a dotted numeric version like "2.2.3", got ${show(minAgentVersion)}.`,
+    );
+  }
+  if (r['maxHeartbeatAgeMs'] !== undefined)
+    duration('readiness.maxHeartbeatAgeMs', r['maxHeartbeatAgeMs'], 0, 1);
+  const osType = r['osType'];
+  if (osType !== undefined && (typeof osType !== 'string' || osType === '')) {
+    throw new TypeError(
+      `Expected readiness.osType to be "Linux", "Windows" or "FreeBSD", got ${show(osType)}.`,
+    );
+  }
+  integer('readiness.consecutive', r['consecutive'], 1, 1, 1000);
+  fn('readiness.predicate', r['predicate']);
+  return value as ReadinessOptions;
+}
+
+/**
+ * Validates and fills in options for a list of `total` distinct IDs.
+ * @throws {TypeError | RangeError} naming the option and the value.
+ */
+export function resolveOptions(options: WaitForCloudAssistantOptions, total: number): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object with at least a client, got ${show(options)}.`);
+  }
+  const o = options as unknown as Record<string, unknown>;
+  if (o['client'] === undefined) {
+    throw new TypeError('Expected options.client: a core EcsClient or a status source function.');
+  }
+  const source = resolveSource(o['client']);
+  const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
+  const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
+  const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
+  if (maxDelayMs < minDelayMs) {
+    throw new RangeError(
+      `maxDelayMs (${maxDelayMs}) is less than minDelayMs (${minDelayMs}); raise maxDelayMs.`,
+    );
+  }
+  if (timeoutMs < minDelayMs) {
+    throw new RangeError(
+      `timeoutMs (${timeoutMs}) is shorter than minDelayMs (${minDelayMs}), leaving no room for a second poll; ` +
+        'raise timeoutMs or lower minDelayMs.',
+    );
+  }
+  const concurrency = integer('concurrency', o['concurrency'], defaults.concurrency, 1, 100);
+  const rps = o['maxRequestsPerSecond'];
+  if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
+    throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
+  }
+  if (rps !== undefined && ((rps as number) <= 0 || !Number.isFinite(rps as number))) {
+    throw new RangeError(`Expected maxRequestsPerSecond to be a finite number > 0, got ${rps}.`);
+  }
+  const notFound = o['notFound'] ?? defaults.notFound;
+  if (notFound !== 'wait' && notFound !== 'fail') {
+    throw new TypeError(`Expected notFound to be 'wait' or 'fail', got ${show(notFound)}.`);
+  }
+  const signal = o['signal'];
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' ||
+      signal === null ||
+      typeof (signal as AbortSignal).addEventListener !== 'function' ||
+      typeof (signal as AbortSignal).aborted !== 'boolean')
+  ) {
+    throw new TypeError(`Expected signal to be an AbortSignal, got ${show(signal)}.`);
+  }
+  const scheduler = o['scheduler'] ?? asyncScheduler;
+  if (
+    typeof scheduler !== 'object' ||
+    scheduler === null ||
+    typeof (scheduler as SchedulerLike).schedule !== 'function' ||
+    typeof (scheduler as SchedulerLike).now !== 'function'
+  ) {
+    throw new TypeError(`Expected scheduler to be an rxjs SchedulerLike, got ${show(scheduler)}.`);
+  }
+  const readiness = resolveReadiness(o['readiness']);
+  const s = scheduler as SchedulerLike;
+  return {
+    source,
+    timeoutMs,
+    minDelayMs,
+    maxDelayMs,
+    concurrency,
+    maxRequestsPerSecond: (rps as number | undefined) ?? defaults.maxRequestsPerSecond,
+    required: resolveRequired(o['minReady'], total),
+    readiness,
+    consecutive: readiness.consecutive ?? 1,
+    notFound,
+    notFoundGraceMs: duration('notFoundGraceMs', o['notFoundGraceMs'], defaults.notFoundGraceMs, 0),
+    signal: signal as AbortSignal | undefined,
+    onProgress: fn('onProgress', o['onProgress']),
+    now: fn<() => number>('now', o['now']) ?? (() => s.now()),
+    random: fn<() => number>('random', o['random']) ?? Math.random,
+    scheduler: s,
+  };
+}
