@@ -548,11 +548,11 @@ export function createFleet(options: {
     },
     isOnline(id) {
       const inst = byId.get(id);
-      return inst !== undefined && inst.visible(clock.now()) && inst.online(clock.now());
+      return inst?.visible(clock.now()) === true && inst.online(clock.now());
     },
     isVisible(id) {
       const inst = byId.get(id);
-      return inst !== undefined && inst.visible(clock.now());
+      return inst?.visible(clock.now()) === true;
     },
     has(id) {
       return byId.has(id);
