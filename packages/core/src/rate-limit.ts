@@ -7,9 +7,12 @@
  * - on a `Throttling*` answer to a request sent after the last cut, the rate the server evidently
  *   accepts is estimated as the number of non-throttled answers in the last `windowMs`; that becomes
  *   the "known good" rate and the current rate is cut to `decreaseFactor ×` it;
- * - while calls succeed the rate grows linearly: back to the known good rate within `recoveryMs`,
- *   then beyond it slowly (`probeIncreasePerSecond` of it per second) to find a raised quota.
- * Throttles answering requests sent before the last cut are ignored: they report the old rate.
+ * - while calls succeed the rate grows linearly back to `utilization ×` that estimate within
+ *   `recoveryMs`, cruises there for `holdMs`, then probes beyond it slowly (`probeIncreasePerSecond` of it per second, accelerating the longer no
+ *   throttle comes) to find a raised quota or correct an estimate made during a quiet spell.
+ * Throttles answering requests sent before the last cut, or arriving within `windowMs` of it, are
+ * ignored: they report the old rate or a server window that is still exhausted, and cutting again
+ * for them would collapse the rate.
  * Timers are unref'd and cleared; a queued request leaves the queue when its signal aborts.
  */
 
@@ -31,6 +34,16 @@ export interface RateLimitOptions {
    */
   readonly probeIncreasePerSecond?: number;
   /**
+   * Fraction of the estimated accepted rate to cruise at after a throttle (headroom against jitter).
+   * @default 0.95
+   */
+  readonly utilization?: number;
+  /**
+   * Time spent cruising at that rate before probing above it.
+   * @default 5000
+   */
+  readonly holdMs?: number;
+  /**
    * The rate never drops below this.
    * @default 0.5
    */
@@ -46,6 +59,8 @@ export const rateLimitDefaults = {
   decreaseFactor: 0.7,
   recoveryMs: 1500,
   probeIncreasePerSecond: 0.03,
+  utilization: 0.95,
+  holdMs: 5000,
   minRequestsPerSecond: 0.5,
   windowMs: 1000,
 } as const satisfies Required<RateLimitOptions>;
@@ -76,6 +91,8 @@ export class AdaptiveRateLimiter {
   #knownGood = Number.POSITIVE_INFINITY;
   #lastCutAt = Number.NEGATIVE_INFINITY;
   #lastGrowAt = 0;
+  #probeSince = 0;
+  #confirmed = false;
   #nextAt = 0;
   readonly #queue: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -106,6 +123,8 @@ export class AdaptiveRateLimiter {
         (v) => v >= 0 && v < Infinity,
         'a number ≥ 0',
       ),
+      utilization: check('rateLimit.utilization', o.utilization, (v) => v > 0 && v <= 1, 'in (0, 1]'),
+      holdMs: check('rateLimit.holdMs', o.holdMs, (v) => v >= 0 && v < Infinity, 'a number ≥ 0'),
       minRequestsPerSecond: check(
         'rateLimit.minRequestsPerSecond',
         o.minRequestsPerSecond,
@@ -202,15 +221,16 @@ export class AdaptiveRateLimiter {
       this.#grow(now);
       return;
     }
-    if (sentAt < this.#lastCutAt) return;
+    if (sentAt < this.#lastCutAt || now - this.#lastCutAt < this.#options.windowMs) return;
     const acceptedRate = ((this.#accepted.length - this.#head) * 1000) / this.#options.windowMs;
     const { minRequestsPerSecond: min, decreaseFactor } = this.#options;
     const current =
       this.#rate === Number.POSITIVE_INFINITY
         ? acceptedRate
         : Math.min(this.#rate, acceptedRate || this.#rate);
-    this.#knownGood = Math.max(min, current);
-    this.#rate = Math.min(this.#ceiling, Math.max(min, this.#knownGood * decreaseFactor));
+    this.#confirmed = this.#knownGood !== Number.POSITIVE_INFINITY;
+    this.#knownGood = Math.max(min, current * this.#options.utilization);
+    this.#rate = Math.min(this.#ceiling, Math.max(min, current * decreaseFactor));
     this.#lastCutAt = now;
     this.#lastGrowAt = now;
     // Space the next request by the new interval from now.
@@ -224,14 +244,17 @@ export class AdaptiveRateLimiter {
     this.#lastGrowAt = now;
     if (dt <= 0) return;
     const good = this.#knownGood;
+    const o = this.#options;
     let rate = this.#rate;
     if (rate < good) {
-      rate = Math.min(
-        good,
-        rate + (good * (1 - this.#options.decreaseFactor) * dt) / this.#options.recoveryMs,
-      );
-    } else {
-      rate += (good * this.#options.probeIncreasePerSecond * dt) / 1000;
+      rate = Math.min(good, rate + (good * (1 - o.decreaseFactor) * dt) / o.recoveryMs);
+      // Hold only once the estimate has been confirmed by a second throttle near it.
+      if (rate >= good) this.#probeSince = now + (this.#confirmed ? o.holdMs : 0);
+    } else if (now > this.#probeSince) {
+      // Probing accelerates the longer nothing is throttled (a quota may have been raised, or the
+      // estimate came from a quiet spell): slope = base × (1 + seconds spent probing).
+      const base = Math.max(o.probeIncreasePerSecond * good, o.minRequestsPerSecond);
+      rate += (base * (1 + (now - this.#probeSince) / 1000) * Math.min(dt, now - this.#probeSince)) / 1000;
     }
     this.#rate = Math.min(this.#ceiling, rate);
   }
