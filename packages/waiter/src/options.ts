@@ -1,4 +1,4 @@
-import type { StatusSource } from '@cloud-assistant-gate/core';
+import { createEcsClient, type EcsClientOptions, type StatusSource } from '@cloud-assistant-gate/core';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ReadinessOptions } from './readiness.js';
 import { isDottedVersion } from './readiness.js';
@@ -20,11 +20,28 @@ export interface StatusSourceProvider {
  */
 export interface WaitForCloudAssistantOptions {
   /**
-   * Where statuses come from: a core `EcsClient` (its `statusSource` is used, and it is not
-   * closed by the wait) or any function `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`.
-   * Required.
+   * Where statuses come from: a core `EcsClient` (its `statusSource` is used; the wait does not
+   * close it, so share one client per region and its request budget across waits) or any function
+   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. Give either `client` or `region`.
+   * @default undefined
    */
-  readonly client: StatusSource | StatusSourceProvider;
+  readonly client?: StatusSource | StatusSourceProvider | undefined;
+  /**
+   * Region ID (e.g. `cn-hangzhou`): the wait creates its own core client with `endpoint` and
+   * `credentials`, and closes it when it settles. Give either `region` or `client`.
+   * @default undefined
+   */
+  readonly region?: string | undefined;
+  /**
+   * With `region`: a full URL (`http://127.0.0.1:8080`) or a bare host (HTTPS).
+   * @default the official SDK's endpoint for `region`
+   */
+  readonly endpoint?: string | undefined;
+  /**
+   * With `region`: an AccessKey pair or a provider function.
+   * @default core's default chain (env, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role)
+   */
+  readonly credentials?: EcsClientOptions['credentials'];
   /**
    * Overall deadline, API latency included: calls still in flight at the deadline are aborted.
    * Ten minutes covers the documented "online within 2 minutes" of the agent plus slow boots and
@@ -120,8 +137,15 @@ export const defaults = {
 /** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface ResolvedOptions {
+/** The status source of one wait, and how to release it. */
+export interface OpenedSource {
   readonly source: StatusSource;
+  readonly close: (() => Promise<void>) | undefined;
+}
+
+export interface ResolvedOptions {
+  /** Called once per wait (per subscription). */
+  readonly open: () => OpenedSource;
   readonly timeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
@@ -184,6 +208,44 @@ function resolveSource(client: unknown): StatusSource {
   throw new TypeError(
     `Expected client to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
   );
+}
+
+function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
+  const { client, region } = o;
+  if (client !== undefined && region !== undefined) {
+    throw new TypeError('Expected either options.client or options.region, not both.');
+  }
+  if (client !== undefined) {
+    for (const key of ['endpoint', 'credentials']) {
+      if (o[key] !== undefined)
+        throw new TypeError(`options.${key} only applies with options.region, not with client.`);
+    }
+    const source = resolveSource(client);
+    return () => ({ source, close: undefined });
+  }
+  if (region === undefined) {
+    throw new TypeError(
+      'Expected options.client (a core EcsClient or a status source function) or options.region.',
+    );
+  }
+  if (typeof region !== 'string')
+    throw new TypeError(`Expected region to be a region ID like "cn-hangzhou", got ${show(region)}.`);
+  const clientOptions: EcsClientOptions = {
+    region,
+    ...(o['endpoint'] === undefined ? {} : { endpoint: o['endpoint'] as string }),
+    ...(o['credentials'] === undefined
+      ? {}
+      : { credentials: o['credentials'] as EcsClientOptions['credentials'] }),
+  };
+  // Validate now (core checks region, endpoint and credentials shape when constructing); the
+  // probe client has sent nothing and is closed at once.
+  void createEcsClient(clientOptions)
+    .close()
+    .catch(() => {});
+  return () => {
+    const ecs = createEcsClient(clientOptions);
+    return { source: ecs.statusSource, close: () => ecs.close() };
+  };
 }
 
 function resolveRequired(value: unknown, total: number): number {
@@ -258,10 +320,7 @@ export function resolveOptions(options: WaitForCloudAssistantOptions, total: num
     throw new TypeError(`Expected options to be an object with at least a client, got ${show(options)}.`);
   }
   const o = options as unknown as Record<string, unknown>;
-  if (o['client'] === undefined) {
-    throw new TypeError('Expected options.client: a core EcsClient or a status source function.');
-  }
-  const source = resolveSource(o['client']);
+  const open = resolveOpen(o);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
   const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
@@ -310,7 +369,7 @@ export function resolveOptions(options: WaitForCloudAssistantOptions, total: num
   const readiness = resolveReadiness(o['readiness']);
   const s = scheduler as SchedulerLike;
   return {
-    source,
+    open,
     timeoutMs,
     minDelayMs,
     maxDelayMs,

@@ -1,3 +1,4 @@
+import type { StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
 import { apiCodeOf, codeOf } from './classify.js';
 import type { PendingInstance, WaitCounters } from './errors.js';
@@ -43,14 +44,14 @@ class WaitRun {
   #attempt = 0;
   #finalRound = false;
 
-  constructor(ids: readonly string[], opts: ResolvedOptions, signal: AbortSignal) {
+  constructor(ids: readonly string[], opts: ResolvedOptions, source: StatusSource, signal: AbortSignal) {
     this.#opts = opts;
     this.#signal = signal;
     this.#states = ids.map(newInstanceState);
     this.startedAt = opts.now();
     this.deadline = this.startedAt + opts.timeoutMs;
     this.#ctx = {
-      source: opts.source,
+      source,
       limiter: new RateLimiter(opts.maxRequestsPerSecond, opts.scheduler, opts.now),
       concurrency: opts.concurrency,
       counters: this.#counters,
@@ -290,7 +291,9 @@ export function watchCloudAssistant(
       return;
     }
     const calls = new AbortController();
-    const run = new WaitRun(ids, opts, calls.signal);
+    // An empty list needs no client at all.
+    const opened = ids.length === 0 ? undefined : opts.open();
+    const run = new WaitRun(ids, opts, opened?.source ?? (async () => []), calls.signal);
     let deadlineTimer: Subscription | undefined;
     if (ids.length > 0) {
       deadlineTimer = scheduler.schedule(() => {
@@ -311,6 +314,9 @@ export function watchCloudAssistant(
       inner.unsubscribe();
       // Unsubscribed mid-wait (or settled): make sure nothing keeps running.
       if (!calls.signal.aborted) calls.abort();
+      // A client the wait created (from `region`) is the wait's to close; errors closing it
+      // cannot change the outcome.
+      opened?.close?.().catch(() => {});
     };
   });
 }

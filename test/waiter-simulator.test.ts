@@ -1,0 +1,151 @@
+import { type EcsSimulator, startEcsSimulator } from '@cloud-assistant-gate/simulator';
+import {
+  type CloudAssistantTimeoutError,
+  isCloudAssistantTimeoutError,
+  isQuorumUnreachableError,
+  isStatusSourceError,
+  type QuorumUnreachableError,
+  type ReadinessProgress,
+  type StatusSourceError,
+  waitForCloudAssistant,
+} from '@cloud-assistant-gate/waiter';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const DESCRIBE = 'DescribeCloudAssistantStatus';
+let sim: EcsSimulator | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+/** Wall-clock timings scaled for a simulator running 60× faster than real time. */
+const fast = { minDelayMs: 50, maxDelayMs: 250, timeoutMs: 30_000 } as const;
+
+const via = (s: EcsSimulator) => ({ region: s.region, endpoint: s.endpoint, credentials: s.credentials });
+
+describe('waiter against the simulator', () => {
+  it('waits for 1,000 instances arriving over time; calls match sim.stats; nothing offline reported ready', async () => {
+    sim = await startEcsSimulator({
+      speed: 60,
+      seed: 'waiter-1000',
+      fleets: [
+        { count: 1000, managedShare: 0.05, bootMs: { kind: 'lognormal', medianMs: 45_000, sigma: 0.35 } },
+      ],
+    });
+    const s = sim;
+    const ids = s.fleet.ids();
+    const progress: ReadinessProgress[] = [];
+    const wronglyReady: string[] = [];
+    const report = await waitForCloudAssistant(ids, {
+      ...via(s),
+      ...fast,
+      onProgress: (p) => {
+        progress.push(p);
+        for (const id of p.newlyReady) if (!s.fleet.isOnline(id)) wronglyReady.push(id);
+      },
+    });
+    expect(report.ready).toHaveLength(1000);
+    expect(wronglyReady).toEqual([]);
+    const sumOfBatches = progress.reduce((sum, p) => sum + Math.ceil(p.polled / 100), 0);
+    expect(s.stats.count({ action: DESCRIBE })).toBe(sumOfBatches + report.retries);
+    expect(report.apiCalls).toBe(s.stats.count({ action: DESCRIBE }));
+    expect(report.bisectionCalls).toBe(0);
+    console.log(
+      `simulator, 1,000 instances (60× speed): ${report.rounds} rounds, ${report.apiCalls} calls, ` +
+        `${report.elapsedMs} ms wall, first round ${progress[0]?.batchCalls} calls, last ${progress.at(-1)?.batchCalls}`,
+    );
+  });
+
+  it.each([
+    ['error', 1],
+    ['omit', 0],
+  ] as const)(
+    'finds an unknown ID (notFoundMode %s) with about log2 extra calls',
+    async (mode, expectBisection) => {
+      sim = await startEcsSimulator({ notFoundMode: mode, fleets: [{ count: 299, ageMs: 600_000 }] });
+      const ids = sim.fleet.ids();
+      const unknown = 'i-doesnotexist0000001';
+      ids.splice(137, 0, unknown);
+      const error = await waitForCloudAssistant(ids, { ...via(sim), ...fast, notFound: 'fail' }).catch(
+        (e: unknown) => e,
+      );
+      expect(isQuorumUnreachableError(error)).toBe(true);
+      const q = error as QuorumUnreachableError;
+      expect(q.unreachable.map((p) => [p.instanceId, p.reason])).toEqual([[unknown, 'not-found']]);
+      expect(q.ready).toHaveLength(299);
+      const calls = sim.stats.count({ action: DESCRIBE });
+      expect(calls).toBe(q.apiCalls);
+      expect(calls).toBe(3 + q.bisectionCalls);
+      if (expectBisection) {
+        expect(q.bisectionCalls).toBeGreaterThanOrEqual(6);
+        expect(q.bisectionCalls).toBeLessThanOrEqual(8);
+        expect(
+          sim.stats.count({ action: DESCRIBE, code: 'InvalidInstance.NotFound' }),
+        ).toBeGreaterThanOrEqual(2);
+      } else {
+        expect(q.bisectionCalls).toBe(0);
+      }
+      console.log(`notFoundMode ${mode}: ${q.bisectionCalls} bisection calls for 1 unknown ID among 300`);
+    },
+  );
+
+  it('times out with an exact report for instances whose agent never comes online', async () => {
+    sim = await startEcsSimulator({
+      speed: 60,
+      seed: 'never',
+      fleets: [
+        { count: 200, neverOnlineShare: 0.03, bootMs: { kind: 'uniform', minMs: 5_000, maxMs: 30_000 } },
+      ],
+    });
+    const s = sim;
+    const ids = s.fleet.ids();
+    const error = await waitForCloudAssistant(ids, {
+      ...via(s),
+      minDelayMs: 50,
+      maxDelayMs: 250,
+      timeoutMs: 3_000,
+    }).catch((e: unknown) => e);
+    expect(isCloudAssistantTimeoutError(error)).toBe(true);
+    const t = error as CloudAssistantTimeoutError;
+    const offline = ids.filter((id) => !s.fleet.isOnline(id));
+    expect(offline.length).toBeGreaterThan(0);
+    expect(t.pending.map((p) => p.instanceId)).toEqual(offline);
+    expect(t.pending.every((p) => p.reason === 'not-installed' || p.reason === 'agent-offline')).toBe(true);
+    expect(t.ready).toHaveLength(200 - offline.length);
+    expect(t.apiCalls).toBe(s.stats.count({ action: DESCRIBE }));
+  });
+
+  it('rejects at once on bad credentials, with the API error as cause', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 10 }] });
+    const error = await waitForCloudAssistant(sim.fleet.ids(), {
+      region: sim.region,
+      endpoint: sim.endpoint,
+      credentials: { accessKeyId: 'testid', accessKeySecret: 'wrong' },
+      ...fast,
+    }).catch((e: unknown) => e);
+    expect(isStatusSourceError(error)).toBe(true);
+    expect((error as StatusSourceError).apiCode).toBe('SignatureDoesNotMatch');
+    expect((error as StatusSourceError).cause).toMatchObject({ apiCode: 'SignatureDoesNotMatch' });
+    expect(sim.stats.count({ action: DESCRIBE })).toBe(1);
+  });
+
+  it('aborted mid-wait: no request after the abort, and no timer of ours left', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 150, neverOnlineShare: 1 }] });
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('SIGINT')), 400);
+    const error = await waitForCloudAssistant(sim.fleet.ids(), {
+      ...via(sim),
+      ...fast,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toEqual(new Error('SIGINT'));
+    const calls = sim.stats.count({ action: DESCRIBE });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(sim.stats.count({ action: DESCRIBE })).toBe(calls);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(
+      before,
+    );
+  });
+});
