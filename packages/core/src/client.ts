@@ -574,7 +574,8 @@ class Client implements EcsClient {
         apiCode: 'NonJsonResponse',
         statusCode,
         action,
-        excerpt: redact(text.slice(0, EXCERPT_CHARS).replace(/\s+/g, ' ').trim(), secrets),
+        // Redact before cutting, so a secret cut in half at the edge cannot slip through.
+        excerpt: redact(text.slice(0, 4096), secrets).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS),
       });
     }
     if (statusCode >= 200 && statusCode < 300) return parse(body);
