@@ -148,4 +148,80 @@ describe('waiter against the simulator', () => {
       before,
     );
   });
+
+  it('tolerates 20 % injected 5xx: core retries, the waiter counts attempts and retries exactly', async () => {
+    sim = await startEcsSimulator({
+      speed: 60,
+      seed: 'faults',
+      fleets: [{ count: 1000, bootMs: { kind: 'uniform', minMs: 10_000, maxMs: 60_000 } }],
+      faults: { serviceUnavailable: { probability: 0.2 } },
+    });
+    const progress: ReadinessProgress[] = [];
+    const report = await waitForCloudAssistant(sim.fleet.ids(), {
+      ...via(sim),
+      ...fast,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(report.ready).toHaveLength(1000);
+    const calls = sim.stats.count({ action: DESCRIBE });
+    expect(report.apiCalls).toBe(calls);
+    expect(report.errors['ServiceUnavailable']).toBe(
+      sim.stats.count({ action: DESCRIBE, code: 'ServiceUnavailable' }),
+    );
+    expect(report.retries).toBeGreaterThan(0);
+    // Every HTTP attempt is either the first attempt of a batch call or a retry (no bisection here).
+    const sumOfBatches = progress.reduce((sum, p) => sum + p.batchCalls, 0);
+    expect(calls).toBe(sumOfBatches + report.retries);
+    console.log(
+      `20 % 5xx: ${calls} attempts = ${sumOfBatches} batch calls + ${report.retries} retries; ` +
+        `${report.errors['ServiceUnavailable']} ServiceUnavailable`,
+    );
+  });
+
+  it('slows down under throttling and still completes, counting throttled attempts', async () => {
+    sim = await startEcsSimulator({
+      fleets: [{ count: 1000, ageMs: 600_000 }],
+      faults: { rateLimit: { ratePerSecond: 10, burst: 3 } },
+    });
+    const report = await waitForCloudAssistant(sim.fleet.ids(), {
+      ...via(sim),
+      ...fast,
+      maxRequestsPerSecond: 100,
+      concurrency: 8,
+    });
+    expect(report.ready).toHaveLength(1000);
+    const throttled = sim.stats.count({ action: DESCRIBE, code: 'Throttling.User' });
+    expect(throttled).toBeGreaterThan(0);
+    expect(report.throttledCalls).toBe(throttled);
+    expect(report.apiCalls).toBe(sim.stats.count({ action: DESCRIBE }));
+    console.log(
+      `throttling at 10/s: ${report.apiCalls} attempts, ${throttled} throttled, ${report.elapsedMs} ms`,
+    );
+  });
+
+  it('completes for 100,000 instances (memory reported)', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 100_000, ageMs: 600_000 }] });
+    const ids = sim.fleet.ids();
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peak = heapBefore;
+    const report = await waitForCloudAssistant(ids, {
+      ...via(sim),
+      ...fast,
+      timeoutMs: 120_000,
+      maxRequestsPerSecond: 5000,
+      concurrency: 16,
+      onProgress: () => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      },
+    });
+    expect(report.ready).toHaveLength(100_000);
+    expect(report.apiCalls).toBe(1000);
+    expect(sim.stats.count({ action: DESCRIBE })).toBe(1000);
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+    console.log(
+      `100,000 instances: ${report.apiCalls} calls in ${report.elapsedMs} ms; heap ${mb(heapBefore)} MB before, ` +
+        `${mb(peak)} MB at the end of the round (simulator in the same process), rss ${mb(process.memoryUsage().rss)} MB`,
+    );
+  });
 });

@@ -7,6 +7,10 @@ export const NOT_FOUND_API_CODES: ReadonlySet<string> = new Set([
 
 const TRANSIENT_API_CODE = /Throttling|ServiceUnavailable|InternalError|UnknownError|Timeout/;
 
+/** Node and undici network error codes worth another round (DNS failure `ENOTFOUND` is not). */
+const TRANSIENT_NETWORK_CODE =
+  /^(?:ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EPIPE|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_.+)$/;
+
 export type ErrorClass = 'not-found' | 'transient' | 'fatal';
 
 interface ErrorShape {
@@ -66,8 +70,12 @@ export function isThrottled(error: unknown): boolean {
 export function classifyError(error: unknown): ErrorClass {
   const api = apiCodeOf(error);
   if (api !== undefined && NOT_FOUND_API_CODES.has(api)) return 'not-found';
-  const { retryable, statusCode } = shape(error);
+  const { retryable, statusCode, name } = shape(error);
   if (typeof retryable === 'boolean') return retryable ? 'transient' : 'fatal';
+  const code = codeOf(error);
+  if (code !== undefined && TRANSIENT_NETWORK_CODE.test(code)) return 'transient';
+  // A per-attempt timeout inside a user source (`AbortSignal.timeout`).
+  if (name === 'TimeoutError') return 'transient';
   if (api !== undefined && TRANSIENT_API_CODE.test(api)) return 'transient';
   if (typeof statusCode === 'number' && (statusCode >= 500 || statusCode === 429)) return 'transient';
   return 'fatal';
