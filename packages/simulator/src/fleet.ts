@@ -201,8 +201,9 @@ export class SimInstance {
   invocations = 0;
   taskEnds: number[] = [];
   lastInvokedAt = Number.NaN;
-  #hbMs = Number.NaN;
-  #hbText = '';
+  #frag = '';
+  #fragHb = Number.NaN;
+  #fragOnline = false;
 
   constructor(
     readonly id: string,
@@ -295,28 +296,42 @@ export class SimInstance {
     return this.taskEnds.length;
   }
 
-  /** The status item as JSON text; the hot path of DescribeCloudAssistantStatus. */
+  /**
+   * The status item as JSON text; the hot path of DescribeCloudAssistantStatus. The text only
+   * changes at a heartbeat, at the 2-minute edge or with a command, so it is cached on those.
+   */
   statusJson(t: number): string {
     const hb = this.lastHeartbeat(t);
     const online = !Number.isNaN(hb) && t - hb < ONLINE_WINDOW_MS;
+    if (
+      this.taskEnds.length === 0 &&
+      this.#frag !== '' &&
+      online === this.#fragOnline &&
+      Object.is(hb, this.#fragHb)
+    ) {
+      return this.#frag;
+    }
     const active = this.activeTasks(t);
     let out = `{"CloudAssistantVersion":${online ? this.versionJson : '""'},"SupportSessionManager":${online && this.supportsSession},"InstanceId":${this.idJson},"CloudAssistantStatus":"${online}","OSType":"${this.osType}","InvocationCount":${this.invocations - active},"ActiveTaskCount":${active}`;
     if (!Number.isNaN(this.lastInvokedAt))
       out += `,"LastInvokedTime":"${formatAcsDate(new Date(this.lastInvokedAt))}"`;
-    if (!Number.isNaN(hb)) out += `,"LastHeartbeatTime":"${this.#heartbeatText(hb)}"`;
-    return `${out}}`;
+    if (!Number.isNaN(hb)) out += `,"LastHeartbeatTime":"${formatAcsDate(new Date(hb))}"`;
+    out += '}';
+    if (active === 0) {
+      this.#frag = out;
+      this.#fragHb = hb;
+      this.#fragOnline = online;
+    }
+    return out;
+  }
+
+  /** Forgets the cached status text (after a command changed the counters). */
+  touch(): void {
+    this.#frag = '';
   }
 
   status(t: number): SimulatedStatus {
     return JSON.parse(this.statusJson(t)) as SimulatedStatus;
-  }
-
-  #heartbeatText(hb: number): string {
-    if (hb !== this.#hbMs) {
-      this.#hbMs = hb;
-      this.#hbText = formatAcsDate(new Date(hb));
-    }
-    return this.#hbText;
   }
 }
 

@@ -102,6 +102,7 @@ export class InvocationStore {
         inst.invocations++;
         inst.lastInvokedAt = t;
         inst.taskEnds.push(finishAt);
+        inst.touch();
       }
       return {
         instanceId: inst.id,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { canonicalQueryString } from '@cloud-assistant-gate/core';
 import type { ActionContext, NotFoundMode } from './actions/context.js';
 import { actions, badSchemaBody } from './actions/index.js';
 import type { SimulatedClock } from './clock.js';
@@ -20,6 +21,35 @@ export const API_VERSION = '2014-05-26';
 const JSON_TYPE = 'application/json;charset=utf-8';
 const GATEWAY_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n';
+
+interface ParsedQuery {
+  readonly query: Record<string, string>;
+  readonly canonical: () => string;
+}
+
+function makeParsed(query: Record<string, string>): ParsedQuery {
+  let canonical: string | undefined;
+  return { query, canonical: () => (canonical ??= canonicalQueryString(query)) };
+}
+
+const EMPTY_QUERY = makeParsed({});
+const QUERY_CACHE_SIZE = 4096;
+const queryCache = new Map<string, ParsedQuery>();
+
+/**
+ * Decoded query parameters by raw query string. Pollers repeat the same query (same IDs) with
+ * only headers changing, so parsing and canonicalising 100 IDs happens once per distinct query.
+ * Handlers never mutate `params`.
+ */
+function parsedQuery(raw: string): ParsedQuery {
+  let hit = queryCache.get(raw);
+  if (hit === undefined) {
+    if (queryCache.size >= QUERY_CACHE_SIZE) queryCache.clear();
+    hit = makeParsed(parseParams(raw, {}));
+    queryCache.set(raw, hit);
+  }
+  return hit;
+}
 
 export interface ServerDeps {
   readonly verifier: RequestVerifier;
@@ -89,7 +119,8 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
-    const query = q < 0 ? {} : parseParams(target.slice(q + 1), {});
+    const cached = q < 0 ? EMPTY_QUERY : parsedQuery(target.slice(q + 1));
+    const query = cached.query;
     const body = await readBody(req);
     const ctype = req.headers['content-type'];
     const form =
@@ -132,7 +163,15 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     try {
       if (req.method !== 'GET' && req.method !== 'POST') throw apiErrors.unsupportedMethod();
       if (path !== '/') throw apiErrors.actionNotFound(path);
-      const raw: RawRpcRequest = { method: req.method, headers: req.headers, query, form, body, params };
+      const raw: RawRpcRequest = {
+        method: req.method,
+        headers: req.headers,
+        query,
+        form,
+        body,
+        params,
+        canonicalQuery: cached.canonical,
+      };
       const verified = deps.verifier.verify(raw);
       action = verified.action;
       if (verified.version !== API_VERSION) throw apiErrors.invalidVersion(verified.version);

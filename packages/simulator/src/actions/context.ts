@@ -25,22 +25,22 @@ export function requireRegion(params: Readonly<Record<string, string>>, ctx: Act
   return region;
 }
 
-const LIST_KEY = /^(.+)\.(\d+)$/;
-
 /**
  * Values of a flattened list parameter (`InstanceId.1`, `InstanceId.2`, …) ordered by N.
- * Returns `{ values, count }`, `count` being the number of `Name.N` keys seen.
  */
 export function listParam(params: Readonly<Record<string, string>>, name: string): string[] {
   const found: [number, string][] = [];
+  const prefix = `${name}.`;
   for (const key in params) {
-    if (!key.startsWith(name) || key.charCodeAt(name.length) !== 46 /* . */) continue;
-    const m = LIST_KEY.exec(key);
-    if (m === null || m[1] !== name) continue;
-    found.push([Number(m[2]), params[key]!]);
+    if (!key.startsWith(prefix)) continue;
+    const n = Number(key.slice(prefix.length));
+    if (!Number.isInteger(n) || n < 1) continue;
+    found.push([n, params[key]!]);
   }
-  if (found.length > 1) found.sort((a, b) => a[0] - b[0]);
-  return found.map(([, v]) => v);
+  found.sort((a, b) => a[0] - b[0]);
+  const out = new Array<string>(found.length);
+  for (let i = 0; i < found.length; i++) out[i] = found[i]![1];
+  return out;
 }
 
 /** Strict decimal integer parsing for paging parameters: `undefined` when absent, NaN when malformed. */
