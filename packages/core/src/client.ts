@@ -16,7 +16,13 @@ import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
 import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
-import { buildV1Params, buildV3Headers, type Credentials, encodeQuery } from './sign.js';
+import {
+  buildV1Params,
+  buildV3Headers,
+  type Credentials,
+  canonicalQueryString,
+  encodeQuery,
+} from './sign.js';
 import { Transport } from './transport.js';
 import type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
 
@@ -539,6 +545,8 @@ class Client implements EcsClient {
         },
       };
     }
+    // The sorted, RFC 3986-encoded canonical query is also a valid wire query: encode once.
+    const canonicalQuery = canonicalQueryString(params);
     const headers = buildV3Headers({
       host: this.#host,
       action,
@@ -548,8 +556,9 @@ class Client implements EcsClient {
       nonce,
       credentials,
       extraHeaders: this.#staticHeaders,
+      canonicalQuery,
     });
-    return { path: `/?${encodeQuery(params)}`, headers };
+    return { path: `/?${canonicalQuery}`, headers };
   }
 
   /** Turns one HTTP answer into a result or an error. Server text is redacted before it reaches an error. */

@@ -109,8 +109,76 @@ export function toInstanceStatus(item: z.output<typeof instanceCloudAssistantSta
   return out;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const optString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const optNumber = (v: unknown): boolean => v === undefined || typeof v === 'number';
+
+/**
+ * The hot path: a plain check of the common, exact wire shape, mapping as it goes. It accepts a
+ * subset of what the zod schema accepts (no numeric strings, no `"True"`) and gives up, returning
+ * undefined, at the first surprise; the zod schema then decides (and names the field on failure).
+ * This halves the CPU per 100-instance response, which the benchmark against a bare client counts.
+ */
+function fastDescribe(data: unknown): DescribeCloudAssistantStatusResult | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const b = data as Record<string, unknown>;
+  if (typeof b.RequestId !== 'string') return undefined;
+  if (
+    !optNumber(b.TotalCount) ||
+    !optNumber(b.PageNumber) ||
+    !optNumber(b.PageSize) ||
+    !optString(b.NextToken)
+  ) {
+    return undefined;
+  }
+  const set = b.InstanceCloudAssistantStatusSet;
+  let items: unknown;
+  if (set !== undefined) {
+    if (typeof set !== 'object' || set === null) return undefined;
+    items = (set as Record<string, unknown>).InstanceCloudAssistantStatus;
+    if (items !== undefined && !Array.isArray(items)) return undefined;
+  }
+  const list = (items ?? []) as unknown[];
+  const instances = new Array<InstanceStatus>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i] as Record<string, unknown> | null;
+    if (typeof x !== 'object' || x === null) return undefined;
+    const id = x.InstanceId;
+    const st = x.CloudAssistantStatus;
+    if (typeof id !== 'string') return undefined;
+    const online = st === 'true' ? true : st === 'false' ? false : typeof st === 'boolean' ? st : undefined;
+    if (online === undefined) return undefined;
+    const { CloudAssistantVersion: ver, LastHeartbeatTime: hb, LastInvokedTime: inv, OSType: os } = x;
+    const { ActiveTaskCount: active, InvocationCount: count, SupportSessionManager: ssm } = x;
+    if (!optString(ver) || !optString(hb) || !optString(inv) || !optString(os)) return undefined;
+    if (!optNumber(active) || !optNumber(count) || (ssm !== undefined && typeof ssm !== 'boolean'))
+      return undefined;
+    const out: Mutable<InstanceStatus> = {
+      instanceId: id,
+      cloudAssistantStatus: online,
+      cloudAssistantVersion: (ver as string | undefined) ?? '',
+    };
+    if (hb !== undefined) out.lastHeartbeatTime = hb as string;
+    if (inv !== undefined) out.lastInvokedTime = inv as string;
+    if (active !== undefined) out.activeTaskCount = active as number;
+    if (count !== undefined) out.invocationCount = count as number;
+    if (os !== undefined) out.osType = os as string;
+    if (ssm !== undefined) out.supportSessionManager = ssm as boolean;
+    instances[i] = out;
+  }
+  const out: Mutable<DescribeCloudAssistantStatusResult> = { requestId: b.RequestId, instances };
+  if (b.TotalCount !== undefined) out.totalCount = b.TotalCount as number;
+  if (b.PageNumber !== undefined) out.pageNumber = b.PageNumber as number;
+  if (b.PageSize !== undefined) out.pageSize = b.PageSize as number;
+  if (b.NextToken !== undefined && b.NextToken !== '') out.nextToken = b.NextToken as string;
+  return out;
+}
+
 /** Validates a DescribeCloudAssistantStatus body and converts it to the camelCase result. */
 export function parseDescribeCloudAssistantStatus(data: unknown): DescribeCloudAssistantStatusResult {
+  const fast = fastDescribe(data);
+  if (fast !== undefined) return fast;
   const body = parseResponse(
     describeCloudAssistantStatusResponseSchema,
     data,
@@ -119,12 +187,7 @@ export function parseDescribeCloudAssistantStatus(data: unknown): DescribeCloudA
   const items = body.InstanceCloudAssistantStatusSet?.InstanceCloudAssistantStatus ?? [];
   const instances = new Array<InstanceStatus>(items.length);
   for (let i = 0; i < items.length; i++) instances[i] = toInstanceStatus(items[i]!);
-  const out: {
-    -readonly [K in keyof DescribeCloudAssistantStatusResult]: DescribeCloudAssistantStatusResult[K];
-  } = {
-    requestId: body.RequestId,
-    instances,
-  };
+  const out: Mutable<DescribeCloudAssistantStatusResult> = { requestId: body.RequestId, instances };
   if (body.TotalCount !== undefined) out.totalCount = body.TotalCount;
   if (body.PageNumber !== undefined) out.pageNumber = body.PageNumber;
   if (body.PageSize !== undefined) out.pageSize = body.PageSize;

@@ -82,6 +82,8 @@ export interface CanonicalRequestV3Input {
   readonly signedHeaders: readonly string[];
   /** Hex SHA-256 of the body, as sent in `x-acs-content-sha256`. */
   readonly contentSha256: string;
+  /** `canonicalQueryString(query)` when the caller already has it (it can be sent as is on the wire). */
+  readonly canonicalQuery?: string | undefined;
 }
 
 /** The V3 canonical request: method, path, query, headers block, signed-header list, payload hash. */
@@ -93,7 +95,7 @@ export function canonicalRequestV3(input: CanonicalRequestV3Input): string {
   return [
     input.method.toUpperCase(),
     input.path ?? '/',
-    canonicalQueryString(input.query),
+    input.canonicalQuery ?? canonicalQueryString(input.query),
     headerBlock,
     input.signedHeaders.join(';'),
     input.contentSha256,
@@ -124,6 +126,8 @@ export interface SignV3Input {
   /** Every header that will be sent; names in any case. The signed set is picked from them. */
   readonly headers: Readonly<Record<string, string>>;
   readonly credentials: Pick<Credentials, 'accessKeyId' | 'accessKeySecret'>;
+  /** `canonicalQueryString(query)`, if already computed. */
+  readonly canonicalQuery?: string | undefined;
 }
 
 /** Signs a fully formed V3 request whose headers already carry `x-acs-content-sha256`. */
@@ -138,6 +142,7 @@ export function signV3(input: SignV3Input): SignedV3 {
     headers: lower,
     signedHeaders: signedNames,
     contentSha256: lower['x-acs-content-sha256'] ?? EMPTY_BODY_SHA256,
+    canonicalQuery: input.canonicalQuery,
   });
   const stringToSign = stringToSignV3(canonicalRequest);
   const signature = signatureV3(input.credentials.accessKeySecret, stringToSign);
@@ -164,6 +169,8 @@ export interface BuildV3RequestInput {
   readonly credentialsProvider?: string | undefined;
   /** More headers to send; `x-acs-*` ones are signed. */
   readonly extraHeaders?: Readonly<Record<string, string>>;
+  /** `canonicalQueryString(params)`, if already computed (e.g. because it is also the wire query). */
+  readonly canonicalQuery?: string | undefined;
 }
 
 /**
@@ -187,7 +194,13 @@ export function buildV3Headers(input: BuildV3RequestInput): Record<string, strin
     headers['x-acs-accesskey-id'] = input.credentials.accessKeyId;
     headers['x-acs-security-token'] = input.credentials.securityToken;
   }
-  const signed = signV3({ method: 'POST', query: input.params, headers, credentials: input.credentials });
+  const signed = signV3({
+    method: 'POST',
+    query: input.params,
+    headers,
+    credentials: input.credentials,
+    canonicalQuery: input.canonicalQuery,
+  });
   headers.authorization = signed.authorization;
   return headers;
 }

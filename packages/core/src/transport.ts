@@ -106,11 +106,15 @@ export class Transport {
 
   async #readBody(res: Dispatcher.ResponseData, action: string): Promise<string> {
     const limit = this.#maxResponseBytes;
-    const declared = Number(res.headers['content-length']);
+    const rawLength = res.headers['content-length'];
+    const declared = typeof rawLength === 'string' && rawLength !== '' ? Number(rawLength) : -1;
     if (declared > limit) {
       res.body.destroy();
       throw new ResponseTooLargeError(limit, action);
     }
+    // undici fails a body that does not match its content-length, so a declared size within the
+    // cap can be read in one go (faster); otherwise stream and count.
+    if (declared >= 0) return res.body.text();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of res.body as AsyncIterable<Buffer>) {

@@ -93,3 +93,50 @@ describe('DescribeCloudAssistantStatus schema', () => {
     );
   });
 });
+
+describe('the fast path agrees with the zod schema', () => {
+  const value = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom('true', 'false', 'True', '12'),
+    fc.integer(),
+    fc.boolean(),
+  );
+  const arbItem = fc.record(
+    {
+      InstanceId: value,
+      CloudAssistantStatus: value,
+      CloudAssistantVersion: value,
+      LastHeartbeatTime: value,
+      ActiveTaskCount: value,
+      SupportSessionManager: value,
+    },
+    { requiredKeys: [] },
+  );
+  it('gives the same result or the same error for arbitrary items', async () => {
+    const { describeCloudAssistantStatusResponseSchema, toInstanceStatus } = await import(
+      '../src/schemas.js'
+    );
+    fc.assert(
+      fc.property(fc.array(arbItem, { maxLength: 4 }), value, (items, nextToken) => {
+        const data = JSON.parse(
+          JSON.stringify(body(items, nextToken === undefined ? {} : { NextToken: nextToken })),
+        );
+        const viaZod = describeCloudAssistantStatusResponseSchema.safeParse(data);
+        let result: unknown;
+        let failed = false;
+        try {
+          result = parseDescribeCloudAssistantStatus(data);
+        } catch {
+          failed = true;
+        }
+        expect(failed).toBe(!viaZod.success);
+        if (viaZod.success) {
+          const list = viaZod.data.InstanceCloudAssistantStatusSet?.InstanceCloudAssistantStatus ?? [];
+          expect((result as { instances: unknown }).instances).toEqual(list.map(toInstanceStatus));
+        }
+      }),
+    );
+  });
+});
