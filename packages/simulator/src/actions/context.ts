@@ -28,7 +28,11 @@ export function requireRegion(params: Readonly<Record<string, string>>, ctx: Act
 /**
  * Values of a flattened list parameter (`InstanceId.1`, `InstanceId.2`, …) ordered by N.
  */
-export function listParam(params: Readonly<Record<string, string>>, name: string): string[] {
+export function listParam(params: Readonly<Record<string, string>>, name: string): readonly string[] {
+  // Parameter objects of repeated queries are shared (see server.ts), so the list is too.
+  let byName = listCache.get(params);
+  const hit = byName?.get(name);
+  if (hit !== undefined) return hit;
   const found: [number, string][] = [];
   const prefix = `${name}.`;
   for (const key in params) {
@@ -40,8 +44,15 @@ export function listParam(params: Readonly<Record<string, string>>, name: string
   found.sort((a, b) => a[0] - b[0]);
   const out = new Array<string>(found.length);
   for (let i = 0; i < found.length; i++) out[i] = found[i]![1];
+  if (byName === undefined) {
+    byName = new Map();
+    listCache.set(params, byName);
+  }
+  byName.set(name, out);
   return out;
 }
+
+const listCache = new WeakMap<object, Map<string, readonly string[]>>();
 
 /** Strict decimal integer parsing for paging parameters: `undefined` when absent, NaN when malformed. */
 export function intParam(value: string | undefined): number | undefined {
