@@ -65,10 +65,10 @@ export interface RecordedCall {
  * Wraps a status source so that every completed call is recorded with its simulated-time
  * bracket. Transparent: the same IDs, signal and `onAttempt` reach the inner source.
  */
-export function recordingSource<S extends Source>(
+export function recordingSource(
   sim: EcsSimulator,
-  inner: S,
-): { source: S; calls: RecordedCall[] } {
+  inner: StatusSource,
+): { source: StatusSource; calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
   const source: StatusSource = async (ids, opts) => {
     const simT0 = sim.clock.now();
