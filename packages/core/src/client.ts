@@ -579,13 +579,19 @@ class Client implements EcsClient {
     }
     const secrets = [credentials.accessKeySecret, credentials.securityToken];
     if (!json || typeof body !== 'object' || body === null) {
-      throw new EcsApiError({
-        apiCode: 'NonJsonResponse',
-        statusCode,
-        action,
-        // Redact before cutting, so a secret cut in half at the edge cannot slip through.
-        excerpt: redact(text.slice(0, 4096), secrets).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS),
-      });
+      // A 2xx whose body is not JSON was cut short or mangled on the way (like a body that fails
+      // the schema): transient. Otherwise the status decides (5xx/429 retryable).
+      const ok = statusCode >= 200 && statusCode < 300;
+      throw new EcsApiError(
+        {
+          apiCode: 'NonJsonResponse',
+          statusCode,
+          action,
+          // Redact before cutting, so a secret cut in half at the edge cannot slip through.
+          excerpt: redact(text.slice(0, 4096), secrets).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS),
+        },
+        ok ? { retryable: true } : {},
+      );
     }
     if (statusCode >= 200 && statusCode < 300) return parse(body);
     const b = body as Record<string, unknown>;

@@ -285,6 +285,18 @@ describe('errors from the API', () => {
     expect(error.excerpt).toContain('502 Bad Gateway');
   });
 
+  it('retries a 200 whose JSON body was cut short, and reports it as NonJsonResponse when it persists', async () => {
+    const truncated = text(200, '{"RequestId":"r","InstanceCloudAssistantSt', 'application/json');
+    server.handle(truncated, echoStatus);
+    const result = await client().describeCloudAssistantStatus({ instanceIds: ['i-1'] });
+    expect(result.instances).toHaveLength(1);
+    server.handle(truncated);
+    const error = await client({ retry: false })
+      .describeCloudAssistantStatus({ instanceIds: ['i-1'] })
+      .catch((e) => e);
+    expect(error).toMatchObject({ apiCode: 'NonJsonResponse', statusCode: 200, retryable: true });
+  });
+
   it('does not follow redirects', async () => {
     server.handle(text(302, '', 'text/plain'));
     const error = await client()
