@@ -5,6 +5,7 @@
 import * as EcsModule from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import RPCClient from '@alicloud/pop-core';
+import { createEcsClient, isEcsApiError } from '@cloud-assistant-gate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EcsSimulator, startEcsSimulator } from '../src/index.js';
 
@@ -81,6 +82,40 @@ function popCore(method: 'GET' | 'POST'): ClientUnderTest['describe'] {
   };
 }
 
+/**
+ * Our own client. It refuses more than 100 IDs before sending anything, so for that case the
+ * request goes through the generic `call` to show the simulator's answer reaches it intact.
+ * API errors carry the API code in `apiCode` (`code` is our stable error code).
+ */
+function ourClient(signatureVersion: 'v3' | 'v1'): ClientUnderTest['describe'] {
+  return async (sim, creds, ids) => {
+    const client = createEcsClient({
+      region: sim.region,
+      endpoint: sim.endpoint,
+      credentials: creds,
+      signatureVersion,
+      retry: false,
+    });
+    try {
+      if (ids.length > 100) {
+        await client.call('DescribeCloudAssistantStatus', { InstanceId: ids });
+        return [];
+      }
+      const result = await client.describeCloudAssistantStatus({ instanceIds: ids });
+      return result.instances.map((s) => ({
+        instanceId: s.instanceId,
+        cloudAssistantStatus: String(s.cloudAssistantStatus),
+        osType: s.osType ?? '',
+        supportSessionManager: s.supportSessionManager ?? false,
+      }));
+    } catch (error) {
+      throw isEcsApiError(error) ? Object.assign(new Error(error.message), { code: error.apiCode }) : error;
+    } finally {
+      await client.close();
+    }
+  };
+}
+
 const CLIENTS: readonly ClientUnderTest[] = [
   { name: '@alicloud/ecs20140526 V3', sts: false, describe: ecsSdk('v3') },
   { name: '@alicloud/ecs20140526 V3 with STS', sts: true, describe: ecsSdk('v3') },
@@ -89,9 +124,10 @@ const CLIENTS: readonly ClientUnderTest[] = [
   { name: '@alicloud/pop-core GET', sts: false, describe: popCore('GET') },
   { name: '@alicloud/pop-core POST', sts: false, describe: popCore('POST') },
   { name: '@alicloud/pop-core GET with STS', sts: true, describe: popCore('GET') },
-  // Our own client (@cloud-assistant-gate/core `createEcsClient`) belongs here too: add a row whose
-  // `describe` calls `createEcsClient({ endpoint: sim.endpoint, region: sim.region, credentials })`
-  // and maps `describeCloudAssistantStatus({ instanceIds }).instances` to `Item`s.
+  { name: '@cloud-assistant-gate/core V3', sts: false, describe: ourClient('v3') },
+  { name: '@cloud-assistant-gate/core V3 with STS', sts: true, describe: ourClient('v3') },
+  { name: '@cloud-assistant-gate/core V1', sts: false, describe: ourClient('v1') },
+  { name: '@cloud-assistant-gate/core V1 with STS', sts: true, describe: ourClient('v1') },
 ];
 
 let sim: EcsSimulator;
@@ -145,6 +181,39 @@ describe.each(CLIENTS.map((c) => [c.name, c] as const))('%s', (_, client) => {
   it('gets InstanceIds.ExceedLimit with 101 IDs', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ids[i % ids.length]!);
     expect(await errorCode(client.describe(sim, credsFor(client), many))).toBe('InstanceIds.ExceedLimit');
+  });
+});
+
+describe('our client against API behaviour', () => {
+  it('refuses 101 IDs in describeCloudAssistantStatus before sending a request', async () => {
+    const client = createEcsClient({
+      region: sim.region,
+      endpoint: sim.endpoint,
+      credentials: sim.credentials,
+    });
+    const before = sim.stats.total;
+    try {
+      const many = Array.from({ length: 101 }, (_, i) => `i-${i}`);
+      await expect(client.describeCloudAssistantStatus({ instanceIds: many })).rejects.toThrow(RangeError);
+      expect(sim.stats.total).toBe(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('lists every instance across pages with listCloudAssistantStatus', async () => {
+    const client = createEcsClient({
+      region: sim.region,
+      endpoint: sim.endpoint,
+      credentials: sim.credentials,
+    });
+    try {
+      const seen: string[] = [];
+      for await (const s of client.listCloudAssistantStatus()) seen.push(s.instanceId);
+      expect(seen).toEqual(ids);
+    } finally {
+      await client.close();
+    }
   });
 });
 
