@@ -45,8 +45,16 @@ export async function runInProcess(
   const code = await runCli({
     argv,
     env,
-    stdout: { write: (t: string) => void (stdout += t) },
-    stderr: { write: (t: string) => void (stderr += t) },
+    stdout: {
+      write: (t: string) => {
+        stdout += t;
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
     isTTY: false,
     ...(extra.stdin === undefined ? {} : { stdin: extra.stdin }),
     ...(extra.signal === undefined ? {} : { signal: extra.signal }),
@@ -68,8 +76,12 @@ export function runBinary(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     const limit = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`CLI did not exit within ${options.limitMs ?? 20_000} ms; stderr: ${stderr}`));
