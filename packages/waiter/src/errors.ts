@@ -213,6 +213,29 @@ export class StatusSourceError extends WaiterError {
   }
 }
 
+/**
+ * `readiness.predicate` threw. A bug in the predicate is not something waiting can fix, so the
+ * wait rejects at once rather than report the instance as not ready until the deadline. The
+ * thrown value is `cause`.
+ */
+export class ReadinessPredicateError extends WaiterError {
+  override readonly name = 'ReadinessPredicateError' as const;
+  override readonly code = 'WAITER_PREDICATE_FAILED' as const;
+  /** The instance whose status the predicate was judging. */
+  readonly instanceId: string;
+
+  constructor(instanceId: string, cause: unknown) {
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `readiness.predicate threw on the status of ${instanceId} (${what}); ` +
+        'fix the predicate so that it returns true, false or a reason for every status.',
+      'WAITER_PREDICATE_FAILED',
+      { cause },
+    );
+    this.instanceId = instanceId;
+  }
+}
+
 function hasCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
@@ -222,6 +245,7 @@ const waiterCodes = new Set([
   'WAITER_TIMEOUT',
   'WAITER_QUORUM_UNREACHABLE',
   'WAITER_SOURCE_FAILED',
+  'WAITER_PREDICATE_FAILED',
 ]);
 
 /** True for any error created by the waiter (checks `code`). */
@@ -244,6 +268,10 @@ export function isCloudAssistantTimeoutError(error: unknown): error is CloudAssi
 /** True for {@link QuorumUnreachableError} (checks `code`). */
 export function isQuorumUnreachableError(error: unknown): error is QuorumUnreachableError {
   return hasCode(error, 'WAITER_QUORUM_UNREACHABLE');
+}
+/** True for {@link ReadinessPredicateError} (checks `code`). */
+export function isReadinessPredicateError(error: unknown): error is ReadinessPredicateError {
+  return hasCode(error, 'WAITER_PREDICATE_FAILED');
 }
 /** True for {@link StatusSourceError} (checks `code`). */
 export function isStatusSourceError(error: unknown): error is StatusSourceError {

@@ -7,15 +7,17 @@ export {
   isCloudAssistantTimeoutError,
   isInvalidInstanceIdError,
   isQuorumUnreachableError,
+  isReadinessPredicateError,
   isStatusSourceError,
   isWaiterError,
   QuorumUnreachableError,
+  ReadinessPredicateError,
   StatusSourceError,
   WaiterError,
 } from './errors.js';
 export { INSTANCE_ID_PATTERN, parseInstanceIds } from './ids.js';
 export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
-export { defaults } from './options.js';
+export { defaults, REGION_ENV_VAR } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';
 export type { InstanceReadiness, ReadinessProgress, ReadinessReport } from './report.js';

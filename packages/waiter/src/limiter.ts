@@ -7,21 +7,33 @@ export const MIN_REQUESTS_PER_SECOND = 1;
 /**
  * Client-side spacing of call starts for one wait, with AIMD: the rate halves on a throttled
  * attempt (at most once per second, so one burst of 429s does not collapse it) and grows by one
- * request per second per successful call, back up to the configured maximum.
+ * request per second per successful call, back up to the configured maximum. When the API says
+ * how long to back off (`retryAfterMs` of core's `ThrottlingError`), {@link RateLimiter.pause}
+ * holds every call start, including calls already queued, until then (capped at `maxPauseMs`).
  */
 export class RateLimiter {
   #rate: number;
   #nextAt = Number.NEGATIVE_INFINITY;
   #lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  #blockedUntil = Number.NEGATIVE_INFINITY;
+  /** Bumped by every pause that extends `#blockedUntil`, so queued acquirers notice it. */
+  #pauses = 0;
   readonly #max: number;
+  readonly #maxPauseMs: number;
   readonly #scheduler: SchedulerLike;
   readonly #now: () => number;
 
-  constructor(maxRequestsPerSecond: number, scheduler: SchedulerLike, now: () => number) {
+  constructor(
+    maxRequestsPerSecond: number,
+    scheduler: SchedulerLike,
+    now: () => number,
+    maxPauseMs: number = Number.POSITIVE_INFINITY,
+  ) {
     this.#max = maxRequestsPerSecond;
     this.#rate = maxRequestsPerSecond;
     this.#scheduler = scheduler;
     this.#now = now;
+    this.#maxPauseMs = maxPauseMs;
   }
 
   /** Current allowed rate, in requests per second. */
@@ -32,10 +44,25 @@ export class RateLimiter {
   /** Resolves when the next call may start; rejects with `signal.reason` on abort. */
   async acquire(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw signal.reason;
-    const now = this.#now();
-    const at = Math.max(now, this.#nextAt);
-    this.#nextAt = at + 1000 / this.#rate;
-    if (at > now) await sleep(this.#scheduler, at - now, signal);
+    for (;;) {
+      const now = this.#now();
+      const at = Math.max(now, this.#nextAt);
+      this.#nextAt = at + 1000 / this.#rate;
+      const pauses = this.#pauses;
+      if (at > now) await sleep(this.#scheduler, at - now, signal);
+      // A pause that arrived while this call was queued holds it too: take a new slot after it.
+      if (this.#pauses === pauses || this.#now() >= this.#blockedUntil) return;
+    }
+  }
+
+  /** Holds every call start for `ms` (capped at `maxPauseMs`) from now: the API asked us to back off. */
+  pause(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    const until = this.#now() + Math.min(ms, this.#maxPauseMs);
+    if (until <= this.#blockedUntil) return;
+    this.#blockedUntil = until;
+    this.#nextAt = Math.max(this.#nextAt, until);
+    this.#pauses++;
   }
 
   onThrottled(): void {

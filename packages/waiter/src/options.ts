@@ -12,7 +12,9 @@ export interface StatusSourceProvider {
 /**
  * Options of {@link waitForCloudAssistant} and {@link watchCloudAssistant}. All times are in
  * milliseconds. Validated before anything is sent: a bad value throws a `TypeError` or
- * `RangeError` naming the option and the value.
+ * `RangeError` naming the option and the value. All optional: with neither `client` nor
+ * `region`, the region comes from `ALIBABA_CLOUD_REGION_ID` and the credentials from core's
+ * default chain.
  *
  * @example
  * const client = createEcsClient({ region: 'cn-hangzhou' });
@@ -22,14 +24,15 @@ export interface WaitForCloudAssistantOptions {
   /**
    * Where statuses come from: a core `EcsClient` (its `statusSource` is used; the wait does not
    * close it, so share one client per region and its request budget across waits) or any function
-   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. Give either `client` or `region`.
-   * @default undefined
+   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. Give at most one of `client`
+   * and `region`.
+   * @default undefined (a client for `region`, or for `ALIBABA_CLOUD_REGION_ID`)
    */
   readonly client?: StatusSource | StatusSourceProvider | undefined;
   /**
    * Region ID (e.g. `cn-hangzhou`): the wait creates its own core client with `endpoint` and
-   * `credentials`, and closes it when it settles. Give either `region` or `client`.
-   * @default undefined
+   * `credentials`, and closes it when it settles. Give at most one of `region` and `client`.
+   * @default env.ALIBABA_CLOUD_REGION_ID when `client` is not given either
    */
   readonly region?: string | undefined;
   /**
@@ -39,9 +42,17 @@ export interface WaitForCloudAssistantOptions {
   readonly endpoint?: string | undefined;
   /**
    * With `region`: an AccessKey pair or a provider function.
-   * @default core's default chain (env, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role)
+   * @default core's default chain (`env`, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role)
    */
   readonly credentials?: EcsClientOptions['credentials'];
+  /**
+   * The environment the wait reads, only when it creates its own client (no `client`):
+   * `ALIBABA_CLOUD_REGION_ID` when `region` is not given, and the variables of core's default
+   * credentials chain (`ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ECS_METADATA_DISABLED`, …)
+   * when `credentials` is not given. Ignored with `client`. A test seam as much as an option.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * Overall deadline, API latency included: calls still in flight at the deadline are aborted.
    * Ten minutes covers the documented "online within 2 minutes" of the agent plus slow boots and
@@ -210,9 +221,20 @@ function resolveSource(client: unknown): StatusSource {
   );
 }
 
+/** The environment variable the region is read from when neither `client` nor `region` is given. */
+export const REGION_ENV_VAR = 'ALIBABA_CLOUD_REGION_ID';
+
+function resolveEnv(value: unknown): Readonly<Record<string, string | undefined>> {
+  if (value === undefined) return process.env;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`Expected env to be an object of environment variables, got ${show(value)}.`);
+  }
+  return value as Readonly<Record<string, string | undefined>>;
+}
+
 function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
-  const { client, region } = o;
-  if (client !== undefined && region !== undefined) {
+  const { client } = o;
+  if (client !== undefined && o['region'] !== undefined) {
     throw new TypeError('Expected either options.client or options.region, not both.');
   }
   if (client !== undefined) {
@@ -223,10 +245,16 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
     const source = resolveSource(client);
     return () => ({ source, close: undefined });
   }
+  const env = resolveEnv(o['env']);
+  let region = o['region'];
   if (region === undefined) {
-    throw new TypeError(
-      'Expected options.client (a core EcsClient or a status source function) or options.region.',
-    );
+    const fromEnv = env[REGION_ENV_VAR];
+    if (fromEnv === undefined || fromEnv.trim() === '') {
+      throw new TypeError(
+        `No region to poll. Pass options.region or options.client, or set ${REGION_ENV_VAR}.`,
+      );
+    }
+    region = fromEnv.trim();
   }
   if (typeof region !== 'string')
     throw new TypeError(`Expected region to be a region ID like "cn-hangzhou", got ${show(region)}.`);
@@ -234,7 +262,8 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
     region,
     ...(o['endpoint'] === undefined ? {} : { endpoint: o['endpoint'] as string }),
     ...(o['credentials'] === undefined
-      ? {}
+      ? // The default chain reads the same environment as the region.
+        { credentialsChain: { env } }
       : { credentials: o['credentials'] as EcsClientOptions['credentials'] }),
   };
   // Validate now (core checks region, endpoint and credentials shape when constructing); the
@@ -253,7 +282,14 @@ function resolveRequired(value: unknown, total: number): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);
   }
-  if (value > 0 && value < 1) return Math.max(1, Math.ceil(value * total));
+  if (value > 0 && value < 1) {
+    // 0.7 × 10 is 7.000000000000001 in floating point: a product within rounding error of an
+    // integer is that integer, so `minReady: 0.7` of 10 instances means 7, not 8.
+    const exact = value * total;
+    const nearest = Math.round(exact);
+    const needed = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
+    return Math.min(total, Math.max(1, needed));
+  }
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
       `Expected minReady to be 'all', an integer ≥ 1 or a fraction in (0, 1), got ${value}.`,
@@ -315,9 +351,13 @@ function resolveReadiness(value: unknown): ReadinessOptions {
  * Validates and fills in options for a list of `total` distinct IDs.
  * @throws {TypeError | RangeError} naming the option and the value.
  */
-export function resolveOptions(options: WaitForCloudAssistantOptions, total: number): ResolvedOptions {
+export function resolveOptions(
+  options: WaitForCloudAssistantOptions | undefined,
+  total: number,
+): ResolvedOptions {
+  if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object with at least a client, got ${show(options)}.`);
+    throw new TypeError(`Expected options to be an object, got ${show(options)}.`);
   }
   const o = options as unknown as Record<string, unknown>;
   const open = resolveOpen(o);

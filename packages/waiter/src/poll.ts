@@ -26,7 +26,16 @@ export type IdOutcome =
 
 /** A status call failed in a way waiting cannot fix; `error` is what the source threw. */
 export class FatalSourceFailure {
+  /** Batch calls the round had sent when it failed (set by {@link pollRound}). */
+  batchCalls = 0;
   constructor(readonly error: unknown) {}
+}
+
+/** The `retryAfterMs` an error carries (core's `ThrottlingError` and `EcsApiError` do), if any. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 export interface PollContext {
@@ -94,6 +103,9 @@ async function callSource(
         }
       }
     }
+    // The API said when to come back: no call of this wait starts before then.
+    const retryAfterMs = signal.aborted ? undefined : retryAfterOf(error);
+    if (retryAfterMs !== undefined) limiter.pause(retryAfterMs);
     throw error;
   }
 }
@@ -115,20 +127,31 @@ async function probe(
 }
 
 /**
- * Polls `ids` once: batches of ≤ 100, at most `concurrency` in flight, each through the rate
- * limiter. A batch failing with NotFound is bisected; IDs absent from a successful response are
- * `missing`; a transient failure marks its IDs `error` (polled again next round). A fatal
- * failure aborts the other in-flight calls and rejects with {@link FatalSourceFailure}. When
- * `signal` aborts (deadline, cancel), no further call starts and unanswered IDs are left out.
+ * Polls `known` and `suspects` once: each list in its own batches of ≤ 100 (so a round costs
+ * ceil(known / 100) + ceil(suspects / 100) batch calls), at most `concurrency` in flight, each
+ * through the rate limiter. `suspects` are IDs the last reading said ECS does not know: kept
+ * apart, they never make a batch of known IDs fail with NotFound.
+ *
+ * A batch of known IDs failing with NotFound is bisected. A batch of suspects failing with
+ * NotFound is resolved by probing each suspect alone (none when it holds one suspect): suspects
+ * are expected to be missing, and one call each is cheaper than bisecting a mostly-missing batch
+ * (about k · log2 k calls for k). IDs absent from a successful response are `missing`; a
+ * transient failure marks its IDs `error` (polled again next round). A fatal failure aborts the
+ * other in-flight calls and rejects with {@link FatalSourceFailure}. When `signal` aborts
+ * (deadline, cancel), no further call starts and unanswered IDs are left out.
  *
  * @returns outcomes by ID and the number of batch calls made (bisection excluded).
  */
 export async function pollRound(
-  ids: readonly string[],
+  known: readonly string[],
   ctx: PollContext,
   signal: AbortSignal,
+  suspects: readonly string[] = [],
 ): Promise<{ outcomes: Map<string, IdOutcome>; batchCalls: number }> {
-  const batches = toBatches(ids);
+  const batches = [
+    ...toBatches(known).map((ids) => ({ ids, suspects: false })),
+    ...toBatches(suspects).map((ids) => ({ ids, suspects: true })),
+  ];
   const outcomes = new Map<string, IdOutcome>();
   const { controller, dispose } = linkedController(signal);
   const roundSignal = controller.signal;
@@ -143,23 +166,31 @@ export async function pollRound(
     // Keyed by InstanceId, never by position: an ID left out of the response is not ready.
     for (const id of subset) if (!outcomes.has(id)) outcomes.set(id, { kind: 'missing' });
   };
+  const failed = (subset: readonly string[], error: unknown) => {
+    const key = errorKey(error);
+    for (const id of subset) outcomes.set(id, { kind: 'error', key });
+  };
 
   const counted: PollContext = { ...ctx, onBatchCall: () => batchCalls++ };
-  const runBatch = async (batch: readonly string[]) => {
-    const result = await probe(batch, counted, roundSignal, false);
-    if (result.kind === 'ok') return record(batch, result.statuses);
-    if (result.kind === 'transient') {
-      const key = errorKey(result.error);
-      for (const id of batch) outcomes.set(id, { kind: 'error', key });
+  const runBatch = async (batch: { ids: readonly string[]; suspects: boolean }) => {
+    const result = await probe(batch.ids, counted, roundSignal, false);
+    if (result.kind === 'ok') return record(batch.ids, result.statuses);
+    if (result.kind === 'transient') return failed(batch.ids, result.error);
+    if (batch.suspects) {
+      if (batch.ids.length === 1) return record(batch.ids, []);
+      for (const id of batch.ids) {
+        if (roundSignal.aborted) return;
+        const alone = await probe([id], counted, roundSignal, true);
+        if (alone.kind === 'ok') record([id], alone.statuses);
+        else if (alone.kind === 'transient') failed([id], alone.error);
+        else record([id], []);
+      }
       return;
     }
-    const found = await bisectNotFound(batch, (subset) => probe(subset, counted, roundSignal, true));
+    const found = await bisectNotFound(batch.ids, (subset) => probe(subset, counted, roundSignal, true));
     for (const s of found.statuses) outcomes.set(s.instanceId, { kind: 'status', status: s });
     for (const id of found.missing) outcomes.set(id, { kind: 'missing' });
-    for (const { ids: unresolved, error } of found.unresolved) {
-      const key = errorKey(error);
-      for (const id of unresolved) outcomes.set(id, { kind: 'error', key });
-    }
+    for (const { ids: unresolved, error } of found.unresolved) failed(unresolved, error);
   };
 
   const worker = async () => {
@@ -174,7 +205,7 @@ export async function pollRound(
             controller.abort(error.error);
           }
         } else if (!roundSignal.aborted) {
-          // A bug in a user source (e.g. returning a non-array) or in a predicate: fail loudly.
+          // A bug in a user source (e.g. returning a non-array): fail loudly.
           fatal ??= new FatalSourceFailure(error);
           controller.abort(error);
         }
@@ -187,6 +218,9 @@ export async function pollRound(
   } finally {
     dispose();
   }
-  if (fatal !== undefined) throw fatal;
+  if (fatal !== undefined) {
+    fatal.batchCalls = batchCalls;
+    throw fatal;
+  }
   return { outcomes, batchCalls };
 }

@@ -49,9 +49,18 @@ export interface ReadinessProgress {
   readonly notFoundCount: number;
   /** IDs that became ready in this round, in input order. */
   readonly newlyReady: readonly string[];
-  /** IDs polled in this round (the not-yet-ready ones). */
+  /** IDs polled in this round (the not-yet-ready ones, suspects included). */
   readonly polled: number;
-  /** Batch calls of this round: ceil(polled / 100) unless the deadline or a cancel cut it short. */
+  /**
+   * Of `polled`, the IDs the previous reading said ECS does not know, polled in batches of their
+   * own so that they never make a batch of known IDs fail with NotFound.
+   */
+  readonly suspects: number;
+  /**
+   * Batch calls of this round, bisection and retries excluded:
+   * ceil((polled − suspects) / 100) + ceil(suspects / 100), unless the deadline, a cancel or a
+   * permanent error cut the round short.
+   */
   readonly batchCalls: number;
   /** Pause before the next round; undefined on the last event. */
   readonly nextDelayMs: number | undefined;

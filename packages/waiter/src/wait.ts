@@ -2,7 +2,12 @@ import type { StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
 import { apiCodeOf, codeOf } from './classify.js';
 import type { PendingInstance, WaitCounters } from './errors.js';
-import { CloudAssistantTimeoutError, QuorumUnreachableError, StatusSourceError } from './errors.js';
+import {
+  CloudAssistantTimeoutError,
+  QuorumUnreachableError,
+  ReadinessPredicateError,
+  StatusSourceError,
+} from './errors.js';
 import { parseInstanceIds } from './ids.js';
 import { RateLimiter } from './limiter.js';
 import { pollLoop, type RoundStep } from './loop.js';
@@ -52,7 +57,8 @@ class WaitRun {
     this.deadline = this.startedAt + opts.timeoutMs;
     this.#ctx = {
       source,
-      limiter: new RateLimiter(opts.maxRequestsPerSecond, opts.scheduler, opts.now),
+      // A `retryAfterMs` from the API holds calls for at most one longest pause.
+      limiter: new RateLimiter(opts.maxRequestsPerSecond, opts.scheduler, opts.now, opts.maxDelayMs),
       concurrency: opts.concurrency,
       counters: this.#counters,
     };
@@ -90,6 +96,7 @@ class WaitRun {
       notFoundCount: 0,
       newlyReady: [],
       polled: 0,
+      suspects: 0,
       batchCalls: 0,
       nextDelayMs: undefined,
       finalRoundNext: false,
@@ -104,24 +111,26 @@ class WaitRun {
     const opts = this.#opts;
     this.#round++;
     const polling = this.#states.filter((s) => !s.ready && !s.unreachable);
+    // IDs the last reading said ECS does not know are polled in batches of their own, so a
+    // missing ID never makes a batch of known IDs fail with NotFound round after round.
+    const known: string[] = [];
+    const suspects: string[] = [];
+    for (const s of polling) (s.notFound ? suspects : known).push(s.instanceId);
+    const shape = { polled: polling.length, suspects: suspects.length };
     let result: Awaited<ReturnType<typeof pollRound>>;
     try {
-      result = await pollRound(
-        polling.map((s) => s.instanceId),
-        this.#ctx,
-        this.#signal,
-      );
+      result = await pollRound(known, this.#ctx, this.#signal, suspects);
     } catch (error) {
       if (!(error instanceof FatalSourceFailure)) throw error;
       const now = opts.now();
       const cause = error.error;
       return {
-        value: this.#progress(now, [], polling.length, 0, undefined, false),
+        value: this.#progress(now, [], shape, error.batchCalls, undefined, false),
         next: 'fail',
         error: new StatusSourceError(cause, {
           apiCode: apiCodeOf(cause),
           causeCode: codeOf(cause),
-          ready: this.#states.filter((s) => s.ready).map((s) => s.instanceId),
+          ready: this.#readyIds(),
         }),
       };
     }
@@ -137,7 +146,17 @@ class WaitRun {
         state.status = status;
         state.notFound = false;
         state.errors.clear();
-        const verdict = evaluateReading(status, opts.readiness, now, state.everOnline);
+        let verdict: ReturnType<typeof evaluateReading>;
+        try {
+          verdict = evaluateReading(status, opts.readiness, now, state.everOnline);
+        } catch (error) {
+          // Only a custom predicate can throw: a bug in it, which waiting cannot fix.
+          return {
+            value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
+            next: 'fail',
+            error: new ReadinessPredicateError(state.instanceId, error),
+          };
+        }
         if (status.cloudAssistantStatus) state.everOnline = true;
         if (verdict.ok) {
           state.streak++;
@@ -167,7 +186,7 @@ class WaitRun {
     const readyCount = this.#states.filter((s) => s.ready).length;
     if (readyCount >= opts.required) {
       return {
-        value: this.#progress(now, newlyReady, polling.length, result.batchCalls, undefined, true),
+        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, true),
         next: 'done',
       };
     }
@@ -175,7 +194,7 @@ class WaitRun {
     if (readyCount + stillPossible.length < opts.required) {
       const notReady = this.#states.filter((s) => !s.ready);
       return {
-        value: this.#progress(now, newlyReady, polling.length, result.batchCalls, undefined, false),
+        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
         next: 'fail',
         error: new QuorumUnreachableError({
           unreachable: notReady.filter((s) => s.unreachable).map(toPending),
@@ -205,7 +224,7 @@ class WaitRun {
     if (plan.kind === 'timeout') {
       const pending: PendingInstance[] = this.#states.filter((s) => !s.ready).map(toPending);
       return {
-        value: this.#progress(now, newlyReady, polling.length, result.batchCalls, undefined, false),
+        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
         next: 'fail',
         error: new CloudAssistantTimeoutError({
           pending,
@@ -218,7 +237,7 @@ class WaitRun {
     }
     this.#finalRound = plan.final;
     return {
-      value: this.#progress(now, newlyReady, polling.length, result.batchCalls, plan.delayMs, false),
+      value: this.#progress(now, newlyReady, shape, result.batchCalls, plan.delayMs, false),
       next: 'again',
       delayMs: plan.delayMs,
     };
@@ -231,7 +250,7 @@ class WaitRun {
   #progress(
     now: number,
     newlyReady: readonly string[],
-    polled: number,
+    shape: { readonly polled: number; readonly suspects: number },
     batchCalls: number,
     nextDelayMs: number | undefined,
     done: boolean,
@@ -250,7 +269,8 @@ class WaitRun {
       pendingCount: this.#states.length - readyCount - notFoundCount,
       notFoundCount,
       newlyReady,
-      polled,
+      polled: shape.polled,
+      suspects: shape.suspects,
       batchCalls,
       nextDelayMs,
       finalRoundNext: nextDelayMs !== undefined && this.#finalRound,
@@ -280,7 +300,7 @@ class WaitRun {
  */
 export function watchCloudAssistant(
   instanceIds: Iterable<string>,
-  options: WaitForCloudAssistantOptions,
+  options?: WaitForCloudAssistantOptions,
 ): Observable<ReadinessProgress> {
   const ids = parseInstanceIds(instanceIds);
   const opts = resolveOptions(options, ids.length);
@@ -328,6 +348,13 @@ export function watchCloudAssistant(
  * as `cause`), {@link InvalidInstanceIdError}, a `TypeError`/`RangeError` for bad options, or
  * `signal.reason` when cancelled. An empty list resolves at once.
  *
+ * Without options (or with neither `client` nor `region`) it polls the region in
+ * `ALIBABA_CLOUD_REGION_ID` with credentials from core's default chain, and throws a `TypeError`
+ * when that variable is not set.
+ *
+ * @example
+ * const report = await waitForCloudAssistant(ids); // ALIBABA_CLOUD_REGION_ID=cn-hangzhou
+ *
  * @example
  * const client = createEcsClient({ region: 'cn-hangzhou' });
  * const report = await waitForCloudAssistant(['i-bp1iudwa5b1tqa0abcde'], { client });
@@ -335,7 +362,7 @@ export function watchCloudAssistant(
  */
 export function waitForCloudAssistant(
   instanceIds: Iterable<string>,
-  options: WaitForCloudAssistantOptions,
+  options?: WaitForCloudAssistantOptions,
 ): Promise<ReadinessReport> {
   let watch: Observable<ReadinessProgress>;
   try {

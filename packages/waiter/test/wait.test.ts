@@ -4,8 +4,11 @@ import {
   type CloudAssistantTimeoutError,
   isCloudAssistantTimeoutError,
   isQuorumUnreachableError,
+  isReadinessPredicateError,
   isStatusSourceError,
+  isWaiterError,
   type QuorumUnreachableError,
+  type ReadinessPredicateError,
   type ReadinessProgress,
   type ReadinessReport,
   type StatusSourceError,
@@ -428,7 +431,7 @@ describe('not found', () => {
 describe('readiness options', () => {
   const base = { cloudAssistantStatus: true, cloudAssistantVersion: '2.2.3.189', osType: 'Linux' };
   const run = async (
-    options: Parameters<typeof waitForCloudAssistant>[1]['readiness'],
+    options: NonNullable<Parameters<typeof waitForCloudAssistant>[1]>['readiness'],
     statuses: object[],
   ) => {
     const result = await settle(
@@ -565,5 +568,312 @@ describe('options', () => {
     const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
     const report = await waitForCloudAssistant(ids(7), { client: fleet.source, minReady: 0.5 });
     expect(report.required).toBe(4);
+  });
+});
+
+describe('not found: suspects are polled apart', () => {
+  /** Calls of each round (from the cumulative apiCalls of the progress events). */
+  const perRound = (progress: readonly ReadinessProgress[]) =>
+    progress.map((p, i) => p.apiCalls - (i === 0 ? 0 : progress[i - 1]!.apiCalls));
+
+  it.each(['404', 'omit'] as const)(
+    '300 IDs with 1 unknown (notFoundMode %s): at most 1 extra call per round after the first',
+    async (notFoundMode) => {
+      const fleetIds = ids(300);
+      const ghost = fleetIds[137]!;
+      const fleet = fakeFleet({
+        now,
+        notFoundMode,
+        unknown: new Set([ghost]),
+        // The known instances come online after 40 s, so several rounds poll all of them.
+        onlineAfterMs: () => 40_000,
+      });
+      const progress: ReadinessProgress[] = [];
+      const result = await settle(
+        waitForCloudAssistant(fleetIds, {
+          client: fleet.source,
+          notFoundGraceMs: 55_000,
+          random: prng(11),
+          onProgress: (p) => progress.push(p),
+        }),
+        step,
+      );
+      const error = (result as { error: QuorumUnreachableError }).error;
+      expect(isQuorumUnreachableError(error)).toBe(true);
+      // Every requested ID exactly once.
+      const seen = [
+        ...error.ready,
+        ...error.pending.map((p) => p.instanceId),
+        ...error.unreachable.map((p) => p.instanceId),
+      ];
+      expect(seen.sort()).toEqual([...fleetIds].sort());
+      expect(error.unreachable).toEqual([{ instanceId: ghost, reason: 'not-found' }]);
+      expect(error.ready).toHaveLength(299);
+      const calls = perRound(progress);
+      expect(progress.length).toBeGreaterThanOrEqual(6);
+      for (const [i, p] of progress.entries()) {
+        const known = p.polled - p.suspects;
+        if (i === 0) {
+          expect(p.suspects).toBe(0);
+          expect(p.batchCalls).toBe(3);
+          continue;
+        }
+        expect(p.suspects).toBe(1);
+        expect(p.batchCalls).toBe(Math.ceil(known / 100) + 1);
+        // The one extra call is the suspect's own batch: no bisection after the first round.
+        expect(calls[i]).toBe(Math.ceil(known / 100) + 1);
+      }
+      // Bisection happened in the first round only (and not at all when IDs are just omitted).
+      const firstRoundBisection = calls[0]! - 3;
+      expect(error.bisectionCalls).toBe(firstRoundBisection);
+      expect(firstRoundBisection).toBe(notFoundMode === '404' ? error.bisectionCalls : 0);
+      if (notFoundMode === '404') expect(error.bisectionCalls).toBeLessThanOrEqual(8);
+      // The accounting: batch calls over the rounds + bisection (+ retries, none here).
+      expect(error.apiCalls).toBe(progress.reduce((s, p) => s + p.batchCalls, 0) + error.bisectionCalls);
+      expect(error.apiCalls).toBe(
+        progress.reduce(
+          (s, p) => s + Math.ceil((p.polled - p.suspects) / 100) + Math.ceil(p.suspects / 100),
+          0,
+        ) + error.bisectionCalls,
+      );
+      expect(fleet.calls.length).toBe(error.apiCalls);
+      // Known IDs were never batched with the suspect after the first round.
+      const firstRoundCalls = calls[0]!;
+      for (const call of fleet.calls.slice(firstRoundCalls)) {
+        if (call.ids.includes(ghost)) expect(call.ids).toEqual([ghost]);
+      }
+      console.log(
+        `1 unknown of 300, notFound 'wait', mode ${notFoundMode}: ${progress.length} rounds, ` +
+          `${error.apiCalls} calls (${error.bisectionCalls} bisection), per round ${calls.join(' ')}`,
+      );
+    },
+  );
+
+  it('finds a suspect that appears later and moves it back among the known IDs', async () => {
+    let appeared = false;
+    const late = 'i-late2';
+    const fleet = fakeFleet({
+      now,
+      onlineAfterMs: (id) => (id === late ? 0 : Number.POSITIVE_INFINITY),
+      notFoundMode: '404',
+      unknown: { has: (id: string) => id === late && !appeared } as ReadonlySet<string>,
+    });
+    setTimeout(() => {
+      appeared = true;
+    }, 15_000);
+    const progress: ReadinessProgress[] = [];
+    const result = await settle(
+      waitForCloudAssistant(['i-a1', late, 'i-a2'], {
+        client: fleet.source,
+        minReady: 1,
+        random: () => 0,
+        onProgress: (p) => progress.push(p),
+      }),
+      step,
+    );
+    const report = (result as { value: ReadinessReport }).value;
+    expect(report.ready).toEqual([late]);
+    expect(report.pending).toEqual(['i-a1', 'i-a2']);
+    expect(report.instances[1]?.readyAfterMs).toBeGreaterThanOrEqual(15_000);
+    // Bisection in the first round only; then, while unknown, the suspect was polled alone.
+    expect(report.bisectionCalls).toBe(progress[0]!.apiCalls - 1);
+    for (const call of fleet.calls.slice(progress[0]!.apiCalls)) {
+      if (call.ids.includes(late)) expect(call.ids).toEqual([late]);
+    }
+    expect(progress.at(-1)).toMatchObject({ done: true, suspects: 1, newlyReady: [late] });
+  });
+
+  it('several suspects in a 404ing batch cost one call each, not a bisection of a mostly-missing batch', async () => {
+    const fleetIds = ids(100);
+    const unknown = new Set(fleetIds.slice(0, 20));
+    const fleet = fakeFleet({
+      now,
+      onlineAfterMs: () => Number.POSITIVE_INFINITY,
+      unknown,
+      notFoundMode: '404',
+    });
+    const progress: ReadinessProgress[] = [];
+    const result = await settle(
+      waitForCloudAssistant(fleetIds, {
+        client: fleet.source,
+        timeoutMs: 30_000,
+        notFoundGraceMs: 60_000,
+        maxRequestsPerSecond: 1000,
+        random: () => 0,
+        onProgress: (p) => progress.push(p),
+      }),
+      step,
+    );
+    const error = (result as { error: CloudAssistantTimeoutError }).error;
+    expect(isCloudAssistantTimeoutError(error)).toBe(true);
+    expect(error.pending.filter((p) => p.reason === 'not-found').map((p) => p.instanceId)).toEqual([
+      ...unknown,
+    ]);
+    const calls = progress.map((p, i) => p.apiCalls - (i === 0 ? 0 : progress[i - 1]!.apiCalls));
+    // Round 2 on: 1 batch of 80 known + 1 batch of 20 suspects (404) + 20 single probes.
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const c of calls.slice(1)) expect(c).toBe(1 + 1 + 20);
+    console.log(`20 unknown of 100, 404 mode: per round ${calls.join(' ')}`);
+  });
+});
+
+describe('throttling back-off (retryAfterMs)', () => {
+  it('starts no call through the limiter before retryAfterMs has passed, queued calls included', async () => {
+    const starts: number[] = [];
+    let n = 0;
+    const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), { retryAfterMs: 3_000 });
+    const result = await settle(
+      waitForCloudAssistant(ids(500), {
+        concurrency: 3,
+        maxRequestsPerSecond: 100,
+        random: () => 0,
+        client: async (batch) => {
+          starts.push(Date.now() - T0);
+          const call = ++n;
+          await new Promise((r) => setTimeout(r, 50));
+          if (call === 1) throw throttled;
+          return batch.map((id) => ({
+            instanceId: id,
+            cloudAssistantStatus: true,
+            cloudAssistantVersion: '2.2.3',
+          }));
+        },
+      }),
+      step,
+    );
+    expect(result.ok).toBe(true);
+    // Calls 1–3 start at once (10 ms apart); the first fails at 50 ms with retryAfterMs 3 s:
+    // nothing starts before 3,050 ms, though the rate limit alone would allow it.
+    expect(starts.slice(0, 3)).toEqual([0, 10, 20]);
+    expect(starts.slice(3).every((t) => t >= 3_050)).toBe(true);
+    expect(starts[3]).toBe(3_050);
+  });
+
+  it('caps the pause at maxDelayMs', async () => {
+    const starts: number[] = [];
+    const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), {
+      retryAfterMs: 3_600_000,
+    });
+    const result = await settle(
+      waitForCloudAssistant(['i-t1'], {
+        minDelayMs: 1_000,
+        maxDelayMs: 5_000,
+        random: () => 0,
+        client: async (batch) => {
+          starts.push(Date.now() - T0);
+          if (starts.length === 1) throw throttled;
+          return batch.map((id) => ({
+            instanceId: id,
+            cloudAssistantStatus: true,
+            cloudAssistantVersion: '2.2.3',
+          }));
+        },
+      }),
+      step,
+    );
+    expect(result.ok).toBe(true);
+    expect(starts).toEqual([0, 5_000]);
+  });
+});
+
+describe('review fixes', () => {
+  it('rejects at once with ReadinessPredicateError when the predicate throws', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'startsWith')");
+    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+    const progress: ReadinessProgress[] = [];
+    const result = await settle(
+      waitForCloudAssistant(['i-p1', 'i-p2'], {
+        client: fleet.source,
+        readiness: {
+          predicate: (s) => {
+            if (s.instanceId === 'i-p2') throw bug;
+            return true;
+          },
+        },
+        onProgress: (p) => progress.push(p),
+      }),
+      step,
+    );
+    const error = (result as { error: ReadinessPredicateError }).error;
+    expect(isReadinessPredicateError(error)).toBe(true);
+    expect(isWaiterError(error)).toBe(true);
+    expect(error.instanceId).toBe('i-p2');
+    expect(error.cause).toBe(bug);
+    expect(error.message).toMatch(
+      /^readiness\.predicate threw on the status of i-p2 \(TypeError: Cannot read/,
+    );
+    expect(fleet.calls).toHaveLength(1);
+    expect(progress).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it.each([
+    [0.7, 10, 7],
+    [0.3, 10, 3],
+    [0.1, 30, 3],
+    [0.29, 100, 29],
+    [0.5, 7, 4],
+    [0.01, 3, 1],
+    [0.999, 3, 3],
+  ])('minReady %d of %d instances is %d (no floating-point overshoot)', async (minReady, n, required) => {
+    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+    const report = await settle(waitForCloudAssistant(ids(n), { client: fleet.source, minReady }), step);
+    expect((report as { value: ReadinessReport }).value.required).toBe(required);
+  });
+
+  it('a fractional minReady of an empty list requires 0', async () => {
+    const report = await waitForCloudAssistant([], { client: async () => [], minReady: 0.5 });
+    expect(report.required).toBe(0);
+  });
+
+  it('the final progress event is consistent with the report', async () => {
+    const fleet = fakeFleet({ now, onlineAfterMs: (id) => (id === 'i-f2' ? 5_000 : 0) });
+    const progress: ReadinessProgress[] = [];
+    const report = (
+      (await settle(
+        waitForCloudAssistant(['i-f1', 'i-f2'], {
+          client: fleet.source,
+          onProgress: (p) => progress.push(p),
+        }),
+        step,
+      )) as { value: ReadinessReport }
+    ).value;
+    const last = progress.at(-1)!;
+    expect(last).toMatchObject({
+      done: true,
+      nextDelayMs: undefined,
+      finalRoundNext: false,
+      readyCount: 2,
+      pendingCount: 0,
+      notFoundCount: 0,
+      newlyReady: ['i-f2'],
+      apiCalls: report.apiCalls,
+      elapsedMs: report.elapsedMs,
+      round: report.rounds,
+    });
+    expect(last.report).toBe(report);
+  });
+
+  it('reports the batch calls of a round that a permanent error cut short', async () => {
+    const progress: ReadinessProgress[] = [];
+    let n = 0;
+    const result = await settle(
+      waitForCloudAssistant(ids(300), {
+        concurrency: 1,
+        onProgress: (p) => progress.push(p),
+        client: async (batch) => {
+          n++;
+          if (n === 2) throw new FakeApiError('Forbidden.RAM', false, 403);
+          return batch.map((id) => ({
+            instanceId: id,
+            cloudAssistantStatus: false,
+            cloudAssistantVersion: '',
+          }));
+        },
+      }),
+      step,
+    );
+    expect(isStatusSourceError((result as { error: unknown }).error)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ batchCalls: 2, apiCalls: 2, polled: 300, done: false });
   });
 });
