@@ -32,7 +32,7 @@ runCli({
   stdout: process.stdout,
   stderr: process.stderr,
   isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
-  columns: process.stdout.columns ?? process.stderr.columns,
+  columns: process.stdout.columns || process.stderr.columns || 80,
   signal: controller.signal,
 }).then(
   (code) => {

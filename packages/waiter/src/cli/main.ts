@@ -291,7 +291,7 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         throttledCalls: error.throttledCalls,
         stragglers: pending.map(toStraggler),
       };
-      return finishWait(ctx, client, outcome, undefined, error);
+      return finishWait(ctx, client, outcome, undefined, error, ids);
     }
     throw error;
   } finally {
@@ -353,6 +353,7 @@ const finishWait = (
   outcome: WaitOutcome,
   report: ReadinessReport | undefined,
   error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
+  ids?: readonly string[],
 ): number => {
   const exitCode = outcomeExitCode(outcome);
   const s = ctx.settings;
@@ -383,7 +384,7 @@ const finishWait = (
       errors: counters?.errors ?? {},
       ready: report?.ready ?? (error as { ready?: readonly string[] } | undefined)?.ready ?? [],
       notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
-      instances: report?.instances ?? stragglerInstances(error),
+      instances: report?.instances ?? stragglerInstances(error, ids ?? []),
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
     };
     ctx.stdout.write(`${JSON.stringify(json)}\n`);
@@ -391,20 +392,15 @@ const finishWait = (
   return exitCode;
 };
 
-const stragglerInstances = (error: unknown): unknown[] => {
-  if (isQuorumUnreachableError(error)) {
-    return [
-      ...error.ready.map((id) => ({ instanceId: id, ready: true })),
-      ...[...error.unreachable, ...error.pending].map((p) => ({ ready: false, ...p })),
-    ];
-  }
-  if (isCloudAssistantTimeoutError(error)) {
-    return [
-      ...error.ready.map((id) => ({ instanceId: id, ready: true })),
-      ...error.pending.map((p) => ({ ready: false, ...p })),
-    ];
-  }
-  return [];
+/** Every instance of a failed wait, in input order: ready ones, then why the others are not. */
+const stragglerInstances = (error: unknown, ids: readonly string[]): unknown[] => {
+  if (!isQuorumUnreachableError(error) && !isCloudAssistantTimeoutError(error)) return [];
+  const pending = isQuorumUnreachableError(error) ? [...error.unreachable, ...error.pending] : error.pending;
+  const byId = new Map<string, unknown>();
+  for (const id of error.ready) byId.set(id, { instanceId: id, ready: true });
+  for (const p of pending)
+    byId.set(p.instanceId, { instanceId: p.instanceId, ready: false, reason: p.reason, status: p.status });
+  return ids.map((id) => byId.get(id)).filter((x) => x !== undefined);
 };
 
 const aborted = (
@@ -554,7 +550,9 @@ export const describeError = (error: unknown): string => {
   const exit = exitCodeForError(error);
   let text = error.message;
   if (cause instanceof Error && cause.message !== '' && !text.includes(cause.message)) {
-    text += ` Cause: ${cause.message}`;
+    // ECS echoes its string to sign in SignatureDoesNotMatch: not secret, but noise in a log.
+    const short = cause.message.replace(/\s*server string to sign is:[\s\S]*?(?=\(request |$)/i, ' ').trim();
+    text += ` Cause: ${short.split('\n')[0]}`;
   }
   if (exit === ExitCode.credentials && code === 'ECS_CREDENTIALS') {
     text += ' Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.';

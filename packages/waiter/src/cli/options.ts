@@ -26,8 +26,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'ID',
     env: `${ENV_PREFIX}REGION`,
     group: 'Connection',
-    description:
-      'Region of the instances, e.g. cn-hangzhou (else ALIBABA_CLOUD_REGION_ID). Required.',
+    description: 'Region of the instances, e.g. cn-hangzhou (else ALIBABA_CLOUD_REGION_ID). Required.',
   },
   {
     name: 'endpoint',

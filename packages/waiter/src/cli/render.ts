@@ -132,7 +132,7 @@ export class ProgressRenderer {
     if (view.notFound > 0) parts.push(`${view.notFound} not found`);
     if (!changed) parts.push('still waiting');
     const eta = this.#eta(view);
-    if (eta !== undefined && view.ready < view.target) parts.push(`ETA ${formatDuration(eta)}`);
+    if (eta !== undefined && view.ready < view.target) parts.push(`ETA ${formatEta(eta)}`);
     this.#o.out.write(`${parts.join('  ')}\n`);
   }
 
@@ -157,7 +157,7 @@ export class ProgressRenderer {
       view.target < view.total ? `need ${view.target}` : undefined,
       view.notFound > 0 ? s.yellow(`${view.notFound} not found`) : undefined,
       formatClock(elapsedMs),
-      view.ready >= view.target ? undefined : eta === undefined ? 'ETA --' : `ETA ${formatDuration(eta)}`,
+      view.ready >= view.target ? undefined : eta === undefined ? 'ETA --' : `ETA ${formatEta(eta)}`,
     ]
       .filter((x) => x !== undefined)
       .join(' · ');
@@ -180,16 +180,27 @@ export class ProgressRenderer {
     this.#barShown = false;
   }
 
-  /** Time to the target at the recent arrival rate; undefined while nothing arrives. */
+  /**
+   * Time to the target at the recent arrival rate: the slower of the last interval's rate and the
+   * rate over the last minute, because arrivals thin out towards the tail of a fleet's boot times
+   * and an optimistic ETA is worse than none. Undefined while nothing arrives.
+   */
   #eta(view: ProgressView): number | undefined {
     const first = this.#samples[0];
     if (first === undefined || view.ready >= view.target) return undefined;
-    const dt = view.elapsedMs - first.t;
-    const dr = view.ready - first.ready;
-    if (dt <= 0 || dr <= 0) return undefined;
-    return ((view.target - view.ready) * dt) / dr;
+    const rate = (a: { t: number; ready: number }) =>
+      view.elapsedMs > a.t && view.ready > a.ready ? (view.ready - a.ready) / (view.elapsedMs - a.t) : 0;
+    const windowRate = rate(first);
+    if (windowRate === 0) return undefined;
+    const previous = this.#samples[this.#samples.length - 2];
+    const lastRate = previous === undefined ? 0 : rate(previous);
+    const slowest = lastRate > 0 ? Math.min(lastRate, windowRate) : windowRate;
+    return (view.target - view.ready) / slowest;
   }
 }
+
+/** An ETA is a guess: under a second is just "<1s". */
+const formatEta = (ms: number): string => (ms < 1000 ? '<1s' : formatDuration(ms));
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 export const stripAnsi = (s: string): string => s.replace(ANSI, '');
