@@ -104,3 +104,52 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   });
   res.end(text);
 }
+
+/**
+ * A recording reverse proxy to `target` (a loopback URL): every request is captured as sent by
+ * the client (so tests can read the signatures it carried) and forwarded unchanged.
+ */
+export async function startProxy(target: string): Promise<TestServer> {
+  const { request } = await import('node:http');
+  const url = new URL(target);
+  return startServer(
+    (req, res) =>
+      new Promise<void>((resolve) => {
+        const headers = { ...req.headers };
+        const upstream = request(
+          { host: url.hostname, port: url.port, method: req.method, path: req.url, headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            up.on('end', resolve);
+            up.on('error', () => {
+              res.destroy();
+              resolve();
+            });
+          },
+        );
+        upstream.on('error', () => {
+          res.destroy();
+          resolve();
+        });
+        upstream.end(req.body);
+      }),
+  );
+}
+
+/** Signatures a captured request carried: the V3 `Authorization` signature or the V1 `Signature` parameter. */
+export function signaturesOf(req: CapturedRequest): string[] {
+  const out: string[] = [];
+  const auth = req.headers['authorization'];
+  const m = typeof auth === 'string' ? /Signature=([0-9a-fA-F]+)/.exec(auth) : null;
+  if (m) out.push(m[1]!);
+  const q = req.url.indexOf('?');
+  for (const params of [
+    new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)),
+    new URLSearchParams(req.body),
+  ]) {
+    const sig = params.get('Signature');
+    if (sig) out.push(sig);
+  }
+  return out;
+}
