@@ -90,6 +90,90 @@ describe('waiter against the simulator', () => {
     },
   );
 
+  it.each(['error', 'omit'] as const)(
+    "1 unknown ID among 300 with notFound 'wait' (notFoundMode %s): at most 1 extra call per round after the first",
+    async (mode) => {
+      sim = await startEcsSimulator({
+        notFoundMode: mode,
+        fleets: [{ count: 299, ageMs: 600_000, neverOnlineShare: 1 }],
+      });
+      const s = sim;
+      const ids = s.fleet.ids();
+      const unknown = 'i-doesnotexist0000002';
+      ids.splice(137, 0, unknown);
+      const progress: ReadinessProgress[] = [];
+      const error = await waitForCloudAssistant(ids, {
+        ...via(s),
+        minDelayMs: 50,
+        maxDelayMs: 100,
+        timeoutMs: 1_500,
+        notFoundGraceMs: 60_000,
+        onProgress: (p) => progress.push(p),
+      }).catch((e: unknown) => e);
+      expect(isCloudAssistantTimeoutError(error)).toBe(true);
+      const t = error as CloudAssistantTimeoutError;
+      // Every requested ID exactly once.
+      expect(t.pending.map((p) => p.instanceId).sort()).toEqual([...ids].sort());
+      expect(t.pending.find((p) => p.instanceId === unknown)?.reason).toBe('not-found');
+      expect(progress.length).toBeGreaterThanOrEqual(4);
+      const calls = progress.map((p, i) => p.apiCalls - (i === 0 ? 0 : progress[i - 1]!.apiCalls));
+      expect(t.retries).toBe(0);
+      // The last round may be cut short by the deadline; every complete one after the first
+      // costs the 3 batches of the 299 known IDs plus at most 1 for the suspect
+      // (error mode: the suspect is polled apart after the first 404; omit mode: it stays packed
+      // with the others, which costs nothing extra).
+      const extra = mode === 'error' ? 1 : 0;
+      for (const [i, p] of progress.entries()) {
+        if (i === 0) continue;
+        expect(p.suspects).toBe(extra);
+        expect(calls[i]).toBeLessThanOrEqual(Math.ceil((p.polled - p.suspects) / 100) + extra);
+        if (i < progress.length - 1) expect(calls[i]).toBe(3 + extra);
+      }
+      // Bisection (error mode) happened in the first round only.
+      expect(t.bisectionCalls).toBe(calls[0]! - 3);
+      if (mode === 'error') expect(t.bisectionCalls).toBeLessThanOrEqual(8);
+      else expect(t.bisectionCalls).toBe(0);
+      // The accounting holds against the simulator's own count.
+      const described = s.stats.count({ action: DESCRIBE });
+      expect(t.apiCalls).toBe(described);
+      expect(described).toBe(
+        progress.reduce((sum, p) => sum + p.batchCalls, 0) + t.bisectionCalls + t.retries,
+      );
+      // Error mode: the first round's batch and bisection probes, then the suspect's own call
+      // once per round; known batches never fail with NotFound after the first round.
+      const notFound = s.stats.count({ action: DESCRIBE, code: 'InvalidInstance.NotFound' });
+      expect(notFound).toBe(t.errors['InvalidInstance.NotFound'] ?? 0);
+      if (mode === 'error') {
+        expect(notFound).toBeGreaterThanOrEqual(progress.length);
+        expect(notFound).toBeLessThanOrEqual(progress.length + t.bisectionCalls);
+      } else {
+        expect(notFound).toBe(0);
+      }
+      console.log(
+        `notFoundMode ${mode}, 1 unknown of 300 for ${progress.length} rounds: ${t.apiCalls} calls ` +
+          `(${t.bisectionCalls} bisection), per round ${calls.join(' ')}`,
+      );
+    },
+  );
+
+  it('takes the region from ALIBABA_CLOUD_REGION_ID (injected env) and credentials from the default chain', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 120, ageMs: 600_000 }] });
+    const report = await waitForCloudAssistant(sim.fleet.ids(), {
+      endpoint: sim.endpoint,
+      ...fast,
+      env: {
+        ALIBABA_CLOUD_REGION_ID: sim.region,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: sim.credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.credentials.accessKeySecret,
+        // Never reach for the metadata service (100.100.100.200) from a test.
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+      },
+    });
+    expect(report.ready).toHaveLength(120);
+    expect(report.apiCalls).toBe(2);
+    expect(sim.stats.count({ action: DESCRIBE })).toBe(2);
+  });
+
   it('times out with an exact report for instances whose agent never comes online', async () => {
     sim = await startEcsSimulator({
       speed: 60,

@@ -140,14 +140,15 @@ async function probe(
  * other in-flight calls and rejects with {@link FatalSourceFailure}. When `signal` aborts
  * (deadline, cancel), no further call starts and unanswered IDs are left out.
  *
- * @returns outcomes by ID and the number of batch calls made (bisection excluded).
+ * @returns outcomes by ID, the number of batch calls made (bisection excluded), and whether a
+ * batch failed with NotFound (a source that omits unknown IDs never does).
  */
 export async function pollRound(
   known: readonly string[],
   ctx: PollContext,
   signal: AbortSignal,
   suspects: readonly string[] = [],
-): Promise<{ outcomes: Map<string, IdOutcome>; batchCalls: number }> {
+): Promise<{ outcomes: Map<string, IdOutcome>; batchCalls: number; sawNotFound: boolean }> {
   const batches = [
     ...toBatches(known).map((ids) => ({ ids, suspects: false })),
     ...toBatches(suspects).map((ids) => ({ ids, suspects: true })),
@@ -158,6 +159,7 @@ export async function pollRound(
   let fatal: FatalSourceFailure | undefined;
   let next = 0;
   let batchCalls = 0;
+  let sawNotFound = false;
 
   const record = (subset: readonly string[], statuses: readonly InstanceStatus[]) => {
     const wanted = new Set(subset);
@@ -176,6 +178,7 @@ export async function pollRound(
     const result = await probe(batch.ids, counted, roundSignal, false);
     if (result.kind === 'ok') return record(batch.ids, result.statuses);
     if (result.kind === 'transient') return failed(batch.ids, result.error);
+    sawNotFound = true;
     if (batch.suspects) {
       if (batch.ids.length === 1) return record(batch.ids, []);
       for (const id of batch.ids) {
@@ -222,5 +225,5 @@ export async function pollRound(
     fatal.batchCalls = batchCalls;
     throw fatal;
   }
-  return { outcomes, batchCalls };
+  return { outcomes, batchCalls, sawNotFound };
 }

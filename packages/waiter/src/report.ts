@@ -52,8 +52,10 @@ export interface ReadinessProgress {
   /** IDs polled in this round (the not-yet-ready ones, suspects included). */
   readonly polled: number;
   /**
-   * Of `polled`, the IDs the previous reading said ECS does not know, polled in batches of their
-   * own so that they never make a batch of known IDs fail with NotFound.
+   * Of `polled`, the IDs polled in batches of their own: those the previous reading said ECS
+   * does not know, once the API has answered a batch with `InvalidInstance.NotFound` in this wait
+   * (so that they never make a batch of known IDs fail). 0 while the API just leaves unknown IDs
+   * out of its answers: then they stay packed with the others at no extra cost.
    */
   readonly suspects: number;
   /**

@@ -48,6 +48,8 @@ class WaitRun {
   #round = 0;
   #attempt = 0;
   #finalRound = false;
+  /** Set once a batch failed with NotFound: from then on, suspects are polled apart. */
+  #separateSuspects = false;
 
   constructor(ids: readonly string[], opts: ResolvedOptions, source: StatusSource, signal: AbortSignal) {
     this.#opts = opts;
@@ -111,11 +113,13 @@ class WaitRun {
     const opts = this.#opts;
     this.#round++;
     const polling = this.#states.filter((s) => !s.ready && !s.unreachable);
-    // IDs the last reading said ECS does not know are polled in batches of their own, so a
-    // missing ID never makes a batch of known IDs fail with NotFound round after round.
+    // Once the API has answered a batch with NotFound, IDs the last reading said it does not
+    // know are polled in batches of their own, so a missing ID never makes a batch of known IDs
+    // fail (and be bisected) round after round. An API that just leaves unknown IDs out of its
+    // answer costs nothing extra, so then they stay packed with the others.
     const known: string[] = [];
     const suspects: string[] = [];
-    for (const s of polling) (s.notFound ? suspects : known).push(s.instanceId);
+    for (const s of polling) (this.#separateSuspects && s.notFound ? suspects : known).push(s.instanceId);
     const shape = { polled: polling.length, suspects: suspects.length };
     let result: Awaited<ReturnType<typeof pollRound>>;
     try {
@@ -134,6 +138,7 @@ class WaitRun {
         }),
       };
     }
+    if (result.sawNotFound) this.#separateSuspects = true;
     const now = opts.now();
     const newlyReady: string[] = [];
     let progressed = false;
