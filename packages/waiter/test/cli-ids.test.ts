@@ -135,7 +135,8 @@ describe('reading instance IDs', () => {
     expect(ids).toHaveLength(1_000_000);
     expect(ids[999_999]).toBe(lines[999_999]);
     console.log(`1,000,000-line ID file read in ${Math.round(ms)} ms`);
-    expect(ms).toBeLessThan(5000);
+    // About 1.3 s on a loaded 2-core machine; the bound only catches a quadratic regression.
+    expect(ms).toBeLessThan(10_000);
   });
 });
 

@@ -40,7 +40,7 @@ export class IdCollector {
    * `\r` (CRLF files) and a byte order mark are ignored.
    * @returns how many tokens the line held
    */
-  addLine(line: string, where: string): number {
+  addLine(line: string, where: string | (() => string)): number {
     // Fast path: the common "one ID per line" file.
     if (INSTANCE_ID_PATTERN.test(line)) {
       this.#ids.add(line);
@@ -54,7 +54,10 @@ export class IdCollector {
       if (token === '') continue;
       count += 1;
       if (INSTANCE_ID_PATTERN.test(token)) this.#ids.add(token);
-      else this.#problem(`${where}: ${quote(token)} is not an instance ID${hintFor(token)}`);
+      else {
+        const at = typeof where === 'string' ? where : where();
+        this.#problem(`${at}: ${quote(token)} is not an instance ID${hintFor(token)}`);
+      }
     }
     return count;
   }
@@ -156,7 +159,9 @@ export const readIdStream = async (
       lineNo += 1;
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (line === '') continue;
-      tokens += collector.addLine(line, `${name}:${lineNo}`);
+      // The location is built only for a bad line: a million template strings cost real time.
+      const n = lineNo;
+      tokens += collector.addLine(line, () => `${name}:${n}`);
     }
   };
 
