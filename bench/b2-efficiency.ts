@@ -4,9 +4,19 @@
  * options, once by the naive loop on the official SDK. The simulator's `stats` count the calls.
  */
 import { type Distribution, type EcsSimulator, startEcsSimulator } from '@cloud-assistant-gate/simulator';
-import { sdkOnlineCounter } from './lib/client-sdk.js';
+import { sdkOnlineIds } from './lib/client-sdk.js';
 import { type GateRun, lastOnlineAt, runGate } from './lib/gate.js';
-import { fmt, type RunOptions, ratio, type Section, type TargetCheck, table, verdict } from './lib/report.js';
+import {
+  fmt,
+  mean,
+  percentile,
+  type RunOptions,
+  ratio,
+  type Section,
+  type TargetCheck,
+  table,
+  verdict,
+} from './lib/report.js';
 
 const ACTION = 'DescribeCloudAssistantStatus';
 const START_TIME = Date.parse('2026-01-01T00:00:00Z');
@@ -16,6 +26,7 @@ export interface NaiveRun {
   readonly lastOnlineAt: number;
   readonly detectionMs: number;
   readonly calls: number;
+  readonly seenAfterMs: readonly number[];
 }
 
 /**
@@ -28,8 +39,8 @@ async function runNaive(
   ids: readonly string[],
   intervalMs: number,
   timeoutMs: number,
-): Promise<number> {
-  const online = sdkOnlineCounter({
+): Promise<{ doneAt: number; seenAt: Map<string, number> }> {
+  const online = sdkOnlineIds({
     url: sim.url,
     host: sim.host,
     region: sim.region,
@@ -40,17 +51,21 @@ async function runNaive(
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += 100) batches.push(ids.slice(i, i + 100));
   let doneAt = 0;
+  const seenAt = new Map<string, number>();
   await Promise.all(
     batches.map(async (batch) => {
       for (;;) {
-        if ((await online(batch)) === batch.length) break;
+        const up = await online(batch);
+        const t = sim.clock.now();
+        for (const id of up) if (!seenAt.has(id)) seenAt.set(id, t);
+        if (up.length === batch.length) break;
         if (sim.clock.now() > deadline) throw new Error('bench #2: the naive loop timed out');
         await new Promise((r) => setTimeout(r, intervalMs / speed));
       }
       doneAt = Math.max(doneAt, sim.clock.now());
     }),
   );
-  return doneAt;
+  return { doneAt, seenAt };
 }
 
 export async function benchEfficiency(o: RunOptions): Promise<Section> {
@@ -80,13 +95,14 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
   sim = await startEcsSimulator(scenario);
   try {
     const ids = sim.fleet.ids();
-    const resolvedAt = await runNaive(sim, ids, intervalMs, 900_000);
+    const { doneAt, seenAt } = await runNaive(sim, ids, intervalMs, 900_000);
     const last = lastOnlineAt(sim, ids);
     naive = {
-      resolvedAt,
+      resolvedAt: doneAt,
       lastOnlineAt: last,
-      detectionMs: resolvedAt - last,
+      detectionMs: doneAt - last,
       calls: sim.stats.count({ action: ACTION }),
+      seenAfterMs: ids.map((id) => seenAt.get(id)! - sim.fleet.onlineAt(id)!),
     };
   } finally {
     await sim.close();
@@ -95,7 +111,13 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
   const bound = ours.rounds.reduce((n, r) => n + Math.ceil(r.polled / 100), 0);
   const vsBound = oursCalls / bound;
   const vsNaive = oursCalls / naive.calls;
-  const latencyOk = ours.detectionMs <= naive.detectionMs;
+  const sortedOurs = [...ours.seenAfterMs].sort((a, b) => a - b);
+  const sortedNaive = [...naive.seenAfterMs].sort((a, b) => a - b);
+  const seen = {
+    ours: { p50: percentile(sortedOurs, 0.5), p95: percentile(sortedOurs, 0.95), mean: mean(sortedOurs) },
+    naive: { p50: percentile(sortedNaive, 0.5), p95: percentile(sortedNaive, 0.95), mean: mean(sortedNaive) },
+  };
+  const latencyOk = seen.ours.p95 <= seen.naive.p95;
   const checks: TargetCheck[] = [
     {
       bench: 2,
@@ -115,9 +137,9 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
     },
     {
       bench: 2,
-      metric: 'detection latency, ours vs naive (simulated s)',
-      value: ours.detectionMs / 1000,
-      shown: `${fmt(ours.detectionMs / 1000, 1)} s vs ${fmt(naive.detectionMs / 1000, 1)} s`,
+      metric: 'per-instance detection latency p95, ours vs naive (simulated s)',
+      value: seen.ours.p95 / 1000,
+      shown: `${fmt(seen.ours.p95 / 1000, 1)} s vs ${fmt(seen.naive.p95 / 1000, 1)} s`,
       target: 'equal or better',
       met: latencyOk,
     },
@@ -128,12 +150,21 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
     `${fmt(count)} instances, boot times lognormal (median ${boot.kind === 'lognormal' ? boot.medianMs / 1000 : '?'} s, σ ${boot.kind === 'lognormal' ? boot.sigma : '?'}); the last agent comes online ${sec(lastAfter)} s after creation. Simulated clock ×${speed}; times below are simulated seconds. Calls counted by the simulator's \`stats\`.`,
     '',
     table(
-      ['method', 'API calls', 'rounds', 'resolved after (s)', 'detection latency (s)', 'ratio to bound'],
+      [
+        'method',
+        'API calls',
+        'rounds',
+        'resolved after (s)',
+        'gate latency after the last agent (s, one sample)',
+        'per-instance latency p50 / p95 / mean (s)',
+        'ratio to bound',
+      ],
       [
         [
           'lower bound: Σ ceil(pending / 100) over our rounds',
           fmt(bound),
           ours.rounds.length,
+          '–',
           '–',
           '–',
           '1.00×',
@@ -144,6 +175,7 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
           ours.rounds.length,
           sec(ours.resolvedAt - START_TIME),
           sec(ours.detectionMs),
+          `${sec(seen.ours.p50)} / ${sec(seen.ours.p95)} / ${sec(seen.ours.mean)}`,
           ratio(vsBound),
         ],
         [
@@ -152,6 +184,7 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
           '–',
           sec(naive.resolvedAt - START_TIME),
           sec(naive.detectionMs),
+          `${sec(seen.naive.p50)} / ${sec(seen.naive.p95)} / ${sec(seen.naive.mean)}`,
           ratio(naive.calls / bound),
         ],
       ],
@@ -161,6 +194,8 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
       ['ratio', 'value', 'target', ''],
       checks.map((c) => [c.metric, c.shown, c.target, verdict(c.met)]),
     ),
+    '',
+    'Per-instance latency: from each agent’s first heartbeat to the end of the round (ours) or the call (naive) that first saw it online, over all instances; the gate latency is one sample per method and mostly reflects where the last boot fell in each schedule.',
     '',
     `Our waiter's own counters: ${ours.apiCalls} attempts, ${ours.retries} retries, ${ours.bisectionCalls} bisection calls, ${ours.throttledCalls} throttled.`,
   ].join('\n');
@@ -174,8 +209,9 @@ export async function benchEfficiency(o: RunOptions): Promise<Section> {
       boot,
       naiveIntervalMs: intervalMs,
       lowerBound: bound,
-      ours: { ...ours, calls: oursCalls, callLatenciesMs: undefined },
-      naive,
+      ours: { ...ours, calls: oursCalls, callLatenciesMs: undefined, seenAfterMs: undefined },
+      naive: { ...naive, seenAfterMs: undefined },
+      perInstanceLatencyMs: seen,
     },
     checks,
   };

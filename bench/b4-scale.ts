@@ -25,6 +25,7 @@ interface ScaleResult extends Message {
   readonly heapUsedMb: readonly number[];
   readonly rssBeforeMb: number;
   readonly peakRssMb: number;
+  readonly warnings: Readonly<Record<string, number>>;
 }
 
 export interface ScaleFigures {
@@ -41,6 +42,8 @@ export interface ScaleFigures {
   readonly rssBeforeMb: number;
   readonly peakRssMb: number;
   readonly simCpuMsPerRound: number;
+  /** Process warnings by name (e.g. MaxListenersExceededWarning). */
+  readonly warnings: Readonly<Record<string, number>>;
 }
 
 async function scenario(
@@ -57,7 +60,10 @@ async function scenario(
     fleets: regions.map((region) => ({ region, count: perRegion, neverOnlineShare: 1 })),
   });
   try {
-    const execArgv = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [];
+    const execArgv = [
+      '--no-warnings',
+      ...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : []),
+    ];
     const w = startWorker('scale', { execArgv });
     try {
       const p0 = await sim.probe();
@@ -92,6 +98,7 @@ async function scenario(
         rssBeforeMb: r.rssBeforeMb,
         peakRssMb: r.peakRssMb,
         simCpuMsPerRound: (p1.cpuMs - p0.cpuMs) / rounds,
+        warnings: r.warnings,
       };
     } finally {
       await w.stop();
@@ -143,6 +150,9 @@ export async function benchScale(o: RunOptions): Promise<Section> {
     fmt(f.cpuUsPerStatus, 1),
     `${fmt(f.rssBeforeMb)} → ${fmt(f.peakRssMb)}`,
     `${fmt(f.simCpuMsPerRound / 1000, 2)} s`,
+    Object.entries(f.warnings)
+      .map(([k, v]) => `${k} ×${v}`)
+      .join(', ') || 'none',
   ]);
   const markdown = [
     `A fleet whose agents never come online, polled for ${rounds} full rounds by our waiter (concurrency 16, core client with 16 connections per region, rate limit lifted, 1 ms pauses) in its own process; the simulator in another. "Steady" is the mean of rounds 2–${rounds} (round 1 includes JIT warm-up).`,
@@ -155,6 +165,7 @@ export async function benchScale(o: RunOptions): Promise<Section> {
         'CPU µs per instance status',
         'RSS MB: loaded → peak',
         'simulator CPU per round',
+        'process warnings',
       ],
       rows,
     ),

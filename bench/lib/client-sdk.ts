@@ -28,8 +28,8 @@ export function sdkClient(t: Target): BenchClient {
   };
 }
 
-/** For the naive loop: how many of `ids` the official SDK reports with `CloudAssistantStatus: "true"`. */
-export function sdkOnlineCounter(t: Target): (ids: readonly string[]) => Promise<number> {
+/** For the naive loop: which of `ids` the official SDK reports with `CloudAssistantStatus: "true"`. */
+export function sdkOnlineIds(t: Target): (ids: readonly string[]) => Promise<string[]> {
   const client = new Ecs(
     new $OpenApiUtil.Config({
       accessKeyId: t.credentials.accessKeyId,
@@ -44,6 +44,6 @@ export function sdkOnlineCounter(t: Target): (ids: readonly string[]) => Promise
       new EcsModule.DescribeCloudAssistantStatusRequest({ regionId: t.region, instanceId: [...ids] }),
     );
     const items = res.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus ?? [];
-    return items.filter((s) => s.cloudAssistantStatus === 'true').length;
+    return items.filter((s) => s.cloudAssistantStatus === 'true').map((s) => s.instanceId ?? '');
   };
 }

@@ -39,6 +39,8 @@ export interface GateRun {
   /** Duration of each status call in simulated ms (wall latency × speed). */
   readonly callLatenciesMs: readonly number[];
   readonly ready: number;
+  /** Per instance: simulated ms from its first heartbeat to the round that saw it ready. */
+  readonly seenAfterMs: readonly number[];
 }
 
 export async function runGate(sim: EcsSimulator, ids: readonly string[], seed: number): Promise<GateRun> {
@@ -78,6 +80,9 @@ export async function runGate(sim: EcsSimulator, ids: readonly string[], seed: n
       throttledCalls: report.throttledCalls,
       callLatenciesMs,
       ready: report.ready.length,
+      seenAfterMs: report.instances.flatMap((r) =>
+        r.readyAt === undefined ? [] : [Date.parse(r.readyAt) - sim.fleet.onlineAt(r.instanceId)!],
+      ),
     };
   } finally {
     await client.close();

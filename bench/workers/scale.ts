@@ -16,6 +16,12 @@ interface ScaleConfig {
   readonly concurrency: number;
 }
 
+// Counted and reported instead of printed (the parent starts this worker with --no-warnings).
+const warnings: Record<string, number> = {};
+process.on('warning', (w) => {
+  warnings[w.name] = (warnings[w.name] ?? 0) + 1;
+});
+
 serve(async (msg, reply) => {
   if (msg.type !== 'run') return;
   const c = msg['config'] as ScaleConfig;
@@ -62,5 +68,5 @@ serve(async (msg, reply) => {
       }
     }),
   );
-  reply({ type: 'result', ends, heapUsedMb, rssBeforeMb, peakRssMb: peakRssMb() });
+  reply({ type: 'result', ends, heapUsedMb, rssBeforeMb, peakRssMb: peakRssMb(), warnings });
 });
