@@ -83,11 +83,8 @@ export const FAULTS: readonly FaultKind[] = [
     name: 'truncated JSON',
     expect: 'resolve',
     // With one instance requests are serial, so the seeded fault sequence is fixed: 0.9 makes the
-    // first request of each seed truncated (checked), and a round still gets through once fixed.
+    // first request of each seed truncated, and a round still gets through.
     faults: (n) => ({ truncatedJson: { probability: n === 1 ? 0.9 : 0.35 } }),
-    knownDefect:
-      'core client.ts Client#interpret: a 200 whose body is not JSON becomes EcsApiError NonJsonResponse with ' +
-      'retryable false (isRetryableApiError only retries 5xx/429), so one truncated body fails the whole wait',
   },
   {
     name: 'an HTML 502 from the gateway',
