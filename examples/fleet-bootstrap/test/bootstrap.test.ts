@@ -7,8 +7,10 @@ describe('fleet-bootstrap', () => {
   it('starts commands on early instances before the slowest is up, and reports the stragglers', async () => {
     const sim = await startEcsSimulator({
       seed: 6,
-      speed: 30,
-      fleets: [{ count: 120, bootMs: { kind: 'uniform', minMs: 5_000, maxMs: 120_000 } }],
+      // Boots spread over 0.5–6 s of wall time, so even on a loaded machine the first round
+      // (well under a second in) sees only part of the fleet.
+      speed: 10,
+      fleets: [{ count: 120, bootMs: { kind: 'uniform', minMs: 5_000, maxMs: 60_000 } }],
     });
     const never = sim.fleet.addInstance({ onlineAfterMs: null });
     const client = createEcsClient({
@@ -21,7 +23,7 @@ describe('fleet-bootstrap', () => {
         client,
         instanceIds: [...sim.fleet.ids()],
         command: 'echo hi',
-        timeoutMs: 8_000,
+        timeoutMs: 12_000,
       });
       const sent = result.batches.flatMap((b) => b.instanceIds);
       expect(new Set(sent).size).toBe(120);

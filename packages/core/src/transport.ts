@@ -109,7 +109,7 @@ export class Transport {
     const rawLength = res.headers['content-length'];
     const declared = typeof rawLength === 'string' && rawLength !== '' ? Number(rawLength) : -1;
     if (declared > limit) {
-      res.body.destroy();
+      discard(res.body);
       throw new ResponseTooLargeError(limit, action);
     }
     // undici fails a body that does not match its content-length, so a declared size within the
@@ -120,7 +120,7 @@ export class Transport {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) {
-        res.body.destroy();
+        discard(res.body);
         throw new ResponseTooLargeError(limit, action);
       }
       chunks.push(chunk);
@@ -134,4 +134,14 @@ export class Transport {
     this.#closed = true;
     if (this.#owned) await this.#dispatcher.close();
   }
+}
+
+/**
+ * Drops a response body we refuse to read. Destroying an undici body emits an `AbortError` on the
+ * stream; with nobody listening that would surface as an uncaught exception in the caller's
+ * process, so a no-op listener takes it. The socket is closed, not reused.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
