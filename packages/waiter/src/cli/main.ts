@@ -189,7 +189,7 @@ const makeClient = (
   } catch (error) {
     // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
     const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(`${message.replace(/\.$/, '')}; check --region and --endpoint.`, {
+    throw new CliUsageError(`${inCliTerms(message).replace(/\.$/, '')}; check --region and --endpoint.`, {
       cause: error,
     });
   }
@@ -539,9 +539,18 @@ const fail = (
   return exitCode;
 };
 
+/** Core speaks of options (`region`, `endpoint`); a CLI user knows flags. */
+const inCliTerms = (message: string): string =>
+  message
+    .replace(/Option `region`/g, '--region')
+    .replace(/pass `endpoint`/g, 'pass --endpoint')
+    .replace(/ or `allowUnknownRegion: true`/g, '');
+
 /**
  * One or two sentences for a person: the error's message, plus its cause's when the error
  * wraps one (the waiter's StatusSourceError names the API code; core's message says more).
+ * A usage error already says what to fix in CLI terms, so its cause is not repeated; the
+ * credentials error keeps its multi-line list of every place that was looked in.
  */
 export const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
@@ -549,13 +558,18 @@ export const describeError = (error: unknown): string => {
   const code = rootCodeOf(error);
   const exit = exitCodeForError(error);
   let text = error.message;
-  if (cause instanceof Error && cause.message !== '' && !text.includes(cause.message)) {
+  if (
+    !(error instanceof CliUsageError) &&
+    cause instanceof Error &&
+    cause.message !== '' &&
+    !text.includes(cause.message)
+  ) {
     // ECS echoes its string to sign in SignatureDoesNotMatch: not secret, but noise in a log.
     const short = cause.message.replace(/\s*server string to sign is:[\s\S]*?(?=\(request |$)/i, ' ').trim();
-    text += ` Cause: ${short.split('\n')[0]}`;
+    text += ` Cause: ${code === 'ECS_CREDENTIALS' ? short : short.split('\n')[0]}`;
   }
   if (exit === ExitCode.credentials && code === 'ECS_CREDENTIALS') {
-    text += ' Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.';
+    text += `${text.includes('\n') ? '\n' : ' '}Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.`;
   }
   return text;
 };
