@@ -14,6 +14,9 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    // No test may reach the real ECS metadata service (100.100.100.200): tests of that provider
+    // inject a loopback host; everything else, child processes included, finds it disabled.
+    env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', 'json'],
