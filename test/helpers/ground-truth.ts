@@ -1,53 +1,19 @@
 /**
  * Ground truth for the fault matrix: what the simulator had online, and when.
  *
- * The public `Fleet` API answers "online now" (`isOnline`) and "first heartbeat" (`onlineAt`),
- * which is not enough to judge a reading taken a few simulated seconds ago of an agent that
- * flaps. The simulator's fleet object also carries `find(id)` (its internal record, with
- * `online(t)` and the running `segments`); it is not part of the exported types, so this module
- * reads it through a narrow structural type and fails loudly if it ever disappears.
- * What the suite needs from the simulator, publicly: `fleet.wasOnline(id, simTimeMs)` or
- * `fleet.onlineIntervals(id)`.
+ * Uses the simulator's public history API: `fleet.onlineIntervals(id)` (the simulated times in
+ * which DescribeCloudAssistantStatus reports the instance online, visibility included) and
+ * `fleet.onlineAt(id)` (the first heartbeat). No casts into the fleet's internals.
  */
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
 import type { EcsSimulator } from '@cloud-assistant-gate/simulator';
 
-interface InternalInstance {
-  readonly segments: readonly number[];
-  online(t: number): boolean;
-  visible(t: number): boolean;
-}
-interface FleetWithFind {
-  find(id: string): InternalInstance | undefined;
-}
-
-function internal(sim: EcsSimulator, id: string): InternalInstance | undefined {
-  const fleet = sim.fleet as unknown as Partial<FleetWithFind>;
-  if (typeof fleet.find !== 'function') {
-    throw new Error(
-      'simulator fleet has no find(id): the ground-truth check needs fleet.wasOnline(id, t) or fleet.onlineIntervals(id)',
-    );
-  }
-  return fleet.find(id);
-}
-
 /**
  * Whether the simulator would have answered `CloudAssistantStatus: "true"` for `id` at some
- * simulated instant in [t0, t1]. Online periods start at a running segment's start (the first
- * heartbeat), so an online period meets the interval iff the instance is online at an end of it
- * or a segment starts inside it.
+ * simulated instant in [t0, t1]: some online interval [fromMs, toMs) meets that range.
  */
 export function wasOnlineBetween(sim: EcsSimulator, id: string, t0: number, t1: number): boolean {
-  const inst = internal(sim, id);
-  if (inst === undefined) return false;
-  const check = (t: number) => inst.visible(t) && inst.online(t);
-  if (check(t0) || check(t1)) return true;
-  const s = inst.segments;
-  for (let i = 0; i < s.length; i += 2) {
-    const start = s[i]!;
-    if (start >= t0 && start <= t1 && check(start)) return true;
-  }
-  return false;
+  return sim.fleet.onlineIntervals(id).some((i) => i.fromMs <= t1 && (i.toMs === null || i.toMs > t0));
 }
 
 /** One completed status call seen through {@link recordingSource}. */

@@ -28,6 +28,8 @@ Options:
   --appear DIST         delay before the API knows a new instance (default 0)
   --managed SHARE       share (0-1) of managed instances (mi- IDs) (default 0)
   --speed X             simulated seconds per wall second (default 1; 60 = a minute per second)
+  --report-times CLOCK  simulated (default) or wall: wall reports LastHeartbeatTime and other times
+                        relative to the wall clock, so heartbeat ages stay right at any --speed
   --seed S              seed for every random choice (default 1)
   --not-found MODE      unknown IDs: error (404 for the whole request, default) or omit
   --throttle RPS        rate limit per AccessKey and action, answered with Throttling.User
@@ -77,6 +79,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       appear: { type: 'string' },
       managed: { type: 'string' },
       speed: { type: 'string' },
+      'report-times': { type: 'string' },
       seed: { type: 'string' },
       'not-found': { type: 'string' },
       throttle: { type: 'string' },
@@ -87,6 +90,10 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   const notFound = values['not-found'];
   if (notFound !== undefined && notFound !== 'error' && notFound !== 'omit') {
     throw new RangeError(`--not-found must be error or omit, got ${notFound}`);
+  }
+  const reportTimes = values['report-times'];
+  if (reportTimes !== undefined && reportTimes !== 'simulated' && reportTimes !== 'wall') {
+    throw new RangeError(`--report-times must be simulated or wall, got ${reportTimes}`);
   }
   const os = values.os;
   if (os !== undefined && !['Linux', 'Windows', 'FreeBSD'].includes(os)) {
@@ -133,6 +140,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       .filter(Boolean),
   );
   set('speed', positive(values.speed, 'speed'));
+  set('reportTimes', reportTimes);
   set('seed', values.seed);
   set('notFoundMode', notFound as NotFoundMode | undefined);
   set('fleets', fleets);

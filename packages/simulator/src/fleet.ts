@@ -86,6 +86,15 @@ export interface SimulatedStatus {
   readonly LastHeartbeatTime?: string;
 }
 
+/**
+ * A stretch of simulated time during which the API reports an instance online: `fromMs`
+ * inclusive, `toMs` exclusive (`null` = still online, with nothing scheduled to end it).
+ */
+export interface OnlineInterval {
+  readonly fromMs: number;
+  readonly toMs: number | null;
+}
+
 export interface FleetCounts {
   readonly total: number;
   /** Known to the API now. */
@@ -107,7 +116,7 @@ export interface Fleet {
   startAgent(id: string, options?: { readonly afterMs?: number }): void;
   /** Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. */
   stopAgent(id: string, options?: { readonly afterMs?: number }): void;
-  /** Installs the agent over `durationMs`, after which it starts. */
+  /** Installs the agent over `durationMs`, after which it starts; a running agent stops now (reads "true" for up to 2 more minutes). */
   installAgent(id: string, options?: { readonly durationMs?: number }): void;
   /** Ground truth: whether the API would report `CloudAssistantStatus: "true"` now. */
   isOnline(id: string): boolean;
@@ -117,7 +126,28 @@ export interface Fleet {
   agentState(id: string): AgentState;
   /** Simulated epoch ms of the first heartbeat, or `undefined` if the agent never comes online. */
   onlineAt(id: string): number | undefined;
-  /** The status item the API would return now, or `undefined` for an unknown ID. */
+  /**
+   * Ground truth at any simulated time: whether DescribeCloudAssistantStatus asked at simulated
+   * epoch ms `simTimeMs` reports `CloudAssistantStatus: "true"` (the instance is visible and its
+   * last heartbeat at or before that time is under 2 minutes old). Answers from the schedule as it
+   * stands now: a later `startAgent`/`stopAgent` can rewrite the future, never the past. A removed
+   * instance answers as it was until its removal (`false` from then on); `false` for an ID the
+   * fleet never had.
+   */
+  wasOnline(id: string, simTimeMs: number): boolean;
+  /**
+   * Whether the API knows the instance at simulated epoch ms `simTimeMs`: created, appeared
+   * (`appearAfterMs`) and not yet removed. `false` for an ID the fleet never had.
+   */
+  wasVisible(id: string, simTimeMs: number): boolean;
+  /**
+   * Every stretch of simulated time in which {@link wasOnline} is true, in order, disjoint and
+   * non-adjacent (`fromMs` inclusive, `toMs` exclusive, `null` = open-ended). Each starts at a
+   * heartbeat (or when the instance appears) and ends 2 minutes after the agent's last beat (or at
+   * the removal). Empty for an ID the fleet never had, like `wasOnline`'s `false`.
+   */
+  onlineIntervals(id: string): readonly OnlineInterval[];
+  /** The status item the API would return now (times as `reportTimes` says), or `undefined` for an unknown ID. */
   status(id: string): SimulatedStatus | undefined;
   /** IDs in creation order, optionally for one region. */
   ids(options?: { readonly region?: string; readonly visibleOnly?: boolean }): string[];
@@ -189,6 +219,8 @@ export function supportsSessionManager(osType: OsType, version: string): boolean
 export class SimInstance {
   readonly idJson: string;
   removed = false;
+  /** Simulated ms of the removal (Infinity while the instance exists). */
+  removedAt = Number.POSITIVE_INFINITY;
   /** Running segments as [start, end, start, end, …] in simulated ms; end may be Infinity. */
   segments: number[] = [];
   /** Agent installation start/end; Infinity = not installed. */
@@ -202,7 +234,8 @@ export class SimInstance {
   taskEnds: number[] = [];
   lastInvokedAt = Number.NaN;
   #frag = '';
-  #fragHb = Number.NaN;
+  #fragHbSec = Number.NaN;
+  #fragInvokedSec = Number.NaN;
   #fragOnline = false;
 
   constructor(
@@ -226,26 +259,72 @@ export class SimInstance {
     return !this.removed && t >= this.visibleAt;
   }
 
-  /** Simulated ms of the last heartbeat at or before `t`, or NaN if none yet. */
+  /** Visibility in history: what `visible(t)` said before any removal, and `false` after it. */
+  wasVisible(t: number): boolean {
+    return t >= this.visibleAt && t < this.removedAt;
+  }
+
+  /**
+   * Simulated ms of the last heartbeat at or before `t`, or NaN if none yet. The latest running
+   * segment that has started governs (segment starts never decrease); it beats at its start and
+   * then on the 55/60/65 s rotation until its end.
+   */
   lastHeartbeat(t: number): number {
     const s = this.segments;
     for (let i = s.length - 2; i >= 0; i -= 2) {
       const start = s[i]!;
       if (start > t) continue;
-      const until = Math.min(t, s[i + 1]!);
-      const elapsed = until - start;
-      const cycles = Math.floor(elapsed / HEARTBEAT_CYCLE_MS);
-      const rem = elapsed - cycles * HEARTBEAT_CYCLE_MS;
-      const o = this.beatOffsets;
-      const within = rem >= o[2]! ? o[2]! : rem >= o[1]! ? o[1]! : 0;
-      return start + cycles * HEARTBEAT_CYCLE_MS + within;
+      return this.#beatAtOrBefore(start, Math.min(t, s[i + 1]!));
     }
     return Number.NaN;
   }
 
+  #beatAtOrBefore(start: number, until: number): number {
+    const elapsed = until - start;
+    const cycles = Math.floor(elapsed / HEARTBEAT_CYCLE_MS);
+    const rem = elapsed - cycles * HEARTBEAT_CYCLE_MS;
+    const o = this.beatOffsets;
+    const within = rem >= o[2]! ? o[2]! : rem >= o[1]! ? o[1]! : 0;
+    return start + cycles * HEARTBEAT_CYCLE_MS + within;
+  }
+
+  /** Whether the last heartbeat at or before `t` is under 2 minutes old (visibility aside). */
   online(t: number): boolean {
     const hb = this.lastHeartbeat(t);
-    return !Number.isNaN(hb) && t - hb < ONLINE_WINDOW_MS;
+    // Written as `t < hb + window` so that onlineIntervals() ends on exactly the same float.
+    return !Number.isNaN(hb) && t < hb + ONLINE_WINDOW_MS;
+  }
+
+  /**
+   * The stretches of simulated time in which `wasVisible(t) && online(t)`, as half-open
+   * [from, to) pairs (`to` may be Infinity). Segment i governs [start_i, start_i+1); within it the
+   * agent is online from its start (the first beat) until 2 minutes after its last beat, since
+   * beats inside a segment are at most 65 s apart.
+   */
+  onlineIntervals(): [number, number][] {
+    const s = this.segments;
+    const raw: [number, number][] = [];
+    for (let i = 0; i < s.length; i += 2) {
+      const start = s[i]!;
+      const governedUntil = i + 2 < s.length ? s[i + 2]! : Number.POSITIVE_INFINITY;
+      if (!(governedUntil > start)) continue;
+      const end = s[i + 1]!;
+      const offAt =
+        end === Number.POSITIVE_INFINITY
+          ? Number.POSITIVE_INFINITY
+          : this.#beatAtOrBefore(start, end) + ONLINE_WINDOW_MS;
+      const to = Math.min(offAt, governedUntil);
+      const last = raw[raw.length - 1];
+      if (last !== undefined && last[1] >= start) last[1] = Math.max(last[1], to);
+      else raw.push([start, to]);
+    }
+    const out: [number, number][] = [];
+    for (const [from, to] of raw) {
+      const a = Math.max(from, this.visibleAt);
+      const b = Math.min(to, this.removedAt);
+      if (a < b) out.push([a, b]);
+    }
+    return out;
   }
 
   running(t: number): boolean {
@@ -298,28 +377,33 @@ export class SimInstance {
 
   /**
    * The status item as JSON text; the hot path of DescribeCloudAssistantStatus. The text only
-   * changes at a heartbeat, at the 2-minute edge or with a command, so it is cached on those.
+   * changes when a reported time's second changes, at the 2-minute edge or with a command, so it
+   * is cached on those. `shiftMs` is added to every reported time (see `reportTimes`).
    */
-  statusJson(t: number): string {
+  statusJson(t: number, shiftMs = 0): string {
     const hb = this.lastHeartbeat(t);
-    const online = !Number.isNaN(hb) && t - hb < ONLINE_WINDOW_MS;
+    const online = !Number.isNaN(hb) && t < hb + ONLINE_WINDOW_MS;
+    const hbSec = Math.floor((hb + shiftMs) / 1000);
+    const invokedSec = Math.floor((this.lastInvokedAt + shiftMs) / 1000);
     if (
       this.taskEnds.length === 0 &&
       this.#frag !== '' &&
       online === this.#fragOnline &&
-      Object.is(hb, this.#fragHb)
+      Object.is(hbSec, this.#fragHbSec) &&
+      Object.is(invokedSec, this.#fragInvokedSec)
     ) {
       return this.#frag;
     }
     const active = this.activeTasks(t);
     let out = `{"CloudAssistantVersion":${online ? this.versionJson : '""'},"SupportSessionManager":${online && this.supportsSession},"InstanceId":${this.idJson},"CloudAssistantStatus":"${online}","OSType":"${this.osType}","InvocationCount":${this.invocations - active},"ActiveTaskCount":${active}`;
     if (!Number.isNaN(this.lastInvokedAt))
-      out += `,"LastInvokedTime":"${formatAcsDate(new Date(this.lastInvokedAt))}"`;
-    if (!Number.isNaN(hb)) out += `,"LastHeartbeatTime":"${formatAcsDate(new Date(hb))}"`;
+      out += `,"LastInvokedTime":"${formatAcsDate(new Date(this.lastInvokedAt + shiftMs))}"`;
+    if (!Number.isNaN(hb)) out += `,"LastHeartbeatTime":"${formatAcsDate(new Date(hb + shiftMs))}"`;
     out += '}';
     if (active === 0) {
       this.#frag = out;
-      this.#fragHb = hb;
+      this.#fragHbSec = hbSec;
+      this.#fragInvokedSec = invokedSec;
       this.#fragOnline = online;
     }
     return out;
@@ -330,8 +414,8 @@ export class SimInstance {
     this.#frag = '';
   }
 
-  status(t: number): SimulatedStatus {
-    return JSON.parse(this.statusJson(t)) as SimulatedStatus;
+  status(t: number, shiftMs = 0): SimulatedStatus {
+    return JSON.parse(this.statusJson(t, shiftMs)) as SimulatedStatus;
   }
 }
 
@@ -358,8 +442,9 @@ export class RegionStore {
     if (inst.visibleAt > this.maxVisibleAt) this.maxVisibleAt = inst.visibleAt;
   }
 
-  remove(inst: SimInstance): void {
+  remove(inst: SimInstance, at: number): void {
     inst.removed = true;
+    inst.removedAt = at;
     this.byId.delete(inst.id);
     const drop = (list: SimInstance[]) => {
       const i = list.indexOf(inst);
@@ -379,6 +464,8 @@ export class RegionStore {
 export interface FleetInternals extends Fleet {
   region(name: string): RegionStore | undefined;
   find(id: string): SimInstance | undefined;
+  /** Milliseconds added to simulated times in responses at simulated time `simNow` (see `reportTimes`). */
+  reportShift(simNow: number): number;
 }
 
 function checkShare(v: number | undefined, name: string): number {
@@ -391,11 +478,16 @@ export function createFleet(options: {
   readonly clock: SimulatedClock;
   readonly regions: readonly string[];
   readonly rng: Prng;
+  /** Milliseconds added to reported times at simulated time `simNow`. @default none */
+  readonly reportShift?: ((simNow: number) => number) | undefined;
 }): FleetInternals {
   const { clock, rng } = options;
+  const reportShift = options.reportShift ?? (() => 0);
   const regions = new Map<string, RegionStore>();
   for (const r of options.regions) regions.set(r, new RegionStore(r));
   const byId = new Map<string, SimInstance>();
+  /** Removed instances by ID (the latest one per ID), for questions about the past. */
+  const removedById = new Map<string, SimInstance>();
   const defaultRegion = options.regions[0]!;
 
   const store = (name: string | undefined): RegionStore => {
@@ -412,6 +504,8 @@ export function createFleet(options: {
     if (inst === undefined) throw new RangeError(`no instance ${id} in the simulated fleet`);
     return inst;
   };
+  /** The instance for history questions: the current one, else the last removed one. */
+  const history = (id: string): SimInstance | undefined => byId.get(id) ?? removedById.get(id);
   const randomChars = (n: number): string => {
     let s = '';
     for (let i = 0; i < n; i++) s += ALNUM[Math.floor(rng.next() * 36)];
@@ -545,7 +639,8 @@ export function createFleet(options: {
     removeInstance(id) {
       const inst = get(id);
       byId.delete(id);
-      store(inst.region).remove(inst);
+      removedById.set(id, inst);
+      store(inst.region).remove(inst, clock.now());
     },
     startAgent(id, opts = {}) {
       get(id).startAt(clock.now() + (opts.afterMs ?? 0));
@@ -556,7 +651,8 @@ export function createFleet(options: {
     installAgent(id, opts = {}) {
       const inst = get(id);
       const now = clock.now();
-      inst.segments = [];
+      // A (re)install stops a running agent now; heartbeats already sent stay in the history.
+      inst.stopAt(now);
       inst.installStart = now;
       inst.installDone = now + (opts.durationMs ?? 60_000);
       inst.segments.push(inst.installDone, Number.POSITIVE_INFINITY);
@@ -579,9 +675,24 @@ export function createFleet(options: {
       const s = get(id).segments;
       return s.length > 0 ? s[0] : undefined;
     },
+    wasOnline(id, simTimeMs) {
+      const inst = history(id);
+      return inst?.wasVisible(simTimeMs) === true && inst.online(simTimeMs);
+    },
+    wasVisible(id, simTimeMs) {
+      return history(id)?.wasVisible(simTimeMs) === true;
+    },
+    onlineIntervals(id) {
+      const inst = history(id);
+      if (inst === undefined) return [];
+      return inst
+        .onlineIntervals()
+        .map(([fromMs, to]) => ({ fromMs, toMs: to === Number.POSITIVE_INFINITY ? null : to }));
+    },
     status(id) {
       const inst = byId.get(id);
-      return inst?.visible(clock.now()) ? inst.status(clock.now()) : undefined;
+      const t = clock.now();
+      return inst?.visible(t) ? inst.status(t, reportShift(t)) : undefined;
     },
     ids(opts = {}) {
       const t = clock.now();
@@ -619,6 +730,7 @@ export function createFleet(options: {
     },
     region: (name) => regions.get(name),
     find: (id) => byId.get(id),
+    reportShift,
   };
   return fleet;
 }

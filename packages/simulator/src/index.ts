@@ -10,11 +10,12 @@ export type {
   FleetCounts,
   FleetSpec,
   InstanceSpec,
+  OnlineInterval,
   OsType,
   SimulatedStatus,
 } from './fleet.js';
 export { supportsSessionManager } from './fleet.js';
-export type { EcsSimulator, Scenario, SimulatorOptions } from './simulator.js';
+export type { EcsSimulator, ReportTimes, Scenario, SimulatorOptions } from './simulator.js';
 export { DEFAULT_CREDENTIALS, startEcsSimulator } from './simulator.js';
 export type { SimulatorStats, StatsEntry, StatsFilter } from './stats.js';
 export type { SimulatorCredential } from './verify.js';

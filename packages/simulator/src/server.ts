@@ -201,6 +201,7 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
         notFoundMode: deps.notFoundMode(),
         invocations: deps.invocations,
         requestId,
+        timeShiftMs: deps.fleet.reportShift(deps.clock.now()),
       };
       const result = handler(params, ctx);
       const bodyFault = deps.faults.body(action);

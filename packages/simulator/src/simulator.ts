@@ -26,6 +26,18 @@ export interface Scenario {
   readonly speed?: number;
   /** Simulated time at start (epoch ms or ISO). @default the wall clock at start */
   readonly startTime?: string | number;
+  /**
+   * The clock behind the times responses report (`LastHeartbeatTime`, `LastInvokedTime`, the
+   * invocation times). `"simulated"`: the simulated clock itself, which runs ahead of the wall
+   * clock at `speed` > 1, so a heartbeat reads as being in the future and a heartbeat-age check
+   * (`maxHeartbeatAgeMs`) can never fail. `"wall"`: each response re-anchors simulated time on the
+   * wall clock (`now`), so a heartbeat that is X simulated ms old is reported X ms before the wall
+   * clock's now; ages, not instants, are what stay faithful (the same beat is reported at an
+   * earlier instant in each later response when `speed` > 1). Both agree at speed 1 with the
+   * default `startTime` until the clock is moved by hand.
+   * @default "simulated"
+   */
+  readonly reportTimes?: ReportTimes;
   /** Unknown IDs in DescribeCloudAssistantStatus: 404 for the whole request, or left out. @default "error" */
   readonly notFoundMode?: NotFoundMode;
   /** Allowed difference between a request's timestamp and the wall clock. @default 900000 (15 min) */
@@ -43,6 +55,9 @@ export interface Scenario {
   /** Faults and rate limits. @default none */
   readonly faults?: FaultOptions;
 }
+
+/** Which clock the times in responses are on; see {@link Scenario.reportTimes}. */
+export type ReportTimes = 'simulated' | 'wall';
 
 export interface SimulatorOptions extends Scenario {
   /** Loopback address to listen on. @default "127.0.0.1" */
@@ -74,6 +89,8 @@ export interface EcsSimulator {
   readonly fleet: Fleet;
   readonly clock: SimulatedClock;
   readonly stats: SimulatorStats;
+  /** Which clock response times are on (`reportTimes` option). */
+  readonly reportTimes: ReportTimes;
   notFoundMode: NotFoundMode;
   /** Accepts one more AccessKey (or STS token) from now on. */
   addCredential(credential: SimulatorCredential): void;
@@ -124,9 +141,18 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
   const plain = credentials.find((c) => c.securityToken === undefined);
   const sts = credentials.find((c) => c.securityToken !== undefined);
 
+  const reportTimes = o.reportTimes ?? 'simulated';
+  if (reportTimes !== 'simulated' && reportTimes !== 'wall')
+    throw new RangeError(`reportTimes must be "simulated" or "wall", got ${String(reportTimes)}`);
+
   const clock = createSimulatedClock({ startTime: o.startTime, speed: o.speed ?? defaults.speed });
   const rng = createPrng(seed);
-  const fleet = createFleet({ clock, regions, rng: rng.fork('fleet') });
+  const fleet = createFleet({
+    clock,
+    regions,
+    rng: rng.fork('fleet'),
+    reportShift: reportTimes === 'wall' ? (simNow) => now() - simNow : undefined,
+  });
   for (const spec of o.fleets ?? []) fleet.addInstances(spec);
   for (const spec of o.instances ?? []) fleet.addInstance(spec);
   const stats = createStats();
@@ -178,6 +204,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     fleet,
     clock,
     stats,
+    reportTimes,
     get notFoundMode() {
       return mode;
     },

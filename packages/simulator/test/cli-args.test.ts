@@ -30,10 +30,16 @@ describe('cloud-assistant-gate-sim flags', () => {
     });
   });
 
+  it('take --report-times', () => {
+    expect(parseCliArgs(['--report-times', 'wall']).options).toEqual({ reportTimes: 'wall' });
+    expect(parseCliArgs(['--report-times', 'simulated']).options).toEqual({ reportTimes: 'simulated' });
+  });
+
   it('reject bad values naming the flag', () => {
     expect(() => parseCliArgs(['--never-online', '2'])).toThrow(/--never-online/);
     expect(() => parseCliArgs(['--boot', 'gaussian:1'])).toThrow(/--boot/);
     expect(() => parseCliArgs(['--not-found', 'maybe'])).toThrow(/--not-found/);
+    expect(() => parseCliArgs(['--report-times', 'local'])).toThrow(/--report-times/);
     expect(() => parseCliArgs(['--bogus'])).toThrow();
   });
 

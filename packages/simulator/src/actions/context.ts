@@ -12,6 +12,8 @@ export interface ActionContext {
   readonly notFoundMode: NotFoundMode;
   readonly invocations: InvocationStore;
   readonly requestId: string;
+  /** Added to every simulated time the response reports: 0, or wall minus simulated time (`reportTimes: 'wall'`). */
+  readonly timeShiftMs: number;
 }
 
 /** An action handler returns the full JSON response body. */

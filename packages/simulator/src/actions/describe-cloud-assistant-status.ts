@@ -58,7 +58,7 @@ export const describeCloudAssistantStatus: ActionHandler = (p, ctx) => {
       }
       if (osType !== undefined && inst.osType !== osType) continue;
       if (n > 0) items += ',';
-      items += inst.statusJson(t);
+      items += inst.statusJson(t, ctx.timeShiftMs);
       n++;
     }
     return `{${rid},"TotalCount":${n},"PageNumber":1,"PageSize":${n},${set(items)}}`;
@@ -80,7 +80,7 @@ export const describeCloudAssistantStatus: ActionHandler = (p, ctx) => {
       const inst = list[i]!;
       if (!allVisible && !inst.visible(t)) continue;
       if (n > 0) items += ',';
-      items += inst.statusJson(t);
+      items += inst.statusJson(t, ctx.timeShiftMs);
       n++;
     }
     // Only hand out a token when something visible remains.
@@ -104,7 +104,7 @@ export const describeCloudAssistantStatus: ActionHandler = (p, ctx) => {
   let items = '';
   for (let i = start; i < end; i++) {
     if (i > start) items += ',';
-    items += visible[i]!.statusJson(t);
+    items += visible[i]!.statusJson(t, ctx.timeShiftMs);
   }
   return `{${rid},"TotalCount":${visible.length},"PageNumber":${pageNumber},"PageSize":${pageSize},${set(items)}}`;
 };

@@ -18,7 +18,8 @@ import { type ActionHandler, intParam, listParam, requireRegion } from './contex
 const COMMAND_TYPES = new Set(['RunShellScript', 'RunBatScript', 'RunPowerShellScript']);
 const MAX_INSTANCES = 100;
 
-const iso = (ms: number) => formatAcsDate(new Date(ms));
+/** A simulated time as the API reports it, `shiftMs` added (see the `reportTimes` option). */
+const iso = (ms: number, shiftMs: number) => formatAcsDate(new Date(ms + shiftMs));
 
 function encodeText(text: string, encoding: string | undefined): string {
   return encoding === 'PlainText' ? text : Buffer.from(text, 'utf8').toString('base64');
@@ -67,7 +68,13 @@ export const runCommand: ActionHandler = (p, ctx) => {
   return JSON.stringify({ RequestId: ctx.requestId, CommandId: record.commandId, InvokeId: record.invokeId });
 };
 
-function runFields(record: InvocationRecord, run: InstanceRun, t: number, encoding: string | undefined) {
+function runFields(
+  record: InvocationRecord,
+  run: InstanceRun,
+  t: number,
+  encoding: string | undefined,
+  shiftMs: number,
+) {
   const status = runStatus(run, t);
   const finished = status !== 'Running';
   return {
@@ -78,7 +85,7 @@ function runFields(record: InvocationRecord, run: InstanceRun, t: number, encodi
     ErrorInfo: run.delivered ? '' : NOT_RUNNING.errorInfo,
     Output: encodeText(finished ? run.output : '', encoding),
     Dropped: 0,
-    StartTime: run.delivered ? iso(run.startAt) : '',
+    StartTime: run.delivered ? iso(run.startAt, shiftMs) : '',
     Repeats: 1,
     CommandId: record.commandId,
     InvokeId: record.invokeId,
@@ -112,7 +119,7 @@ export const describeInvocations: ActionHandler = (p, ctx) => {
         CommandContent: encodeText(r.content, p.ContentEncoding),
         InvocationStatus: aggregateStatus(r, t),
         InvokeStatus: legacyInvokeStatus(r, t),
-        CreationTime: iso(r.createdAt),
+        CreationTime: iso(r.createdAt, ctx.timeShiftMs),
         Timed: false,
         RepeatMode: 'Once',
         Frequency: '',
@@ -126,15 +133,15 @@ export const describeInvocations: ActionHandler = (p, ctx) => {
               InvokeId: _i,
               Output,
               ...f
-            } = runFields(r, run, t, p.ContentEncoding);
+            } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
             return {
               ...f,
               Output: includeOutput ? Output : '',
               InstanceInvokeStatus:
                 f.InvocationStatus === 'Running' ? 'Running' : run.delivered ? 'Finished' : 'Failed',
-              CreationTime: iso(r.createdAt),
-              UpdateTime: iso(finished ? run.finishAt : t),
-              FinishTime: finished && run.delivered ? iso(run.finishAt) : '',
+              CreationTime: iso(r.createdAt, ctx.timeShiftMs),
+              UpdateTime: iso(finished ? run.finishAt : t, ctx.timeShiftMs),
+              FinishTime: finished && run.delivered ? iso(run.finishAt, ctx.timeShiftMs) : '',
               Timed: false,
             };
           }),
@@ -155,13 +162,13 @@ export const describeInvocationResults: ActionHandler = (p, ctx) => {
   for (const r of records.slice().reverse()) {
     for (const run of r.runs) {
       if (p.InstanceId && run.instanceId !== p.InstanceId) continue;
-      const { finished, ...f } = runFields(r, run, t, p.ContentEncoding);
+      const { finished, ...f } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
       const recordStatus = finished ? 'Finished' : 'Running';
       if (p.InvokeRecordStatus && p.InvokeRecordStatus !== recordStatus) continue;
       results.push({
         ...f,
         InvokeRecordStatus: recordStatus,
-        FinishedTime: finished && run.delivered ? iso(run.finishAt) : '',
+        FinishedTime: finished && run.delivered ? iso(run.finishAt, ctx.timeShiftMs) : '',
         StopTime: '',
         Username: '',
         ContainerId: '',
