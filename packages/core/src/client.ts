@@ -2,7 +2,7 @@
  * `createEcsClient`: signed RPC calls to one ECS region, with retries, a shared concurrency and
  * rate budget, validated responses and typed errors.
  */
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Dispatcher } from 'undici';
@@ -17,11 +17,14 @@ import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
 import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
 import {
+  buildRpcV3Headers,
   buildV1Params,
-  buildV3Headers,
   type Credentials,
   canonicalQueryString,
   encodeQuery,
+  formatAcsDate,
+  hmacKey,
+  percentEncode,
 } from './sign.js';
 import { Transport } from './transport.js';
 import type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
@@ -193,6 +196,25 @@ const defaults = {
 } as const;
 
 const MAX_IDS_PER_CALL = 100;
+
+/**
+ * `InstanceId.1=` … `InstanceId.100=` in the order `canonicalQueryString` sorts them (by UTF-16
+ * code unit: 1, 10, 100, 11, …, 19, 2, 20, …), each with its index. The order of the first N of
+ * them is this order with the indices above N left out, so one table serves every batch size.
+ */
+const SORTED_ID_KEYS: readonly (readonly [index: number, prefix: string])[] = Array.from(
+  { length: MAX_IDS_PER_CALL },
+  (_, i) => `InstanceId.${i + 1}`,
+)
+  .sort()
+  .map((key) => [Number(key.slice('InstanceId.'.length)) - 1, `${key}=`] as const);
+
+/**
+ * The request parameters of one call, prepared once for all its attempts: for V3 the canonical
+ * query (which is also the wire query), for V1 the parameters (signed with each attempt's own
+ * date and nonce).
+ */
+type Prepared = { readonly query: string } | { readonly params: Readonly<Record<string, string>> };
 const EXCERPT_CHARS = 200;
 
 function positiveInteger(name: string, value: unknown): number {
@@ -212,6 +234,75 @@ function bool(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean')
     throw new TypeError(`Expected option \`${name}\` to be a boolean, got ${typeof value}`);
   return value;
+}
+
+/** `instanceIds` checked: an array of at most 100 non-empty strings. */
+function checkIds(ids: unknown): readonly string[] {
+  if (!Array.isArray(ids))
+    throw new TypeError(`Expected \`instanceIds\` to be an array of strings, got ${typeof ids}`);
+  if (ids.length > MAX_IDS_PER_CALL) {
+    throw new RangeError(
+      `Expected at most ${MAX_IDS_PER_CALL} \`instanceIds\` per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches`,
+    );
+  }
+  for (let i = 0; i < ids.length; i++) {
+    const id: unknown = ids[i];
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(
+        `Expected \`instanceIds[${i}]\` to be a non-empty string, got ${JSON.stringify(id)}`,
+      );
+    }
+  }
+  return ids as readonly string[];
+}
+
+/** The parameters of one DescribeCloudAssistantStatus call (checked), as V1 signs them. */
+export function describeParams(
+  region: string,
+  req: DescribeCloudAssistantStatusRequest,
+): Record<string, string> {
+  const params: Record<string, string> = { RegionId: region };
+  if (req.instanceIds !== undefined) {
+    const ids = checkIds(req.instanceIds);
+    for (let i = 0; i < ids.length; i++) params[`InstanceId.${i + 1}`] = ids[i]!;
+  }
+  if (req.osType !== undefined) params.OSType = String(req.osType);
+  if (req.maxResults !== undefined) params.MaxResults = String(positiveInteger('maxResults', req.maxResults));
+  if (req.nextToken !== undefined) params.NextToken = String(req.nextToken);
+  if (req.pageNumber !== undefined) params.PageNumber = String(positiveInteger('pageNumber', req.pageNumber));
+  if (req.pageSize !== undefined) params.PageSize = String(positiveInteger('pageSize', req.pageSize));
+  return params;
+}
+
+/**
+ * `canonicalQueryString(describeParams(region, req))`, written directly (V3's hot path), given
+ * `regionParam` = `RegionId=<encoded region>`: the `InstanceId.N` keys in their precomputed sorted
+ * order, then the other parameters, whose names all sort after `InstanceId.*` and in the order
+ * written here. Building a 101-key params object (dictionary mode in V8), listing and sorting its
+ * keys cost more than the rest of signing.
+ */
+export function describeQuery(regionParam: string, req: DescribeCloudAssistantStatusRequest): string {
+  let q = '';
+  if (req.instanceIds !== undefined) {
+    const ids = checkIds(req.instanceIds);
+    const n = ids.length;
+    for (let k = 0; k < SORTED_ID_KEYS.length; k++) {
+      const [index, prefix] = SORTED_ID_KEYS[k]!;
+      if (index >= n) continue;
+      q += q === '' ? prefix : `&${prefix}`;
+      q += percentEncode(ids[index]!);
+    }
+    if (q !== '') q += '&';
+  }
+  if (req.maxResults !== undefined)
+    q += `MaxResults=${percentEncode(String(positiveInteger('maxResults', req.maxResults)))}&`;
+  if (req.nextToken !== undefined) q += `NextToken=${percentEncode(String(req.nextToken))}&`;
+  if (req.osType !== undefined) q += `OSType=${percentEncode(String(req.osType))}&`;
+  if (req.pageNumber !== undefined)
+    q += `PageNumber=${percentEncode(String(positiveInteger('pageNumber', req.pageNumber)))}&`;
+  if (req.pageSize !== undefined)
+    q += `PageSize=${percentEncode(String(positiveInteger('pageSize', req.pageSize)))}&`;
+  return q + regionParam;
 }
 
 /** Flattens RPC parameters to strings; arrays become `Key.1..N`. */
@@ -237,6 +328,8 @@ function headerValue(
   return Array.isArray(v) ? v[0] : v;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -257,7 +350,13 @@ class Client implements EcsClient {
   readonly #staticHeaders: Readonly<Record<string, string>>;
   readonly #now: () => number;
   readonly #random: () => number;
+  /** `RegionId=<region>`, the last parameter of every DescribeCloudAssistantStatus query. */
+  readonly #regionParam: string;
   #closed = false;
+  #dateSecond = Number.NaN;
+  #dateText = '';
+  #keySecret: string | undefined;
+  #key: KeyObject | undefined;
 
   constructor(options: EcsClientOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -269,6 +368,7 @@ class Client implements EcsClient {
       o.allowUnknownRegion ?? defaults.allowUnknownRegion,
     );
     this.region = validateRegion(o.region, allowUnknownRegion || o.endpoint !== undefined);
+    this.#regionParam = `RegionId=${percentEncode(this.region)}`;
     const allowInsecureHttp = bool('allowInsecureHttp', o.allowInsecureHttp ?? defaults.allowInsecureHttp);
     const resolved = resolveEndpoint(this.region, o.endpoint, allowInsecureHttp);
     this.endpoint = resolved.origin;
@@ -349,44 +449,11 @@ class Client implements EcsClient {
     req: DescribeCloudAssistantStatusRequest,
   ): Promise<DescribeCloudAssistantStatusResult> {
     req?.signal?.throwIfAborted();
-    const params = this.#describeParams(req ?? {});
-    return this.#execute(
-      'DescribeCloudAssistantStatus',
-      params,
-      req ?? {},
-      parseDescribeCloudAssistantStatus,
-    );
-  }
-
-  #describeParams(req: DescribeCloudAssistantStatusRequest): Record<string, string> {
-    const params: Record<string, string> = { RegionId: this.region };
-    const ids = req.instanceIds;
-    if (ids !== undefined) {
-      if (!Array.isArray(ids))
-        throw new TypeError(`Expected \`instanceIds\` to be an array of strings, got ${typeof ids}`);
-      if (ids.length > MAX_IDS_PER_CALL) {
-        throw new RangeError(
-          `Expected at most ${MAX_IDS_PER_CALL} \`instanceIds\` per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches`,
-        );
-      }
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i];
-        if (typeof id !== 'string' || id === '') {
-          throw new TypeError(
-            `Expected \`instanceIds[${i}]\` to be a non-empty string, got ${JSON.stringify(id)}`,
-          );
-        }
-        params[`InstanceId.${i + 1}`] = id;
-      }
-    }
-    if (req.osType !== undefined) params.OSType = String(req.osType);
-    if (req.maxResults !== undefined)
-      params.MaxResults = String(positiveInteger('maxResults', req.maxResults));
-    if (req.nextToken !== undefined) params.NextToken = String(req.nextToken);
-    if (req.pageNumber !== undefined)
-      params.PageNumber = String(positiveInteger('pageNumber', req.pageNumber));
-    if (req.pageSize !== undefined) params.PageSize = String(positiveInteger('pageSize', req.pageSize));
-    return params;
+    const r = req ?? {};
+    const prepared: Prepared = this.#v1
+      ? { params: describeParams(this.region, r) }
+      : { query: describeQuery(this.#regionParam, r) };
+    return this.#execute('DescribeCloudAssistantStatus', prepared, r, parseDescribeCloudAssistantStatus);
   }
 
   async *listCloudAssistantStatus(req: ListCloudAssistantStatusRequest = {}): AsyncIterable<InstanceStatus> {
@@ -428,7 +495,8 @@ class Client implements EcsClient {
     }
     const flat = flattenParams(params);
     if (flat.RegionId === undefined) flat.RegionId = this.region;
-    return this.#execute(action, flat, options ?? {}, (body) => {
+    const prepared: Prepared = this.#v1 ? { params: flat } : { query: canonicalQueryString(flat) };
+    return this.#execute(action, prepared, options ?? {}, (body) => {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new EcsApiError({
           apiCode: 'NonJsonResponse',
@@ -444,14 +512,14 @@ class Client implements EcsClient {
   /** Queues the call on the concurrency limit (leaving the queue at once on abort) and retries it. */
   #execute<T>(
     action: string,
-    params: Record<string, string>,
+    prepared: Prepared,
     options: CallOptions,
     parse: (body: unknown) => T,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new EcsError(`ECS client is closed; cannot send ${action}`));
     const { signal } = options;
     const run = (): Promise<T> =>
-      withRetry((attempt) => this.#attempt(action, params, options, attempt, parse), {
+      withRetry((attempt) => this.#attempt(action, prepared, options, attempt, parse), {
         policy: this.#retry,
         random: this.#random,
         signal,
@@ -474,7 +542,7 @@ class Client implements EcsClient {
 
   async #attempt<T>(
     action: string,
-    params: Record<string, string>,
+    prepared: Prepared,
     options: CallOptions,
     attempt: number,
     parse: (body: unknown) => T,
@@ -487,9 +555,11 @@ class Client implements EcsClient {
     const sentAt = performance.now();
     let statusCode: number | undefined;
     try {
+      const { path, headers } = this.#sign(action, prepared, credentials);
       const res = await this.#transport.request({
         method: 'POST',
-        ...this.#sign(action, params, credentials),
+        path,
+        headers,
         timeoutMs: this.#timeoutMs,
         signal,
         action,
@@ -504,15 +574,19 @@ class Client implements EcsClient {
       const e = error as Partial<EcsApiError> & { code?: string };
       const throttled = e.code === 'ECS_THROTTLED';
       if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);
-      onAttempt?.({
-        action,
-        attempt,
-        durationMs: performance.now() - sentAt,
-        statusCode,
-        apiCode: e.apiCode,
-        errorCode: e.code,
-        throttled,
-      });
+      if (onAttempt !== undefined) {
+        const event: Mutable<AttemptEvent> = {
+          action,
+          attempt,
+          durationMs: performance.now() - sentAt,
+          statusCode,
+          apiCode: e.apiCode,
+          errorCode: e.code,
+          throttled,
+        };
+        if (typeof e.retryAfterMs === 'number') event.retryAfterMs = e.retryAfterMs;
+        onAttempt(event);
+      }
       throw error;
     }
   }
@@ -520,18 +594,18 @@ class Client implements EcsClient {
   /** A fresh date and nonce for every attempt. Returns the path (with query) and headers to send. */
   #sign(
     action: string,
-    params: Record<string, string>,
+    prepared: Prepared,
     credentials: Credentials,
   ): { path: string; headers: Record<string, string> } {
-    const date = new Date(this.#now());
+    const now = this.#now();
     const nonce = randomUUID();
-    if (this.#v1) {
+    if (!('query' in prepared)) {
       const all = buildV1Params({
         method: 'POST',
         action,
         version: ECS_API_VERSION,
-        params,
-        date,
+        params: prepared.params,
+        date: new Date(now),
         nonce,
         credentials,
       });
@@ -545,20 +619,38 @@ class Client implements EcsClient {
         },
       };
     }
-    // The sorted, RFC 3986-encoded canonical query is also a valid wire query: encode once.
-    const canonicalQuery = canonicalQueryString(params);
-    const headers = buildV3Headers({
+    // The sorted, RFC 3986-encoded canonical query is also a valid wire query: encoded once per call.
+    const headers = buildRpcV3Headers({
       host: this.#host,
       action,
       version: ECS_API_VERSION,
-      params,
-      date,
+      canonicalQuery: prepared.query,
+      date: this.#date(now),
       nonce,
       credentials,
-      extraHeaders: this.#staticHeaders,
-      canonicalQuery,
+      unsignedHeaders: this.#staticHeaders,
+      key: this.#hmacKey(credentials.accessKeySecret),
     });
-    return { path: `/?${canonicalQuery}`, headers };
+    return { path: `/?${prepared.query}`, headers };
+  }
+
+  /** `formatAcsDate` of the time, formatted once per second of it. */
+  #date(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second;
+      this.#dateText = formatAcsDate(new Date(second * 1000));
+    }
+    return this.#dateText;
+  }
+
+  /** The HMAC key of the current secret, rebuilt only when the secret changes (rotation). */
+  #hmacKey(secret: string): KeyObject {
+    if (secret !== this.#keySecret || this.#key === undefined) {
+      this.#key = hmacKey(secret);
+      this.#keySecret = secret;
+    }
+    return this.#key;
   }
 
   /** Turns one HTTP answer into a result or an error. Server text is redacted before it reaches an error. */

@@ -140,11 +140,22 @@ export function regionHost(region: string): string {
   return SDK_ENDPOINT_MAP[region] ?? `ecs.${region}.aliyuncs.com`;
 }
 
-/** Whether a URL hostname is on the loopback interface (127.0.0.0/8, ::1, localhost). */
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4_LOOPBACK = new RegExp(`^127\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/**
+ * Whether a URL hostname is on the loopback interface: a literal 127.0.0.0/8 address, `::1`
+ * (bare or in brackets) or exactly `localhost` (any case). Nothing that needs a resolver to say
+ * so: a subdomain such as `foo.localhost` is not loopback here, since the system resolver may send
+ * it anywhere.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  const h =
+    hostname.length > 1 && hostname.startsWith('[') && hostname.endsWith(']')
+      ? hostname.slice(1, -1)
+      : hostname;
+  if (h.toLowerCase() === 'localhost' || h === '::1') return true;
+  return IPV4_LOOPBACK.test(h);
 }
 
 export interface ResolvedEndpoint {

@@ -143,25 +143,52 @@ export interface RetryContext {
 /**
  * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with a non-retryable error, runs out of
  * attempts, or the next delay would pass `maxTotalMs`. Rejects with `signal.reason` on abort.
+ *
+ * The first attempt runs directly: p-retry (option spreading, validation, its attempt loop) is set
+ * up only once that attempt has failed with an error worth retrying, which is what keeps a call
+ * that succeeds at once (nearly every call) cheap. The decisions are the ones p-retry would make.
  */
 export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: RetryContext): Promise<T> {
   const { policy, signal } = context;
   if (policy.maxAttempts === 1) return attempt(1);
   const start = performance.now();
+  signal?.throwIfAborted();
+  let first: unknown;
   try {
-    return await pRetry(attempt, {
-      retries: policy.maxAttempts - 1,
+    const result = await attempt(1);
+    signal?.throwIfAborted();
+    return result;
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    first = error;
+  }
+  // What p-retry does with a failed attempt, and our shouldRetry below: only our retryable errors
+  // (never a plain TypeError), within the time budget, after our delay.
+  if (!(first instanceof Error)) {
+    throw new TypeError(`Non-error was thrown: "${String(first)}". You should only throw errors.`);
+  }
+  if (!shouldRetryError(first)) throw first;
+  const firstDelayMs = retryDelayMs(first, 1, policy, context.random);
+  if (performance.now() - start + firstDelayMs >= policy.maxTotalMs) throw first;
+  context.onRetry?.(first, 1, firstDelayMs);
+  try {
+    await sleep(firstDelayMs, signal);
+    // The attempt after a slept delay always runs; the budget is checked when it fails.
+    const remainingMs = Math.max(0, policy.maxTotalMs - (performance.now() - start));
+    return await pRetry((n) => attempt(n + 1), {
+      retries: policy.maxAttempts - 2,
       // p-retry's own delay is off: ours is slept in shouldRetry, after p-retry's budget checks.
       minTimeout: 0,
       factor: 1,
-      maxRetryTime: policy.maxTotalMs,
+      maxRetryTime: remainingMs,
       unref: true,
       signal,
       shouldRetry: async ({ error, attemptNumber }) => {
         if (!shouldRetryError(error)) return false;
-        const delayMs = retryDelayMs(error, attemptNumber, policy, context.random);
+        const retry = attemptNumber + 1;
+        const delayMs = retryDelayMs(error, retry, policy, context.random);
         if (performance.now() - start + delayMs >= policy.maxTotalMs) return false;
-        context.onRetry?.(error, attemptNumber, delayMs);
+        context.onRetry?.(error, retry, delayMs);
         await sleep(delayMs, signal);
         return true;
       },

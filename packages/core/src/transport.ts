@@ -2,6 +2,7 @@
  * HTTP for one client: an undici `Pool` to the endpoint's origin with keep-alive (or the caller's
  * `dispatcher`), a per-attempt timeout, a cap on the response body, no redirects followed.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
 import { EcsError, fromTransportError, ResponseTooLargeError } from './errors.js';
 
@@ -40,6 +41,7 @@ export class Transport {
   readonly #dispatcher: Dispatcher;
   readonly #owned: boolean;
   readonly #maxResponseBytes: number;
+  readonly #deadlines = new Deadlines();
   #closed = false;
 
   constructor(options: TransportOptions) {
@@ -61,71 +63,53 @@ export class Transport {
   }
 
   /**
-   * One attempt. The per-attempt timer is our own `setTimeout` (unref'd, cleared in `finally`)
-   * feeding one AbortController together with the caller's signal: the same effect as
-   * `AbortSignal.any([signal, AbortSignal.timeout(ms)])`, but nothing outlives the attempt (an
-   * `AbortSignal.timeout` timer would stay armed for the full `timeoutMs` after every request).
-   * Rejects with `signal.reason` when the caller aborts, an {@link EcsError} otherwise.
+   * One attempt, dispatched with a handler of our own instead of undici's `request()`: the body is
+   * collected straight from the socket's chunks (no Readable stream, no body mixin), capped as it
+   * arrives, and decoded once.
+   *
+   * The per-attempt timeout costs no timer and no AbortController per attempt: every attempt's
+   * deadline joins one queue watched by a single unref'd timer (with one `timeoutMs` per client,
+   * deadlines arrive in order), and an attempt that times out is settled at once and its undici
+   * request aborted. The caller's signal gets a listener only when there is one, removed when the
+   * attempt settles. Nothing outlives the attempt but its entry in the queue, which is cut loose
+   * from the response. Rejects with `signal.reason` when the caller aborts, an
+   * {@link EcsError} otherwise.
    */
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  request(req: HttpRequest): Promise<HttpResponse> {
     const signal = req.signal;
-    signal?.throwIfAborted();
-    if (this.#closed) throw new EcsError(`ECS client is closed; cannot send ${req.action}`);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    timer.unref();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const res = await this.#dispatcher.request({
-        origin: this.#origin,
-        path: req.path,
-        method: req.method,
-        headers: req.headers,
-        body: req.body ?? null,
-        signal: controller.signal,
-      });
-      const body = await this.#readBody(res, req.action);
-      return { statusCode: res.statusCode, headers: res.headers, body };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw fromTransportError(error, {
-        action: req.action,
-        host: this.#host,
-        timeoutMs: timedOut ? req.timeoutMs : undefined,
-      });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) {
+      return Promise.reject(new EcsError(`ECS client is closed; cannot send ${req.action}`));
     }
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const exchange = new Exchange(this, req.action, this.#maxResponseBytes, req.timeoutMs, resolve, reject);
+      this.#deadlines.add(exchange, req.timeoutMs);
+      if (signal !== undefined) exchange.listen(signal);
+      try {
+        this.#dispatcher.dispatch(
+          {
+            origin: this.#origin,
+            path: req.path,
+            method: req.method,
+            headers: req.headers,
+            body: req.body ?? null,
+          },
+          exchange,
+        );
+      } catch (error) {
+        exchange.fail(error);
+      }
+    });
   }
 
-  async #readBody(res: Dispatcher.ResponseData, action: string): Promise<string> {
-    const limit = this.#maxResponseBytes;
-    const rawLength = res.headers['content-length'];
-    const declared = typeof rawLength === 'string' && rawLength !== '' ? Number(rawLength) : -1;
-    if (declared > limit) {
-      discard(res.body);
-      throw new ResponseTooLargeError(limit, action);
-    }
-    // undici fails a body that does not match its content-length, so a declared size within the
-    // cap can be read in one go (faster); otherwise stream and count.
-    if (declared >= 0) return res.body.text();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        discard(res.body);
-        throw new ResponseTooLargeError(limit, action);
-      }
-      chunks.push(chunk);
-    }
-    return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  /** @internal An undici/Node error as ours; `timeoutMs` set means the attempt's timer fired. */
+  toError(error: unknown, action: string, timeoutMs: number | undefined): EcsError {
+    return fromTransportError(error, { action, host: this.#host, timeoutMs });
+  }
+
+  /** @internal Called by an exchange once it has settled. */
+  settled(): void {
+    this.#deadlines.prune();
   }
 
   /** Closes our pool (waiting for requests in flight); a caller's dispatcher is left open. */
@@ -136,12 +120,217 @@ export class Transport {
   }
 }
 
+/** The UTF-8 byte order mark, which `body.text()` (WHATWG "UTF-8 decode") drops. */
+function decodeUtf8(buf: Buffer): string {
+  const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  return bom ? buf.toString('utf8', 3) : buf.toString('utf8');
+}
+
 /**
- * Drops a response body we refuse to read. Destroying an undici body emits an `AbortError` on the
- * stream; with nobody listening that would surface as an uncaught exception in the caller's
- * process, so a no-op listener takes it. The socket is closed, not reused.
+ * One attempt on the wire: an undici dispatch handler that collects the body, plus the promise it
+ * settles. Settling is once only; everything after (a late error, an abort's echo) is ignored.
  */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
-  body.destroy();
+class Exchange implements Dispatcher.DispatchHandler {
+  /** Deadline on `performance.now()`'s clock; read by {@link Deadlines}. */
+  deadline = 0;
+  done = false;
+  readonly #transport: Transport;
+  readonly #action: string;
+  readonly #limit: number;
+  readonly #timeoutMs: number;
+  #resolve: ((res: HttpResponse) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** Set when we gave up before undici handed us its controller: abort as soon as it does. */
+  #abortReason: Error | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #statusCode = 0;
+  #headers: IncomingHttpHeaders | undefined;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+
+  constructor(
+    transport: Transport,
+    action: string,
+    limit: number,
+    timeoutMs: number,
+    resolve: (res: HttpResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#transport = transport;
+    this.#action = action;
+    this.#limit = limit;
+    this.#timeoutMs = timeoutMs;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  listen(signal: AbortSignal): void {
+    this.#signal = signal;
+    this.#onAbort = () => this.#giveUp(signal.reason, signal.reason);
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Called by {@link Deadlines} when the attempt ran past `timeoutMs`. */
+  timeout(): void {
+    const cause = new DOMException('This operation was aborted', 'AbortError');
+    this.#giveUp(this.#transport.toError(cause, this.#action, this.#timeoutMs), cause);
+  }
+
+  /** A synchronous failure of `dispatch` itself. */
+  fail(error: unknown): void {
+    this.#settle(undefined, this.#transport.toError(error, this.#action, undefined));
+  }
+
+  /** Settles with `error` and aborts the undici request (now, or when it starts). */
+  #giveUp(error: unknown, abortReason: unknown): void {
+    if (this.done) return;
+    const controller = this.#controller;
+    this.#settle(undefined, error);
+    const reason = abortReason instanceof Error ? abortReason : new DOMException('Aborted', 'AbortError');
+    if (controller === undefined) this.#abortReason = reason;
+    else controller.abort(reason);
+  }
+
+  #settle(res: HttpResponse | undefined, error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#chunks = undefined;
+    this.#headers = undefined;
+    this.#controller = undefined;
+    if (this.#onAbort !== undefined) {
+      this.#signal!.removeEventListener('abort', this.#onAbort);
+      this.#onAbort = undefined;
+      this.#signal = undefined;
+    }
+    this.#transport.settled();
+    if (res === undefined) reject(error);
+    else resolve(res);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#abortReason !== undefined) {
+      controller.abort(this.#abortReason);
+      this.#abortReason = undefined;
+      return;
+    }
+    if (!this.done) this.#controller = controller;
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (this.done || statusCode < 200) return; // 1xx: informational, the real answer follows
+    const rawLength = headers['content-length'];
+    const declared = typeof rawLength === 'string' && rawLength !== '' ? Number(rawLength) : -1;
+    if (declared > this.#limit) {
+      // Refused on the header alone: the socket is closed, not reused.
+      this.#giveUp(new ResponseTooLargeError(this.#limit, this.#action), undefined);
+      return;
+    }
+    this.#statusCode = statusCode;
+    this.#headers = headers;
+    this.#chunks = [];
+    if (this.#controller === undefined) this.#controller = controller;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const chunks = this.#chunks;
+    if (chunks === undefined) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) {
+      this.#giveUp(new ResponseTooLargeError(this.#limit, this.#action), undefined);
+      return;
+    }
+    chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const chunks = this.#chunks;
+    if (this.done || chunks === undefined) return;
+    const body =
+      chunks.length === 0
+        ? ''
+        : decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size));
+    this.#settle({
+      statusCode: this.#statusCode,
+      headers: this.#headers as Record<string, string | string[] | undefined>,
+      body,
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.done) return;
+    this.#settle(undefined, this.#transport.toError(error, this.#action, undefined));
+  }
+}
+
+/**
+ * The deadlines of the attempts in flight, oldest first, watched by one unref'd timer. Attempts
+ * of one client share `timeoutMs`, so deadlines arrive in order and the head is always the next
+ * to expire; an attempt whose deadline would be earlier than the tail's (a smaller `timeoutMs`)
+ * gets its own timer instead. Settled attempts are dropped from the head as they settle.
+ */
+class Deadlines {
+  #queue: Exchange[] = [];
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  add(exchange: Exchange, timeoutMs: number): void {
+    const deadline = performance.now() + timeoutMs;
+    exchange.deadline = deadline;
+    const q = this.#queue;
+    if (q.length > this.#head && q[q.length - 1]!.deadline > deadline) {
+      const timer = setTimeout(() => exchange.timeout(), timeoutMs);
+      timer.unref();
+      // The timer holds the exchange until it fires; a settled exchange ignores it.
+      return;
+    }
+    q.push(exchange);
+    if (this.#timer === undefined) this.#arm(deadline);
+  }
+
+  /** Drops settled attempts from the head (cheap: called once per settled attempt). */
+  prune(): void {
+    const q = this.#queue;
+    let head = this.#head;
+    while (head < q.length && q[head]!.done) head++;
+    if (head === q.length) {
+      q.length = 0;
+      this.#head = 0;
+    } else if (head > 1024 && head * 2 > q.length) {
+      this.#queue = q.slice(head);
+      this.#head = 0;
+    } else {
+      this.#head = head;
+    }
+  }
+
+  #arm(at: number): void {
+    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(at - performance.now())));
+    this.#timer.unref();
+  }
+
+  /** Times out every expired attempt at the head, then waits for the next deadline. */
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (;;) {
+      this.prune();
+      const e = this.#queue[this.#head];
+      if (e === undefined) return;
+      if (e.deadline > now) {
+        this.#arm(e.deadline);
+        return;
+      }
+      e.timeout(); // settles it: the next prune drops it
+    }
+  };
 }

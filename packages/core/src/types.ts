@@ -31,6 +31,12 @@ export interface AttemptEvent {
   /** Our stable error code, when the attempt failed. */
   readonly errorCode?: string | undefined;
   readonly throttled: boolean;
+  /**
+   * The wait in ms the server asked for in `x-acs-retry-after`, when the attempt failed with an
+   * answer that carried one (ECS sends it with `Throttling*` errors). A waiter sharing the client
+   * can pause its own calls for this long. Absent otherwise.
+   */
+  readonly retryAfterMs?: number | undefined;
 }
 
 /**

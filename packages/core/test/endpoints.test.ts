@@ -81,4 +81,49 @@ describe('endpoint option', () => {
     expect(isLoopbackHost('128.0.0.1')).toBe(false);
     expect(isLoopbackHost('127.0.0.1.nip.io')).toBe(false);
   });
+
+  it('takes only literal loopback hosts: 127.0.0.0/8, ::1 and exactly localhost', () => {
+    for (const yes of [
+      '127.0.0.1',
+      '127.255.255.254',
+      '127.1.2.3',
+      '::1',
+      '[::1]',
+      'localhost',
+      'LocalHost',
+    ]) {
+      expect(isLoopbackHost(yes), yes).toBe(true);
+    }
+    for (const no of [
+      'foo.localhost',
+      'a.b.localhost',
+      'localhost.',
+      'localhost.example.com',
+      'mylocalhost',
+      '127.0.0.256',
+      '127.0.0',
+      '127.0.0.1.',
+      '0.0.0.0',
+      '::',
+      '[::1',
+      '::ffff:127.0.0.1',
+      '',
+    ]) {
+      expect(isLoopbackHost(no), no).toBe(false);
+    }
+  });
+
+  it('refuses plain http to a *.localhost name (the resolver may not map it to 127.0.0.1), before any traffic', () => {
+    // resolveEndpoint only parses the URL: nothing is resolved or sent.
+    for (const bad of ['http://foo.localhost', 'http://foo.localhost:8080', 'http://a.b.localhost']) {
+      expect(() => resolveEndpoint('cn-hangzhou', bad, false), bad).toThrow(/allowInsecureHttp/);
+    }
+    for (const ok of ['http://LOCALHOST:8080', 'http://127.1:8080', 'http://[0:0:0:0:0:0:0:1]:80']) {
+      expect(() => resolveEndpoint('cn-hangzhou', ok, false), ok).not.toThrow();
+    }
+    expect(resolveEndpoint('cn-hangzhou', 'https://foo.localhost', false).origin).toBe(
+      'https://foo.localhost',
+    );
+    expect(resolveEndpoint('cn-hangzhou', 'http://foo.localhost', true).origin).toBe('http://foo.localhost');
+  });
 });
