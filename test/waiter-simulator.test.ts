@@ -10,6 +10,7 @@ import {
   waitForCloudAssistant,
 } from '@cloud-assistant-gate/waiter';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../packages/waiter/src/cli/main.js';
 
 const DESCRIBE = 'DescribeCloudAssistantStatus';
 let sim: EcsSimulator | undefined;
@@ -307,5 +308,62 @@ describe('waiter against the simulator', () => {
       `100,000 instances: ${report.apiCalls} calls in ${report.elapsedMs} ms; heap ${mb(heapBefore)} MB before, ` +
         `${mb(peak)} MB at the end of the round (simulator in the same process), rss ${mb(process.memoryUsage().rss)} MB`,
     );
+  });
+
+  it('concurrency 32 through a core client: no MaxListenersExceededWarning', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 6_400, ageMs: 600_000 }] });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const report = await waitForCloudAssistant(sim.fleet.ids(), { ...via(sim), ...fast, concurrency: 32 });
+      expect(report.ready).toHaveLength(6_400);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('CLI: a permanent API error still lists every instance, ready or not, with --json', async () => {
+    sim = await startEcsSimulator({ fleets: [{ count: 5, ageMs: 600_000 }] });
+    const ids = sim.fleet.ids();
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli({
+      argv: ['wait', '--region', sim.region, '--endpoint', sim.endpoint, '--json', ...ids],
+      env: {
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+        ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+        HOME: '/nonexistent',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: sim.credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-1234',
+      },
+      stdout: {
+        write: (t: string) => {
+          stdout += t;
+        },
+      },
+      stderr: {
+        write: (t: string) => {
+          stderr += t;
+        },
+      },
+    });
+    expect(code).toBe(3);
+    const json = JSON.parse(stdout) as {
+      outcome: string;
+      total: number;
+      readyCount: number;
+      ready: string[];
+      notReady: { instanceId: string; reason: string }[];
+      error: { apiCode: string };
+    };
+    expect(json).toMatchObject({ outcome: 'error', total: 5, readyCount: 0, ready: [] });
+    expect(json.error.apiCode).toBe('SignatureDoesNotMatch');
+    expect(json.notReady.map((p) => p.instanceId)).toEqual(ids);
+    expect(new Set(json.notReady.map((p) => p.reason))).toEqual(new Set(['errors: SignatureDoesNotMatch']));
+    expect(stderr).toMatch(/0\/5 ready when it failed; not ready: .* \(errors: SignatureDoesNotMatch\)/);
+    expect(`${stdout}${stderr}`).not.toContain('wrong-secret-1234');
   });
 });

@@ -186,23 +186,56 @@ export class QuorumUnreachableError extends WaiterError implements WaitCounters 
  * The status source failed in a way retrying cannot fix (credentials, signature, permission,
  * unsupported region, invalid parameter, ...). The original error is `cause`; its message is not
  * copied, because API messages can echo request details such as the string to sign.
+ *
+ * Like the timeout error, it accounts for every requested ID exactly once: in `ready`, or in
+ * `pending` with the reason it is not ready (the IDs of the call that failed carry its code, e.g.
+ * `errors: Forbidden.RAM`; IDs of calls the failure cut short, `errors: no response before the
+ * wait failed`), and it carries the wait's counters.
  */
-export class StatusSourceError extends WaiterError {
+export class StatusSourceError extends WaiterError implements WaitCounters {
   override readonly name = 'StatusSourceError' as const;
   override readonly code = 'WAITER_SOURCE_FAILED' as const;
   /** The API error code of the cause (e.g. `Forbidden.RAM`), when it has one. */
   readonly apiCode: string | undefined;
   /** The stable `code` of the cause (e.g. `ECS_API_ERROR`, `ECS_CREDENTIALS`), when it has one. */
   readonly causeCode: string | undefined;
+  /** Instances that were ready before the failure, in input order. */
   readonly ready: readonly string[];
+  /** Every instance that was not ready, in input order, with the reason and its last status. */
+  readonly pending: readonly PendingInstance[];
+  /** How many ready instances the wait needed. */
+  readonly required: number;
+  readonly elapsedMs: number;
+  readonly rounds: number;
+  readonly apiCalls: number;
+  readonly retries: number;
+  readonly bisectionCalls: number;
+  readonly throttledCalls: number;
+  readonly errors: Readonly<Record<string, number>>;
 
+  /**
+   * `pending`, `required` and `counters` are optional for code that built this error before they
+   * existed: then no instance is listed as pending and the counters are zero.
+   */
   constructor(
     cause: unknown,
-    fields: { apiCode: string | undefined; causeCode: string | undefined; ready: readonly string[] },
+    fields: {
+      apiCode: string | undefined;
+      causeCode: string | undefined;
+      ready: readonly string[];
+      pending?: readonly PendingInstance[] | undefined;
+      required?: number | undefined;
+      counters?: WaitCounters | undefined;
+    },
   ) {
     const what = fields.apiCode ?? fields.causeCode ?? (cause instanceof Error ? cause.name : typeof cause);
+    const pending = fields.pending ?? [];
+    const counts =
+      pending.length === 0
+        ? ''
+        : ` (${fields.ready.length} of ${fields.ready.length + pending.length} instances were ready)`;
     super(
-      `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix; ` +
+      `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix${counts}; ` +
         'check the credentials, the RAM permission ecs:DescribeCloudAssistantStatus and the region (see cause).',
       'WAITER_SOURCE_FAILED',
       { cause },
@@ -210,6 +243,16 @@ export class StatusSourceError extends WaiterError {
     this.apiCode = fields.apiCode;
     this.causeCode = fields.causeCode;
     this.ready = fields.ready;
+    this.pending = pending;
+    this.required = fields.required ?? fields.ready.length + pending.length;
+    const c = fields.counters;
+    this.elapsedMs = c?.elapsedMs ?? 0;
+    this.rounds = c?.rounds ?? 0;
+    this.apiCalls = c?.apiCalls ?? 0;
+    this.retries = c?.retries ?? 0;
+    this.bisectionCalls = c?.bisectionCalls ?? 0;
+    this.throttledCalls = c?.throttledCalls ?? 0;
+    this.errors = c?.errors ?? {};
   }
 }
 

@@ -81,12 +81,33 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly concurrency?: number | undefined;
   /**
-   * Client-side cap on calls started per second by this wait (the limiter halves on throttling
-   * and recovers additively). ECS throttles per account, region and API, shared with the console
-   * and Terraform, and does not publish the DescribeCloudAssistantStatus quota: 20/s leaves room.
-   * @default 20
+   * Client-side cap on calls started per second by this wait. By default there is none: the
+   * calls of a round are bounded by `concurrency` in flight, and the request rate by the status
+   * source; a core client (`client` or `region`) paces all its callers with one adaptive budget
+   * per client (AIMD on `Throttling*`, learning the rate the API accepts), which is where a
+   * per-account quota is best enforced. ECS throttles per account, region and API, shared with
+   * the console and Terraform, and does not publish the DescribeCloudAssistantStatus quota (the
+   * real figure is UNVERIFIED), so a fixed per-wait cap is a guess either way: the former default
+   * of 20/s made a 10,000-instance round (100 calls) take 5 s and delayed detection by as much,
+   * while not composing across waits (four waits at 20/s each offer 80/s). Throttling is still
+   * backed off twice: by core (retries with backoff, and its adaptive rate) and by this wait's
+   * limiter, which on the first throttle drops to half the rate its calls started at, halves
+   * again on further throttles (at most once a second), recovers by one request per second per
+   * successful call, and honours `retryAfterMs` for every queued call. Set a number to give one
+   * wait a fixed share of the quota (e.g. several waits sharing a user-supplied source).
+   * @default undefined (no cap: `concurrency` and the client's adaptive budget govern)
    */
   readonly maxRequestsPerSecond?: number | undefined;
+  /**
+   * Calls a round may spend locating IDs that ECS does not know, when a batch fails with
+   * `InvalidInstance.NotFound` (bisection, counted in `bisectionCalls`). IDs not located when it
+   * is spent are polled apart next round, as suspects. So a round costs at most
+   * ceil(known / 100) + ceil(suspects / 100) + this many calls, retries aside. 100 covers one
+   * fully unknown batch (100 freshly created IDs cost 1 call each) or about 11 sparse unknown
+   * IDs (8–9 calls each) per round.
+   * @default 100
+   */
+  readonly maxBisectionCallsPerRound?: number | undefined;
   /**
    * How many instances must be ready: `'all'`, a count (an integer ≥ 1, so `1` means one
    * instance), or a fraction in (0, 1) of the deduplicated list, rounded up.
@@ -139,7 +160,9 @@ export const defaults = {
   minDelayMs: 2_000,
   maxDelayMs: 20_000,
   concurrency: 4,
-  maxRequestsPerSecond: 20,
+  /** No waiter-level cap: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
+  maxRequestsPerSecond: undefined,
+  maxBisectionCallsPerRound: 100,
   minReady: 'all',
   notFound: 'wait',
   notFoundGraceMs: 60_000,
@@ -161,7 +184,9 @@ export interface ResolvedOptions {
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly concurrency: number;
-  readonly maxRequestsPerSecond: number;
+  /** Undefined: no cap. */
+  readonly maxRequestsPerSecond: number | undefined;
+  readonly maxBisectionCallsPerRound: number;
   /** `minReady` resolved against the deduplicated list. */
   readonly required: number;
   readonly readiness: ReadinessOptions;
@@ -380,8 +405,10 @@ export function resolveOptions(
   if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
     throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
   }
-  if (rps !== undefined && ((rps as number) <= 0 || !Number.isFinite(rps as number))) {
-    throw new RangeError(`Expected maxRequestsPerSecond to be a finite number > 0, got ${rps}.`);
+  if (rps !== undefined && (rps as number) <= 0) {
+    throw new RangeError(
+      `Expected maxRequestsPerSecond to be a number > 0 (or Infinity for no cap), got ${rps}.`,
+    );
   }
   const notFound = o['notFound'] ?? defaults.notFound;
   if (notFound !== 'wait' && notFound !== 'fail') {
@@ -414,7 +441,15 @@ export function resolveOptions(
     minDelayMs,
     maxDelayMs,
     concurrency,
-    maxRequestsPerSecond: (rps as number | undefined) ?? defaults.maxRequestsPerSecond,
+    maxRequestsPerSecond:
+      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
+    maxBisectionCallsPerRound: integer(
+      'maxBisectionCallsPerRound',
+      o['maxBisectionCallsPerRound'],
+      defaults.maxBisectionCallsPerRound,
+      1,
+      1_000_000,
+    ),
     required: resolveRequired(o['minReady'], total),
     readiness,
     consecutive: readiness.consecutive ?? 1,

@@ -1,9 +1,9 @@
 import type { AttemptEvent, InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
-import { toBatches } from './batch.js';
+import { MAX_BATCH_SIZE } from './batch.js';
 import { bisectNotFound, type ProbeResult } from './bisect.js';
 import { classifyError, errorKey, isThrottled } from './classify.js';
 import type { RateLimiter } from './limiter.js';
-import { linkedController, raceAbort } from './timers.js';
+import { AbortScope, raceAbort } from './timers.js';
 
 /** Mutable counters of one wait; frozen copies go into progress, reports and errors. */
 export interface MutableCounters {
@@ -18,18 +18,45 @@ export function newCounters(): MutableCounters {
   return { apiCalls: 0, retries: 0, bisectionCalls: 0, throttledCalls: 0, errors: {} };
 }
 
-/** What one round learned about one ID. IDs not in the map got no answer (deadline or abort). */
-export type IdOutcome =
-  | { readonly kind: 'status'; readonly status: InstanceStatus }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'error'; readonly key: string };
+/**
+ * Where a round's answers go, as each response arrives (`at`, on the wait's clock): straight into
+ * per-instance state, with no round-wide table of outcomes. An item that receives nothing got no
+ * answer this round (deadline, abort, or a fatal error elsewhere).
+ */
+export interface RoundSink<T> {
+  /** A reading of `item`. May throw to end the round at once (rethrown by {@link pollRound}). */
+  status(item: T, status: InstanceStatus, at: number): void;
+  /** ECS does not know `item`: it was left out of a successful response, or located by bisection. */
+  missing(item: T, at: number): void;
+  /** The call for `item` failed transiently (`key` as in `errors`): poll it again next round. */
+  error(item: T, key: string): void;
+  /**
+   * `item` was in a batch that failed with NotFound, but the round's budget of locating calls
+   * ran out before it was located: poll it apart, as a suspect, next round.
+   */
+  deferred(item: T, key: string): void;
+}
 
 /** A status call failed in a way waiting cannot fix; `error` is what the source threw. */
 export class FatalSourceFailure {
-  /** Batch calls the round had sent when it failed (set by {@link pollRound}). */
-  batchCalls = 0;
   constructor(readonly error: unknown) {}
 }
+
+/** What {@link pollRound} reports about a round. */
+export interface RoundResult {
+  /** Batch calls sent (bisection excluded). */
+  readonly batchCalls: number;
+  /** A batch failed with NotFound (a source that omits unknown IDs never does). */
+  readonly sawNotFound: boolean;
+  /**
+   * What ended the round early, if anything did: a {@link FatalSourceFailure}, or what the sink
+   * threw. Aborts (deadline, cancel) are not failures: unanswered IDs just get nothing.
+   */
+  readonly failure?: unknown;
+}
+
+/** The default of {@link PollContext.maxBisectionCallsPerRound}. */
+export const DEFAULT_MAX_BISECTION_CALLS_PER_ROUND = 100;
 
 /** The `retryAfterMs` an error carries (core's `ThrottlingError` and `EcsApiError` do), if any. */
 export function retryAfterOf(error: unknown): number | undefined {
@@ -43,8 +70,10 @@ export interface PollContext {
   readonly limiter: RateLimiter;
   readonly concurrency: number;
   readonly counters: MutableCounters;
-  /** Called when a (non-bisection) batch call is actually sent. */
-  readonly onBatchCall?: (() => void) | undefined;
+  /** The wait's clock: when each response arrived. */
+  readonly now: () => number;
+  /** Calls a round may spend locating unknown IDs (see {@link bisectNotFound}). */
+  readonly maxBisectionCallsPerRound: number;
 }
 
 function bump(errors: Record<string, number>, key: string): void {
@@ -59,11 +88,28 @@ function bump(errors: Record<string, number>, key: string): void {
 async function callSource(
   ids: readonly string[],
   ctx: PollContext,
+  scope: AbortScope,
+  bisection: boolean,
+  onSent: (() => void) | undefined,
+): Promise<readonly InstanceStatus[]> {
+  // A signal of its own per call: see AbortScope for why.
+  const { signal, release } = scope.child();
+  try {
+    return await sendCall(ids, ctx, signal, bisection, onSent);
+  } finally {
+    release();
+  }
+}
+
+async function sendCall(
+  ids: readonly string[],
+  ctx: PollContext,
   signal: AbortSignal,
   bisection: boolean,
+  onSent: (() => void) | undefined,
 ): Promise<readonly InstanceStatus[]> {
   await ctx.limiter.acquire(signal);
-  if (!bisection) ctx.onBatchCall?.();
+  onSent?.();
   const { counters, limiter } = ctx;
   let attempts = 0;
   const onAttempt = (event: AttemptEvent) => {
@@ -113,13 +159,14 @@ async function callSource(
 async function probe(
   ids: readonly string[],
   ctx: PollContext,
-  signal: AbortSignal,
+  scope: AbortScope,
   bisection: boolean,
+  onSent?: () => void,
 ): Promise<ProbeResult> {
   try {
-    return { kind: 'ok', statuses: await callSource(ids, ctx, signal, bisection) };
+    return { kind: 'ok', statuses: await callSource(ids, ctx, scope, bisection, onSent) };
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
+    if (scope.signal.aborted) throw scope.signal.reason;
     const kind = classifyError(error);
     if (kind === 'fatal') throw new FatalSourceFailure(error);
     return kind === 'not-found' ? { kind } : { kind, error };
@@ -127,90 +174,135 @@ async function probe(
 }
 
 /**
+ * Hands the statuses of one response to the sink, keyed by `InstanceId`, never by position: an
+ * item left out of the response is `missing`, an ID it did not ask for or a repeated one is
+ * ignored. ECS answers in request order, so the common case is a single pass with no allocation;
+ * any other order falls back to a lookup table for the rest of the batch.
+ */
+function deliver<T extends { readonly instanceId: string }>(
+  items: readonly T[],
+  statuses: readonly InstanceStatus[],
+  sink: RoundSink<T>,
+  at: number,
+): void {
+  let i = 0;
+  let j = 0;
+  for (; j < statuses.length && i < items.length; j++) {
+    const status = statuses[j]!;
+    const item = items[i]!;
+    if (status.instanceId !== item.instanceId) break;
+    sink.status(item, status, at);
+    i++;
+  }
+  if (i === items.length) return;
+  const rest = new Map<string, T>();
+  for (let k = i; k < items.length; k++) rest.set(items[k]!.instanceId, items[k]!);
+  for (; j < statuses.length; j++) {
+    const status = statuses[j]!;
+    const item = rest.get(status.instanceId);
+    if (item === undefined) continue;
+    rest.delete(status.instanceId);
+    sink.status(item, status, at);
+  }
+  for (const item of rest.values()) sink.missing(item, at);
+}
+
+const idsOf = (items: readonly { readonly instanceId: string }[]): string[] => {
+  const ids = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) ids[i] = items[i]!.instanceId;
+  return ids;
+};
+
+/**
  * Polls `known` and `suspects` once: each list in its own batches of ≤ 100 (so a round costs
  * ceil(known / 100) + ceil(suspects / 100) batch calls), at most `concurrency` in flight, each
- * through the rate limiter. `suspects` are IDs the last reading said ECS does not know: kept
- * apart, they never make a batch of known IDs fail with NotFound.
+ * through the rate limiter, each answer handed to `sink` as it arrives. `suspects` are IDs the
+ * last reading said ECS does not know: kept apart, they never make a batch of known IDs fail with
+ * NotFound.
  *
- * A batch of known IDs failing with NotFound is bisected. A batch of suspects failing with
- * NotFound is resolved by probing each suspect alone (none when it holds one suspect): suspects
- * are expected to be missing, and one call each is cheaper than bisecting a mostly-missing batch
- * (about k · log2 k calls for k). IDs absent from a successful response are `missing`; a
- * transient failure marks its IDs `error` (polled again next round). A fatal failure aborts the
- * other in-flight calls and rejects with {@link FatalSourceFailure}. When `signal` aborts
- * (deadline, cancel), no further call starts and unanswered IDs are left out.
- *
- * @returns outcomes by ID, the number of batch calls made (bisection excluded), and whether a
- * batch failed with NotFound (a source that omits unknown IDs never does).
+ * A batch failing with NotFound is narrowed down by {@link bisectNotFound} (a batch of suspects
+ * is walked as dense at once), spending at most `maxBisectionCallsPerRound` calls over the whole
+ * round: IDs not located when the budget is spent are `deferred` (suspects next round). So a
+ * round never costs more than its batch calls plus that budget (retries aside). IDs absent from
+ * a successful response are `missing`; a transient failure marks its IDs `error` (polled again
+ * next round). A fatal failure aborts the other in-flight calls and is returned as `failure` (a
+ * {@link FatalSourceFailure}); so is an error thrown by the sink. When `signal` aborts
+ * (deadline, cancel), no further call starts and unanswered IDs get nothing.
  */
-export async function pollRound(
-  known: readonly string[],
+export async function pollRound<T extends { readonly instanceId: string }>(
+  known: readonly T[],
   ctx: PollContext,
   signal: AbortSignal,
-  suspects: readonly string[] = [],
-): Promise<{ outcomes: Map<string, IdOutcome>; batchCalls: number; sawNotFound: boolean }> {
-  const batches = [
-    ...toBatches(known).map((ids) => ({ ids, suspects: false })),
-    ...toBatches(suspects).map((ids) => ({ ids, suspects: true })),
-  ];
-  const outcomes = new Map<string, IdOutcome>();
-  const { controller, dispose } = linkedController(signal);
-  const roundSignal = controller.signal;
-  let fatal: FatalSourceFailure | undefined;
+  suspects: readonly T[],
+  sink: RoundSink<T>,
+): Promise<RoundResult> {
+  const batches: { readonly items: readonly T[]; readonly suspects: boolean }[] = [];
+  for (let start = 0; start < known.length; start += MAX_BATCH_SIZE)
+    batches.push({ items: known.slice(start, start + MAX_BATCH_SIZE), suspects: false });
+  for (let start = 0; start < suspects.length; start += MAX_BATCH_SIZE)
+    batches.push({ items: suspects.slice(start, start + MAX_BATCH_SIZE), suspects: true });
+  const scope = new AbortScope(signal);
+  let failure: { readonly error: unknown } | undefined;
   let next = 0;
   let batchCalls = 0;
   let sawNotFound = false;
-
-  const record = (subset: readonly string[], statuses: readonly InstanceStatus[]) => {
-    const wanted = new Set(subset);
-    for (const s of statuses)
-      if (wanted.has(s.instanceId)) outcomes.set(s.instanceId, { kind: 'status', status: s });
-    // Keyed by InstanceId, never by position: an ID left out of the response is not ready.
-    for (const id of subset) if (!outcomes.has(id)) outcomes.set(id, { kind: 'missing' });
+  let budget = ctx.maxBisectionCallsPerRound;
+  const countBatchCall = () => {
+    batchCalls++;
   };
-  const failed = (subset: readonly string[], error: unknown) => {
+
+  const failed = (items: readonly T[], error: unknown) => {
     const key = errorKey(error);
-    for (const id of subset) outcomes.set(id, { kind: 'error', key });
+    for (const item of items) sink.error(item, key);
   };
 
-  const counted: PollContext = { ...ctx, onBatchCall: () => batchCalls++ };
-  const runBatch = async (batch: { ids: readonly string[]; suspects: boolean }) => {
-    const result = await probe(batch.ids, counted, roundSignal, false);
-    if (result.kind === 'ok') return record(batch.ids, result.statuses);
-    if (result.kind === 'transient') return failed(batch.ids, result.error);
+  const runBatch = async (batch: { readonly items: readonly T[]; readonly suspects: boolean }) => {
+    const ids = idsOf(batch.items);
+    const result = await probe(ids, ctx, scope, false, countBatchCall);
+    if (result.kind === 'ok') return deliver(batch.items, result.statuses, sink, ctx.now());
+    if (result.kind === 'transient') return failed(batch.items, result.error);
+    if (result.kind !== 'not-found') return;
     sawNotFound = true;
-    if (batch.suspects) {
-      if (batch.ids.length === 1) return record(batch.ids, []);
-      for (const id of batch.ids) {
-        if (roundSignal.aborted) return;
-        const alone = await probe([id], counted, roundSignal, true);
-        if (alone.kind === 'ok') record([id], alone.statuses);
-        else if (alone.kind === 'transient') failed([id], alone.error);
-        else record([id], []);
-      }
-      return;
+    const found = await bisectNotFound(
+      ids,
+      (subset) => {
+        if (scope.signal.aborted) return Promise.reject(scope.signal.reason);
+        if (budget <= 0) return Promise.resolve({ kind: 'exhausted' });
+        budget--;
+        return probe(subset, ctx, scope, true);
+      },
+      true,
+      batch.suspects,
+    );
+    const at = ctx.now();
+    const byId = new Map<string, T>();
+    for (const item of batch.items) byId.set(item.instanceId, item);
+    for (const s of found.statuses) sink.status(byId.get(s.instanceId)!, s, at);
+    for (const id of found.missing) sink.missing(byId.get(id)!, at);
+    for (const { ids: unresolved, error } of found.unresolved) {
+      const key = errorKey(error);
+      for (const id of unresolved) sink.error(byId.get(id)!, key);
     }
-    const found = await bisectNotFound(batch.ids, (subset) => probe(subset, counted, roundSignal, true));
-    for (const s of found.statuses) outcomes.set(s.instanceId, { kind: 'status', status: s });
-    for (const id of found.missing) outcomes.set(id, { kind: 'missing' });
-    for (const { ids: unresolved, error } of found.unresolved) failed(unresolved, error);
+    for (const id of found.deferred) sink.deferred(byId.get(id)!, 'InvalidInstance.NotFound');
   };
 
   const worker = async () => {
-    while (next < batches.length && !roundSignal.aborted) {
+    while (next < batches.length && !scope.signal.aborted) {
       const batch = batches[next++]!;
       try {
         await runBatch(batch);
       } catch (error) {
+        if (failure !== undefined) continue;
         if (error instanceof FatalSourceFailure) {
-          if (fatal === undefined) {
-            fatal = error;
-            controller.abort(error.error);
-          }
-        } else if (!roundSignal.aborted) {
-          // A bug in a user source (e.g. returning a non-array): fail loudly.
-          fatal ??= new FatalSourceFailure(error);
-          controller.abort(error);
+          failure = { error };
+          // The items of the batch whose call failed carry its code (a batch cut short by
+          // another batch's failure gets nothing).
+          failed(batch.items, error.error);
+          scope.abort(error.error);
+        } else if (!scope.signal.aborted) {
+          // The sink threw (a readiness predicate bug), or a bug of ours: end the round.
+          failure = { error };
+          scope.abort(error);
         }
       }
     }
@@ -219,11 +311,9 @@ export async function pollRound(
   try {
     await Promise.all(Array.from({ length: Math.min(ctx.concurrency, batches.length) }, worker));
   } finally {
-    dispose();
+    scope.dispose();
   }
-  if (fatal !== undefined) {
-    fatal.batchCalls = batchCalls;
-    throw fatal;
-  }
-  return { outcomes, batchCalls, sawNotFound };
+  return failure === undefined
+    ? { batchCalls, sawNotFound }
+    : { batchCalls, sawNotFound, failure: failure.error };
 }

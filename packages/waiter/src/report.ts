@@ -79,6 +79,8 @@ export interface ReadinessProgress {
 /** The internal per-instance state the report is built from. */
 export interface InstanceState {
   readonly instanceId: string;
+  /** Position in the deduplicated input list. */
+  readonly index: number;
   status: InstanceStatus | undefined;
   everOnline: boolean;
   ready: boolean;
@@ -88,15 +90,21 @@ export interface InstanceState {
   unmet: PendingReason | undefined;
   /** The last reading said not found. */
   notFound: boolean;
+  /**
+   * In a batch that failed with NotFound, but not located before the round's budget of locating
+   * calls ran out: polled apart, like a not-found ID, until a reading says what it is.
+   */
+  suspect: boolean;
   /** Given up on (not found with `notFound: 'fail'`, or past the grace period). */
   unreachable: boolean;
   /** Transient errors since the last reading, by key. */
   errors: Map<string, number>;
 }
 
-export function newInstanceState(instanceId: string): InstanceState {
+export function newInstanceState(instanceId: string, index: number): InstanceState {
   return {
     instanceId,
+    index,
     status: undefined,
     everOnline: false,
     ready: false,
@@ -104,25 +112,33 @@ export function newInstanceState(instanceId: string): InstanceState {
     streak: 0,
     unmet: undefined,
     notFound: false,
+    suspect: false,
     unreachable: false,
     errors: new Map(),
   };
 }
 
-/** Why `state` is not ready, for reports and errors. */
-export function reasonOf(state: InstanceState): PendingReason {
+/** The reason of an instance that never got an answer, when the deadline ended the wait. */
+export const NO_RESPONSE: PendingReason = 'errors: no response before the deadline';
+
+/**
+ * Why `state` is not ready, for reports and errors; `noResponse` when it has nothing else to
+ * show (no reading, no error).
+ */
+export function reasonOf(state: InstanceState, noResponse: PendingReason = NO_RESPONSE): PendingReason {
   if (state.notFound) return 'not-found';
   if (state.unmet !== undefined) return state.unmet;
   if (state.errors.size > 0) {
     return `errors: ${[...state.errors].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key)).join(', ')}`;
   }
-  return 'errors: no response before the deadline';
+  return noResponse;
 }
 
-export function toPending(state: InstanceState): PendingInstance {
+export function toPending(state: InstanceState, noResponse: PendingReason = NO_RESPONSE): PendingInstance {
+  const reason = reasonOf(state, noResponse);
   return state.status === undefined
-    ? { instanceId: state.instanceId, reason: reasonOf(state) }
-    : { instanceId: state.instanceId, reason: reasonOf(state), status: state.status };
+    ? { instanceId: state.instanceId, reason }
+    : { instanceId: state.instanceId, reason, status: state.status };
 }
 
 export function buildReport(

@@ -48,14 +48,61 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-/** A controller that also aborts when `parent` does; `dispose()` removes the link. */
-export function linkedController(parent: AbortSignal): { controller: AbortController; dispose: () => void } {
-  const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => {} };
+/**
+ * An abort scope for the calls of one round. Every call gets a signal of its own from
+ * {@link AbortScope.child}; the scope holds a single listener on `parent`, and aborting the scope
+ * (or its parent) aborts every live child with the same reason.
+ *
+ * Why not hand one shared signal to every call: each call in flight adds listeners to the signal
+ * it is given (our `sleep` while it waits for the rate limiter, `raceAbort`, and the status
+ * source's own: core adds one per queued call and one per HTTP attempt). With `concurrency`
+ * above about 4 a shared signal passes Node's limit of 10 listeners and Node prints a
+ * `MaxListenersExceededWarning` per round, although every listener is removed when its call
+ * ends. With a signal per call the listeners on any one signal stay a handful whatever the
+ * concurrency, and no limit has to be raised.
+ */
+export class AbortScope {
+  readonly #controller = new AbortController();
+  readonly #children = new Set<AbortController>();
+  readonly #unlink: () => void;
+
+  constructor(parent: AbortSignal) {
+    if (parent.aborted) {
+      this.#controller.abort(parent.reason);
+      this.#unlink = () => {};
+      return;
+    }
+    const onAbort = () => this.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    this.#unlink = () => parent.removeEventListener('abort', onAbort);
   }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+
+  /** Aborted when the scope is; check `aborted` and `reason` here, add no listeners to it. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** A signal for one call, aborted with the scope; `release()` it when the call has settled. */
+  child(): { readonly signal: AbortSignal; readonly release: () => void } {
+    const child = new AbortController();
+    if (this.#controller.signal.aborted) {
+      child.abort(this.#controller.signal.reason);
+      return { signal: child.signal, release: () => {} };
+    }
+    this.#children.add(child);
+    return { signal: child.signal, release: () => this.#children.delete(child) };
+  }
+
+  abort(reason: unknown): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(reason);
+    for (const child of this.#children) child.abort(reason);
+    this.#children.clear();
+  }
+
+  /** Removes the listener on the parent. */
+  dispose(): void {
+    this.#unlink();
+    this.#children.clear();
+  }
 }

@@ -1,7 +1,7 @@
-import type { StatusSource } from '@cloud-assistant-gate/core';
+import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
 import { apiCodeOf, codeOf } from './classify.js';
-import type { PendingInstance, WaitCounters } from './errors.js';
+import type { PendingInstance, PendingReason, WaitCounters } from './errors.js';
 import {
   CloudAssistantTimeoutError,
   QuorumUnreachableError,
@@ -18,6 +18,7 @@ import {
   newCounters,
   type PollContext,
   pollRound,
+  type RoundSink,
 } from './poll.js';
 import { evaluateReading } from './readiness.js';
 import {
@@ -35,10 +36,15 @@ class DeadlineReached extends Error {
   override readonly name = 'DeadlineReached';
 }
 
+/** The reason of an instance that got no answer in the round a fatal error ended. */
+const NO_RESPONSE_BEFORE_FAILURE = 'errors: no response before the wait failed' as const;
+
 /** The state of one subscription, i.e. one wait. */
-class WaitRun {
+class WaitRun implements RoundSink<InstanceState> {
   readonly #opts: ResolvedOptions;
   readonly #states: InstanceState[];
+  /** The states still polled (not ready, not given up on), in input order; shrinks as rounds go. */
+  #active: InstanceState[];
   readonly #counters: MutableCounters = newCounters();
   readonly #ctx: PollContext;
   readonly #signal: AbortSignal;
@@ -50,19 +56,34 @@ class WaitRun {
   #finalRound = false;
   /** Set once a batch failed with NotFound: from then on, suspects are polled apart. */
   #separateSuspects = false;
+  #readyCount = 0;
+  /** Not ready and the last reading said not found. */
+  #notFoundCount = 0;
+  #unreachableCount = 0;
+  // What the current round learned, filled in by the sink methods as responses arrive.
+  #newlyReady: InstanceState[] = [];
+  #progressed = false;
 
   constructor(ids: readonly string[], opts: ResolvedOptions, source: StatusSource, signal: AbortSignal) {
     this.#opts = opts;
     this.#signal = signal;
     this.#states = ids.map(newInstanceState);
+    this.#active = this.#states;
     this.startedAt = opts.now();
     this.deadline = this.startedAt + opts.timeoutMs;
     this.#ctx = {
       source,
       // A `retryAfterMs` from the API holds calls for at most one longest pause.
-      limiter: new RateLimiter(opts.maxRequestsPerSecond, opts.scheduler, opts.now, opts.maxDelayMs),
+      limiter: new RateLimiter(
+        opts.maxRequestsPerSecond ?? Number.POSITIVE_INFINITY,
+        opts.scheduler,
+        opts.now,
+        opts.maxDelayMs,
+      ),
       concurrency: opts.concurrency,
       counters: this.#counters,
+      now: opts.now,
+      maxBisectionCallsPerRound: opts.maxBisectionCallsPerRound,
     };
   }
 
@@ -109,101 +130,139 @@ class WaitRun {
     };
   }
 
+  // RoundSink: each response is written into the instances' state as it arrives, so `readyAt` is
+  // when the reading that made an instance ready arrived, not the end of its round.
+
+  status(state: InstanceState, status: InstanceStatus, at: number): void {
+    const opts = this.#opts;
+    if (state.ready) return;
+    if (state.notFound) {
+      this.#progressed = true;
+      this.#notFoundCount--;
+    }
+    state.status = status;
+    state.notFound = false;
+    state.suspect = false;
+    if (state.errors.size > 0) state.errors.clear();
+    let verdict: ReturnType<typeof evaluateReading>;
+    try {
+      verdict = evaluateReading(status, opts.readiness, at, state.everOnline);
+    } catch (error) {
+      // Only a custom predicate can throw: a bug in it, which waiting cannot fix.
+      throw new ReadinessPredicateError(state.instanceId, error);
+    }
+    if (status.cloudAssistantStatus) state.everOnline = true;
+    if (verdict.ok) {
+      state.streak++;
+      this.#progressed = true;
+      if (state.streak >= opts.consecutive) {
+        state.ready = true;
+        state.readyAt = at;
+        state.unmet = undefined;
+        this.#readyCount++;
+        this.#newlyReady.push(state);
+      } else {
+        state.unmet = `readiness-unmet: ${state.streak} of ${opts.consecutive} consecutive ready readings`;
+      }
+    } else {
+      state.streak = 0;
+      state.unmet = verdict.reason;
+    }
+  }
+
+  missing(state: InstanceState, at: number): void {
+    if (state.ready) return;
+    if (!state.notFound) this.#notFoundCount++;
+    state.notFound = true;
+    state.suspect = false;
+    state.streak = 0;
+    if (
+      !state.unreachable &&
+      (this.#opts.notFound === 'fail' || at - this.startedAt >= this.#opts.notFoundGraceMs)
+    ) {
+      state.unreachable = true;
+      this.#unreachableCount++;
+    }
+  }
+
+  error(state: InstanceState, key: string): void {
+    state.errors.set(key, (state.errors.get(key) ?? 0) + 1);
+  }
+
+  deferred(state: InstanceState, key: string): void {
+    state.suspect = true;
+    this.error(state, key);
+  }
+
   async runRound(): Promise<RoundStep<ReadinessProgress>> {
     const opts = this.#opts;
     this.#round++;
-    const polling = this.#states.filter((s) => !s.ready && !s.unreachable);
+    this.#newlyReady = [];
+    this.#progressed = false;
+    const polling: InstanceState[] = [];
+    for (const s of this.#active) if (!s.ready && !s.unreachable) polling.push(s);
+    this.#active = polling;
     // Once the API has answered a batch with NotFound, IDs the last reading said it does not
-    // know are polled in batches of their own, so a missing ID never makes a batch of known IDs
-    // fail (and be bisected) round after round. An API that just leaves unknown IDs out of its
-    // answer costs nothing extra, so then they stay packed with the others.
-    const known: string[] = [];
-    const suspects: string[] = [];
-    for (const s of polling) (this.#separateSuspects && s.notFound ? suspects : known).push(s.instanceId);
+    // know (and IDs a round had no budget left to locate) are polled in batches of their own, so
+    // a missing ID never makes a batch of known IDs fail (and be bisected) round after round. An
+    // API that just leaves unknown IDs out of its answer costs nothing extra, so then they stay
+    // packed with the others.
+    let known: InstanceState[] = polling;
+    const suspects: InstanceState[] = [];
+    if (this.#separateSuspects) {
+      known = [];
+      for (const s of polling) (s.notFound || s.suspect ? suspects : known).push(s);
+    }
     const shape = { polled: polling.length, suspects: suspects.length };
-    let result: Awaited<ReturnType<typeof pollRound>>;
-    try {
-      result = await pollRound(known, this.#ctx, this.#signal, suspects);
-    } catch (error) {
-      if (!(error instanceof FatalSourceFailure)) throw error;
+    const result = await pollRound(known, this.#ctx, this.#signal, suspects, this);
+    if (result.failure !== undefined) {
       const now = opts.now();
-      const cause = error.error;
+      const failure = result.failure;
+      if (!(failure instanceof FatalSourceFailure)) {
+        // A readiness predicate that threw: waiting cannot fix it. Anything else is a bug.
+        if (!(failure instanceof ReadinessPredicateError)) throw failure;
+        return {
+          value: this.#progress(now, shape, result.batchCalls, undefined, false),
+          next: 'fail',
+          error: failure,
+        };
+      }
+      const cause = failure.error;
       return {
-        value: this.#progress(now, [], shape, error.batchCalls, undefined, false),
+        value: this.#progress(now, shape, result.batchCalls, undefined, false),
         next: 'fail',
         error: new StatusSourceError(cause, {
           apiCode: apiCodeOf(cause),
           causeCode: codeOf(cause),
           ready: this.#readyIds(),
+          pending: this.#pending(NO_RESPONSE_BEFORE_FAILURE),
+          required: opts.required,
+          counters: this.#snapshot(now),
         }),
       };
     }
     if (result.sawNotFound) this.#separateSuspects = true;
     const now = opts.now();
-    const newlyReady: string[] = [];
-    let progressed = false;
-    for (const state of polling) {
-      const outcome = result.outcomes.get(state.instanceId);
-      if (outcome === undefined) continue;
-      if (outcome.kind === 'status') {
-        const { status } = outcome;
-        if (state.notFound) progressed = true;
-        state.status = status;
-        state.notFound = false;
-        state.errors.clear();
-        let verdict: ReturnType<typeof evaluateReading>;
-        try {
-          verdict = evaluateReading(status, opts.readiness, now, state.everOnline);
-        } catch (error) {
-          // Only a custom predicate can throw: a bug in it, which waiting cannot fix.
-          return {
-            value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
-            next: 'fail',
-            error: new ReadinessPredicateError(state.instanceId, error),
-          };
-        }
-        if (status.cloudAssistantStatus) state.everOnline = true;
-        if (verdict.ok) {
-          state.streak++;
-          progressed = true;
-          if (state.streak >= opts.consecutive) {
-            state.ready = true;
-            state.readyAt = now;
-            state.unmet = undefined;
-            newlyReady.push(state.instanceId);
-          } else {
-            state.unmet = `readiness-unmet: ${state.streak} of ${opts.consecutive} consecutive ready readings`;
-          }
-        } else {
-          state.streak = 0;
-          state.unmet = verdict.reason;
-        }
-      } else if (outcome.kind === 'missing') {
-        state.notFound = true;
-        state.streak = 0;
-        if (opts.notFound === 'fail' || now - this.startedAt >= opts.notFoundGraceMs)
-          state.unreachable = true;
-      } else {
-        state.errors.set(outcome.key, (state.errors.get(outcome.key) ?? 0) + 1);
-      }
-    }
-
-    const readyCount = this.#states.filter((s) => s.ready).length;
+    const progressed = this.#progressed;
+    const readyCount = this.#readyCount;
     if (readyCount >= opts.required) {
       return {
-        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, true),
+        value: this.#progress(now, shape, result.batchCalls, undefined, true),
         next: 'done',
       };
     }
-    const stillPossible = this.#states.filter((s) => !s.ready && !s.unreachable);
-    if (readyCount + stillPossible.length < opts.required) {
-      const notReady = this.#states.filter((s) => !s.ready);
+    if (readyCount + (this.#states.length - readyCount - this.#unreachableCount) < opts.required) {
+      const unreachable: PendingInstance[] = [];
+      const stillPossible: PendingInstance[] = [];
+      for (const s of this.#states) {
+        if (!s.ready) (s.unreachable ? unreachable : stillPossible).push(toPending(s));
+      }
       return {
-        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
+        value: this.#progress(now, shape, result.batchCalls, undefined, false),
         next: 'fail',
         error: new QuorumUnreachableError({
-          unreachable: notReady.filter((s) => s.unreachable).map(toPending),
-          pending: stillPossible.map(toPending),
+          unreachable,
+          pending: stillPossible,
           ready: this.#readyIds(),
           required: opts.required,
           counters: this.#snapshot(now),
@@ -227,12 +286,11 @@ class WaitRun {
             maxDelayMs: opts.maxDelayMs,
           });
     if (plan.kind === 'timeout') {
-      const pending: PendingInstance[] = this.#states.filter((s) => !s.ready).map(toPending);
       return {
-        value: this.#progress(now, newlyReady, shape, result.batchCalls, undefined, false),
+        value: this.#progress(now, shape, result.batchCalls, undefined, false),
         next: 'fail',
         error: new CloudAssistantTimeoutError({
-          pending,
+          pending: this.#pending(),
           ready: this.#readyIds(),
           required: opts.required,
           timeoutMs: opts.timeoutMs,
@@ -242,30 +300,36 @@ class WaitRun {
     }
     this.#finalRound = plan.final;
     return {
-      value: this.#progress(now, newlyReady, shape, result.batchCalls, plan.delayMs, false),
+      value: this.#progress(now, shape, result.batchCalls, plan.delayMs, false),
       next: 'again',
       delayMs: plan.delayMs,
     };
   }
 
   #readyIds(): string[] {
-    return this.#states.filter((s) => s.ready).map((s) => s.instanceId);
+    const ready: string[] = [];
+    for (const s of this.#states) if (s.ready) ready.push(s.instanceId);
+    return ready;
+  }
+
+  #pending(noResponse?: PendingReason): PendingInstance[] {
+    const pending: PendingInstance[] = [];
+    for (const s of this.#states) if (!s.ready) pending.push(toPending(s, noResponse));
+    return pending;
   }
 
   #progress(
     now: number,
-    newlyReady: readonly string[],
     shape: { readonly polled: number; readonly suspects: number },
     batchCalls: number,
     nextDelayMs: number | undefined,
     done: boolean,
   ): ReadinessProgress {
-    let readyCount = 0;
-    let notFoundCount = 0;
-    for (const s of this.#states) {
-      if (s.ready) readyCount++;
-      else if (s.notFound) notFoundCount++;
-    }
+    // Responses arrive in any order; newlyReady is in input order.
+    const newly = this.#newlyReady;
+    newly.sort((a, b) => a.index - b.index);
+    const readyCount = this.#readyCount;
+    const notFoundCount = this.#notFoundCount;
     return {
       round: this.#round,
       total: this.#states.length,
@@ -273,7 +337,7 @@ class WaitRun {
       readyCount,
       pendingCount: this.#states.length - readyCount - notFoundCount,
       notFoundCount,
-      newlyReady,
+      newlyReady: newly.map((s) => s.instanceId),
       polled: shape.polled,
       suspects: shape.suspects,
       batchCalls,

@@ -10,8 +10,8 @@ const status = (id: string): InstanceStatus => ({
 });
 
 describe('bisectNotFound', () => {
-  it('finds exactly the unknown IDs in at most k·(ceil(log2 n) + 1) calls', () => {
-    fc.assert(
+  it('finds exactly the unknown IDs in at most 1.5·k·(ceil(log2 n) + 1) calls, and at most 2n', async () => {
+    await fc.assert(
       fc.asyncProperty(
         fc
           .integer({ min: 1, max: 100 })
@@ -39,7 +39,9 @@ describe('bisectNotFound', () => {
             ids.filter((id) => !unknown.has(id)).sort(),
           );
           expect(result.unresolved).toEqual([]);
-          expect(calls).toBeLessThanOrEqual(unknown.size * (Math.ceil(Math.log2(n)) + 1));
+          expect(result.deferred).toEqual([]);
+          expect(calls).toBeLessThanOrEqual(1.5 * unknown.size * (Math.ceil(Math.log2(n)) + 1));
+          expect(calls).toBeLessThanOrEqual(2 * n);
         },
       ),
     );
@@ -54,10 +56,72 @@ describe('bisectNotFound', () => {
       if (calls === 2) return { kind: 'transient', error: boom };
       return subset.includes('i-t6') ? { kind: 'not-found' } : { kind: 'ok', statuses: subset.map(status) };
     });
-    // Probe 1: prefix 4 ok; probe 2 (prefix 6) fails transiently: i-t4.. are left for next round.
+    // Probe 1: first half ok; probe 2 (i-t4, i-t5) fails transiently: i-t4.. are left for next round.
     expect(result.statuses.map((s) => s.instanceId)).toEqual(['i-t0', 'i-t1', 'i-t2', 'i-t3']);
     expect(result.unresolved).toEqual([{ ids: ['i-t4', 'i-t5', 'i-t6', 'i-t7'], error: boom }]);
     expect(result.missing).toEqual([]);
+  });
+
+  const probeAgainst =
+    (unknown: ReadonlySet<string>, count: { calls: number }, budget = Number.POSITIVE_INFINITY) =>
+    async (subset: readonly string[]): Promise<ProbeResult> => {
+      if (count.calls >= budget) return { kind: 'exhausted' };
+      count.calls++;
+      return subset.some((id) => unknown.has(id))
+        ? { kind: 'not-found' }
+        : { kind: 'ok', statuses: subset.map(status) };
+    };
+  const batch = (n: number) => Array.from({ length: n }, (_, i) => `i-d${String(i).padStart(3, '0')}`);
+
+  it('one unknown ID in a batch of 100 costs at most 9 calls, wherever it is', async () => {
+    const ids = batch(100);
+    let worst = 0;
+    for (const id of ids) {
+      const count = { calls: 0 };
+      const result = await bisectNotFound(ids, probeAgainst(new Set([id]), count));
+      expect(result.missing).toEqual([id]);
+      worst = Math.max(worst, count.calls);
+    }
+    expect(worst).toBeLessThanOrEqual(9);
+  });
+
+  it('a batch of 100 unknown IDs (freshly created instances) costs about one call per ID, not ~700', async () => {
+    const ids = batch(100);
+    const count = { calls: 0 };
+    const result = await bisectNotFound(ids, probeAgainst(new Set(ids), count));
+    expect(result.missing).toEqual(ids);
+    expect(count.calls).toBeLessThanOrEqual(106);
+    // Suspects (expected unknown) are walked as dense at once: one call each.
+    const walked = { calls: 0 };
+    await bisectNotFound(ids, probeAgainst(new Set(ids), walked), true, true);
+    expect(walked.calls).toBe(100);
+  });
+
+  it('stops when the budget is spent and defers every ID not located, each exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.boolean(),
+        fc.func(fc.boolean()),
+        async (n, budget, dense, isUnknown) => {
+          const ids = batch(n);
+          const unknown = new Set(ids.filter((id) => isUnknown(id)));
+          if (unknown.size === 0) unknown.add(ids[0]!);
+          const count = { calls: 0 };
+          const result = await bisectNotFound(ids, probeAgainst(unknown, count, budget), true, dense);
+          expect(count.calls).toBeLessThanOrEqual(budget);
+          const seen = [
+            ...result.statuses.map((s) => s.instanceId),
+            ...result.missing,
+            ...result.deferred,
+          ].sort();
+          expect(seen).toEqual(ids);
+          for (const id of result.missing) expect(unknown.has(id)).toBe(true);
+          for (const s of result.statuses) expect(unknown.has(s.instanceId)).toBe(false);
+        },
+      ),
+    );
   });
 
   it('counts IDs left out of a successful probe as missing', async () => {

@@ -6,7 +6,7 @@ import {
   type InstanceStatus,
 } from '@cloud-assistant-gate/core';
 import type { PendingInstance } from '../errors.js';
-import { isCloudAssistantTimeoutError, isQuorumUnreachableError } from '../errors.js';
+import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
 import { defaults } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { waitForCloudAssistant } from '../wait.js';
@@ -517,6 +517,18 @@ const fail = (
   const message = describeError(error);
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
+  // A permanent API error during a wait still accounts for every instance: which were ready.
+  const fatal = isStatusSourceError(error) && error.pending.length > 0 ? error : undefined;
+  if (fatal !== undefined) {
+    const shown = fatal.pending
+      .slice(0, 3)
+      .map((p) => `${p.instanceId} (${p.reason})`)
+      .join(', ');
+    const more = fatal.pending.length > 3 ? ` and ${fatal.pending.length - 3} more` : '';
+    out.stderr.write(
+      `${fatal.ready.length}/${fatal.ready.length + fatal.pending.length} ready when it failed; not ready: ${shown}${more}.\n`,
+    );
+  }
   if (exitCode === ExitCode.usage && !(error instanceof CliUsageError && error.code === 'CLI_BAD_INPUT')) {
     out.stderr.write('Run with --help for usage.\n');
   }
@@ -528,6 +540,18 @@ const fail = (
         ok: false,
         exitCode,
         outcome: 'error',
+        ...(fatal === undefined
+          ? {}
+          : {
+              total: fatal.ready.length + fatal.pending.length,
+              required: fatal.required,
+              readyCount: fatal.ready.length,
+              elapsedMs: fatal.elapsedMs,
+              rounds: fatal.rounds,
+              apiCalls: fatal.apiCalls,
+              ready: fatal.ready,
+              notReady: fatal.pending.map((p) => ({ instanceId: p.instanceId, reason: p.reason })),
+            }),
         error: {
           code: rootCodeOf(error) ?? 'ERROR',
           ...(apiCode === undefined ? {} : { apiCode }),
