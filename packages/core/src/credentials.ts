@@ -15,7 +15,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { CredentialsError, isCredentialsError, transportErrorCode } from './errors.js';
 import type { Credentials } from './sign.js';
 
@@ -268,6 +267,9 @@ async function imdsRequest(
   path: string,
   headers: Record<string, string>,
 ): Promise<string> {
+  // Loaded here, not at import: the full undici entry point (fetch, websockets, caches…) costs
+  // ~9 MB of RSS, and only this step of the chain needs more of it than a Pool.
+  const { request } = await import('undici');
   // reset: no keep-alive, so no idle socket to the metadata service outlives the lookup.
   const res = await request(`${opts.endpoint}${path}`, {
     method,

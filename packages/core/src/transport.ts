@@ -3,8 +3,37 @@
  * `dispatcher`), a per-attempt timeout, a cap on the response body, no redirects followed.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher, Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool as PoolType } from 'undici';
 import { EcsError, fromTransportError, ResponseTooLargeError } from './errors.js';
+
+/**
+ * undici's `Pool`, loaded from its own module when that module is where undici 7 keeps it: the
+ * package's entry point also loads fetch, WebSocket, EventSource, caches and mocks (~9 MB of RSS
+ * and ~130 ms at start), none of which a client needs. Any other layout falls back to the entry
+ * point, so an undici upgrade can cost memory but not correctness (a test checks that both give
+ * the same class).
+ */
+function loadPool(): typeof PoolType {
+  const require = createRequire(import.meta.url);
+  try {
+    const Pool = require('undici/lib/dispatcher/pool.js') as unknown;
+    if (typeof Pool === 'function' && typeof Pool.prototype?.dispatch === 'function') {
+      return Pool as typeof PoolType;
+    }
+  } catch {
+    // fall through
+  }
+  return (require('undici') as typeof import('undici')).Pool;
+}
+
+let PoolClass: typeof PoolType | undefined;
+
+/** @internal The `Pool` class the transport uses (for a test). */
+export function poolClass(): typeof PoolType {
+  PoolClass ??= loadPool();
+  return PoolClass;
+}
 
 export interface TransportOptions {
   readonly origin: string;
@@ -51,7 +80,7 @@ export class Transport {
     this.#owned = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Pool(options.origin, {
+      new (poolClass())(options.origin, {
         connections: options.connections,
         pipelining: 1,
         keepAliveTimeout: options.keepAliveTimeoutMs,

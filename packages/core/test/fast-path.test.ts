@@ -22,6 +22,7 @@ import {
   hmacKey,
   percentEncode,
 } from '../src/sign.js';
+import { poolClass } from '../src/transport.js';
 import type { AttemptEvent } from '../src/types.js';
 import {
   apiError,
@@ -158,6 +159,13 @@ describe('RPC V3 headers written directly', () => {
       credentialsProvider: v.headers['x-acs-credentials-provider'],
     });
     expect(headers.authorization).toBe(v.expectedAuthorization);
+  });
+});
+
+describe('transport', () => {
+  it("uses undici's own Pool class, loaded without the rest of undici", async () => {
+    const { Pool } = await import('undici');
+    expect(poolClass()).toBe(Pool);
   });
 });
 
