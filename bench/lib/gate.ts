@@ -9,6 +9,14 @@ import { type ReadinessProgress, waitForCloudAssistant } from '@cloud-assistant-
 import { seededRandom } from './report.js';
 import { scaledScheduler } from './scaled-scheduler.js';
 
+/**
+ * The lower bound of a round's batch calls: ceil(known / 100) + ceil(suspects / 100), where
+ * suspects (IDs ECS said it does not know, in 404 mode) are polled in batches of their own.
+ */
+export function roundBound(round: { readonly polled: number; readonly suspects: number }): number {
+  return Math.ceil((round.polled - round.suspects) / 100) + Math.ceil(round.suspects / 100);
+}
+
 /** Simulated epoch ms at which the last of `ids` first reports online. */
 export function lastOnlineAt(sim: EcsSimulator, ids: readonly string[]): number {
   let last = Number.NEGATIVE_INFINITY;
@@ -28,6 +36,8 @@ export interface GateRun {
   readonly detectionMs: number;
   readonly rounds: readonly {
     readonly polled: number;
+    /** Of `polled`, the IDs polled in batches of their own (NotFound suspects). */
+    readonly suspects: number;
     readonly batchCalls: number;
     readonly elapsedMs: number;
   }[];
@@ -39,7 +49,7 @@ export interface GateRun {
   /** Duration of each status call in simulated ms (wall latency × speed). */
   readonly callLatenciesMs: readonly number[];
   readonly ready: number;
-  /** Per instance: simulated ms from its first heartbeat to the round that saw it ready. */
+  /** Per instance: simulated ms from its first heartbeat to the response that made it ready. */
   readonly seenAfterMs: readonly number[];
 }
 
@@ -56,7 +66,7 @@ export async function runGate(sim: EcsSimulator, ids: readonly string[], seed: n
       callLatenciesMs.push(now() - t0);
     }
   };
-  const rounds: { polled: number; batchCalls: number; elapsedMs: number }[] = [];
+  const rounds: { polled: number; suspects: number; batchCalls: number; elapsedMs: number }[] = [];
   const startedAt = now();
   try {
     const report = await waitForCloudAssistant(ids, {
@@ -64,7 +74,12 @@ export async function runGate(sim: EcsSimulator, ids: readonly string[], seed: n
       scheduler: scaledScheduler(now, speed),
       random: seededRandom(seed),
       onProgress: (p: ReadinessProgress) =>
-        rounds.push({ polled: p.polled, batchCalls: p.batchCalls, elapsedMs: p.elapsedMs }),
+        rounds.push({
+          polled: p.polled,
+          suspects: p.suspects,
+          batchCalls: p.batchCalls,
+          elapsedMs: p.elapsedMs,
+        }),
     });
     const resolvedAt = now();
     const last = lastOnlineAt(sim, ids);

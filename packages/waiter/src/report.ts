@@ -95,6 +95,8 @@ export interface InstanceState {
    * calls ran out: polled apart, like a not-found ID, until a reading says what it is.
    */
   suspect: boolean;
+  /** The round of the last reading (status or not found); 0 before the first. */
+  readRound: number;
   /** Given up on (not found with `notFound: 'fail'`, or past the grace period). */
   unreachable: boolean;
   /** Transient errors since the last reading, by key. */
@@ -113,6 +115,7 @@ export function newInstanceState(instanceId: string, index: number): InstanceSta
     unmet: undefined,
     notFound: false,
     suspect: false,
+    readRound: 0,
     unreachable: false,
     errors: new Map(),
   };

@@ -143,6 +143,7 @@ class WaitRun implements RoundSink<InstanceState> {
     state.status = status;
     state.notFound = false;
     state.suspect = false;
+    state.readRound = this.#round;
     if (state.errors.size > 0) state.errors.clear();
     let verdict: ReturnType<typeof evaluateReading>;
     try {
@@ -175,6 +176,7 @@ class WaitRun implements RoundSink<InstanceState> {
     if (!state.notFound) this.#notFoundCount++;
     state.notFound = true;
     state.suspect = false;
+    state.readRound = this.#round;
     state.streak = 0;
     if (
       !state.unreachable &&
@@ -212,6 +214,9 @@ class WaitRun implements RoundSink<InstanceState> {
     if (this.#separateSuspects) {
       known = [];
       for (const s of polling) (s.notFound || s.suspect ? suspects : known).push(s);
+      // Least recently read first: when there are more suspects than the round's bisection
+      // budget can walk, the budget goes round them instead of re-walking the same ones.
+      if (suspects.length > 1) suspects.sort((a, b) => a.readRound - b.readRound || a.index - b.index);
     }
     const shape = { polled: polling.length, suspects: suspects.length };
     const result = await pollRound(known, this.#ctx, this.#signal, suspects, this);
