@@ -267,6 +267,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#statusCode = statusCode;
     this.#headers = headers;
     this.#chunks = [];
+    this.#size = 0;
     if (this.#controller === undefined) this.#controller = controller;
   }
 
