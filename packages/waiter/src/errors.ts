@@ -87,17 +87,18 @@ function describePending(pending: readonly PendingInstance[]): string {
   return pending.length > 3 ? `${shown} and ${pending.length - 3} more` : shown;
 }
 
-/** The deadline passed before enough instances were ready. */
-export class CloudAssistantTimeoutError extends WaiterError implements WaitCounters {
-  override readonly name = 'CloudAssistantTimeoutError' as const;
-  override readonly code = 'WAITER_TIMEOUT' as const;
-  /** Every instance that was not ready, in input order, with the reason and its last status. */
-  readonly pending: readonly PendingInstance[];
+/**
+ * What every terminal error of a wait carries: each requested ID exactly once, in `ready` or in
+ * `pending` (the quorum error also has `unreachable`), the `required` count and the wait's
+ * counters, so a failure carries the same figures as a success.
+ */
+export abstract class WaitOutcomeError extends WaiterError implements WaitCounters {
   /** Instances that were ready, in input order. */
   readonly ready: readonly string[];
+  /** Every instance that was not ready (and not `unreachable`), in input order, with the reason and its last status. */
+  readonly pending: readonly PendingInstance[];
   /** How many ready instances the wait needed (`minReady` resolved against the list). */
   readonly required: number;
-  readonly timeoutMs: number;
   readonly elapsedMs: number;
   readonly rounds: number;
   readonly apiCalls: number;
@@ -105,6 +106,38 @@ export class CloudAssistantTimeoutError extends WaiterError implements WaitCount
   readonly bisectionCalls: number;
   readonly throttledCalls: number;
   readonly errors: Readonly<Record<string, number>>;
+
+  constructor(
+    message: string,
+    code: string,
+    fields: {
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters | undefined;
+    },
+    options?: ErrorOptions,
+  ) {
+    super(message, code, options);
+    this.ready = fields.ready;
+    this.pending = fields.pending;
+    this.required = fields.required;
+    const c = fields.counters;
+    this.elapsedMs = c?.elapsedMs ?? 0;
+    this.rounds = c?.rounds ?? 0;
+    this.apiCalls = c?.apiCalls ?? 0;
+    this.retries = c?.retries ?? 0;
+    this.bisectionCalls = c?.bisectionCalls ?? 0;
+    this.throttledCalls = c?.throttledCalls ?? 0;
+    this.errors = c?.errors ?? {};
+  }
+}
+
+/** The deadline passed before enough instances were ready. */
+export class CloudAssistantTimeoutError extends WaitOutcomeError {
+  override readonly name = 'CloudAssistantTimeoutError' as const;
+  override readonly code = 'WAITER_TIMEOUT' as const;
+  readonly timeoutMs: number;
 
   constructor(fields: {
     pending: readonly PendingInstance[];
@@ -113,45 +146,25 @@ export class CloudAssistantTimeoutError extends WaiterError implements WaitCount
     timeoutMs: number;
     counters: WaitCounters;
   }) {
-    const { pending, ready, required, timeoutMs, counters } = fields;
+    const { pending, ready, required, timeoutMs } = fields;
     super(
       `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
         `after ${Math.round(timeoutMs / 1000)} s (${ready.length} ready, ${required} needed): ` +
         `${describePending(pending)}; check that these instances are running and have the agent installed, ` +
         'or raise timeoutMs.',
       'WAITER_TIMEOUT',
+      fields,
     );
-    this.pending = pending;
-    this.ready = ready;
-    this.required = required;
     this.timeoutMs = timeoutMs;
-    this.elapsedMs = counters.elapsedMs;
-    this.rounds = counters.rounds;
-    this.apiCalls = counters.apiCalls;
-    this.retries = counters.retries;
-    this.bisectionCalls = counters.bisectionCalls;
-    this.throttledCalls = counters.throttledCalls;
-    this.errors = counters.errors;
   }
 }
 
 /** `minReady` can no longer be met, so waiting longer is pointless (raised before the deadline). */
-export class QuorumUnreachableError extends WaiterError implements WaitCounters {
+export class QuorumUnreachableError extends WaitOutcomeError {
   override readonly name = 'QuorumUnreachableError' as const;
   override readonly code = 'WAITER_QUORUM_UNREACHABLE' as const;
   /** Instances that can never become ready in this wait (not found, or past the not-found grace). */
   readonly unreachable: readonly PendingInstance[];
-  /** Instances still being waited for when the wait gave up. */
-  readonly pending: readonly PendingInstance[];
-  readonly ready: readonly string[];
-  readonly required: number;
-  readonly elapsedMs: number;
-  readonly rounds: number;
-  readonly apiCalls: number;
-  readonly retries: number;
-  readonly bisectionCalls: number;
-  readonly throttledCalls: number;
-  readonly errors: Readonly<Record<string, number>>;
 
   constructor(fields: {
     unreachable: readonly PendingInstance[];
@@ -160,25 +173,16 @@ export class QuorumUnreachableError extends WaiterError implements WaitCounters 
     required: number;
     counters: WaitCounters;
   }) {
-    const { unreachable, pending, ready, required, counters } = fields;
+    const { unreachable, pending, ready, required } = fields;
     const possible = ready.length + pending.length;
     super(
       `At most ${possible} of ${required} required instances can become ready because ` +
         `${unreachable.length} cannot: ${describePending(unreachable)}; ` +
         'check the instance IDs and region, or lower minReady.',
       'WAITER_QUORUM_UNREACHABLE',
+      fields,
     );
     this.unreachable = unreachable;
-    this.pending = pending;
-    this.ready = ready;
-    this.required = required;
-    this.elapsedMs = counters.elapsedMs;
-    this.rounds = counters.rounds;
-    this.apiCalls = counters.apiCalls;
-    this.retries = counters.retries;
-    this.bisectionCalls = counters.bisectionCalls;
-    this.throttledCalls = counters.throttledCalls;
-    this.errors = counters.errors;
   }
 }
 
@@ -192,26 +196,13 @@ export class QuorumUnreachableError extends WaiterError implements WaitCounters 
  * `errors: Forbidden.RAM`; IDs of calls the failure cut short, `errors: no response before the
  * wait failed`), and it carries the wait's counters.
  */
-export class StatusSourceError extends WaiterError implements WaitCounters {
+export class StatusSourceError extends WaitOutcomeError {
   override readonly name = 'StatusSourceError' as const;
   override readonly code = 'WAITER_SOURCE_FAILED' as const;
   /** The API error code of the cause (e.g. `Forbidden.RAM`), when it has one. */
   readonly apiCode: string | undefined;
   /** The stable `code` of the cause (e.g. `ECS_API_ERROR`, `ECS_CREDENTIALS`), when it has one. */
   readonly causeCode: string | undefined;
-  /** Instances that were ready before the failure, in input order. */
-  readonly ready: readonly string[];
-  /** Every instance that was not ready, in input order, with the reason and its last status. */
-  readonly pending: readonly PendingInstance[];
-  /** How many ready instances the wait needed. */
-  readonly required: number;
-  readonly elapsedMs: number;
-  readonly rounds: number;
-  readonly apiCalls: number;
-  readonly retries: number;
-  readonly bisectionCalls: number;
-  readonly throttledCalls: number;
-  readonly errors: Readonly<Record<string, number>>;
 
   /**
    * `pending`, `required` and `counters` are optional for code that built this error before they
@@ -238,21 +229,16 @@ export class StatusSourceError extends WaiterError implements WaitCounters {
       `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix${counts}; ` +
         'check the credentials, the RAM permission ecs:DescribeCloudAssistantStatus and the region (see cause).',
       'WAITER_SOURCE_FAILED',
+      {
+        ready: fields.ready,
+        pending,
+        required: fields.required ?? fields.ready.length + pending.length,
+        counters: fields.counters,
+      },
       { cause },
     );
     this.apiCode = fields.apiCode;
     this.causeCode = fields.causeCode;
-    this.ready = fields.ready;
-    this.pending = pending;
-    this.required = fields.required ?? fields.ready.length + pending.length;
-    const c = fields.counters;
-    this.elapsedMs = c?.elapsedMs ?? 0;
-    this.rounds = c?.rounds ?? 0;
-    this.apiCalls = c?.apiCalls ?? 0;
-    this.retries = c?.retries ?? 0;
-    this.bisectionCalls = c?.bisectionCalls ?? 0;
-    this.throttledCalls = c?.throttledCalls ?? 0;
-    this.errors = c?.errors ?? {};
   }
 }
 
@@ -260,19 +246,37 @@ export class StatusSourceError extends WaiterError implements WaitCounters {
  * `readiness.predicate` threw. A bug in the predicate is not something waiting can fix, so the
  * wait rejects at once rather than report the instance as not ready until the deadline. The
  * thrown value is `cause`.
+ *
+ * Like the other terminal errors, the wait's error accounts for every requested ID exactly once
+ * (`ready`, or `pending` with its reason; IDs the failure left without an answer have
+ * `errors: no response before the wait failed`) and carries `required` and the counters.
  */
-export class ReadinessPredicateError extends WaiterError {
+export class ReadinessPredicateError extends WaitOutcomeError {
   override readonly name = 'ReadinessPredicateError' as const;
   override readonly code = 'WAITER_PREDICATE_FAILED' as const;
   /** The instance whose status the predicate was judging. */
   readonly instanceId: string;
 
-  constructor(instanceId: string, cause: unknown) {
+  /**
+   * Without `fields` (as the sink throws it, before the wait accounts for the IDs) `ready` and
+   * `pending` are empty and the counters zero.
+   */
+  constructor(
+    instanceId: string,
+    cause: unknown,
+    fields?: {
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters;
+    },
+  ) {
     const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(
       `readiness.predicate threw on the status of ${instanceId} (${what}); ` +
         'fix the predicate so that it returns true, false or a reason for every status.',
       'WAITER_PREDICATE_FAILED',
+      fields ?? { ready: [], pending: [], required: 0, counters: undefined },
       { cause },
     );
     this.instanceId = instanceId;

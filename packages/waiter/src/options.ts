@@ -76,6 +76,18 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly maxDelayMs?: number | undefined;
   /**
+   * Cost-aware pacing: the pause after a round is at least `pollCostMs` per batch call the next
+   * round will send (capped at `maxDelayMs`, jittered down by up to a quarter), so whenever rounds
+   * are expensive a wait averages at most about one polling call per `pollCostMs` (25 calls/s at
+   * 40 ms). A fleet of up to 5,000 pending instances (≤ 50 calls a round) is unaffected and polls
+   * every `minDelayMs` while agents arrive; 10,000 pending (100 calls) pause about 3–4 s instead
+   * of 2 s. 40 ms keeps per-instance detection latency under a naive 5 s loop's in benchmark 2
+   * (longer costs quickly push its p95 past the loop's: see the README's "Schedule"). `0` turns
+   * pacing off.
+   * @default 40
+   */
+  readonly pollCostMs?: number | undefined;
+  /**
    * Batch calls (≤ 100 IDs each) in flight at once within a round.
    * @default 4
    */
@@ -159,6 +171,7 @@ export const defaults = {
   timeoutMs: 600_000,
   minDelayMs: 2_000,
   maxDelayMs: 20_000,
+  pollCostMs: 40,
   concurrency: 4,
   /** No waiter-level cap: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
   maxRequestsPerSecond: undefined,
@@ -183,6 +196,7 @@ export interface ResolvedOptions {
   readonly timeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
+  readonly pollCostMs: number;
   readonly concurrency: number;
   /** Undefined: no cap. */
   readonly maxRequestsPerSecond: number | undefined;
@@ -440,6 +454,7 @@ export function resolveOptions(
     timeoutMs,
     minDelayMs,
     maxDelayMs,
+    pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),
     concurrency,
     maxRequestsPerSecond:
       rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),

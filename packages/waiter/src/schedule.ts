@@ -7,6 +7,11 @@
  * gates started by one deployment do not poll in lockstep. `attempt` counts rounds without
  * progress; a round in which any instance became ready (or was found) resets it to 0, so while
  * agents are arriving the gate polls at about `minDelayMs`, and while nothing changes it backs off.
+ *
+ * Cost-aware pacing ({@link pacedDelay}) then stretches the pause to what the next round will
+ * cost: at least `nextRoundCalls × pollCostMs`, so a 10,000-instance fleet (100 calls a round)
+ * does not spend 100 calls every `minDelayMs`, while a small fleet (1 call) still polls every
+ * `minDelayMs`.
  */
 export interface BackoffInput {
   /** Rounds in a row without progress (0 after a round that made progress). */
@@ -24,6 +29,30 @@ export function backoffDelay({ attempt, minDelayMs, maxDelayMs, random }: Backof
   const lower = Math.max(minDelayMs, upper / 2);
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.min(maxDelayMs, Math.max(minDelayMs, Math.round(lower + r * (upper - lower))));
+}
+
+export interface PacingInput extends BackoffInput {
+  /** Batch calls the next round will send: ceil(known / 100) + ceil(suspects / 100). */
+  readonly nextRoundCalls: number;
+  /** Pause owed per call of the next round (0 turns pacing off). */
+  readonly pollCostMs: number;
+}
+
+/**
+ * The delay before the next round, in [minDelayMs, maxDelayMs]: the {@link backoffDelay}, or, when
+ * longer, the next round's cost `nextRoundCalls × pollCostMs` capped at `maxDelayMs` and jittered
+ * down by up to a quarter (so it stays random at the cap too). Over a wait this keeps the polling
+ * calls to about one per `pollCostMs` on average whenever rounds are expensive, and changes
+ * nothing when `nextRoundCalls × pollCostMs ≤ minDelayMs`.
+ */
+export function pacedDelay(input: PacingInput): number {
+  const { minDelayMs, maxDelayMs, nextRoundCalls, pollCostMs, random } = input;
+  const backoff = backoffDelay(input);
+  const cost = Math.max(0, nextRoundCalls) * Math.max(0, pollCostMs);
+  if (!(cost > backoff)) return backoff;
+  const r = Math.min(Math.max(random(), 0), 1);
+  const paced = Math.round(Math.min(maxDelayMs, cost) * (1 - r / 4));
+  return Math.min(maxDelayMs, Math.max(minDelayMs, backoff, paced));
 }
 
 /** The attempt counter for the next round: reset on progress, otherwise one more. */

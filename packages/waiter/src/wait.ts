@@ -1,5 +1,6 @@
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
+import { MAX_BATCH_SIZE } from './batch.js';
 import { apiCodeOf, codeOf } from './classify.js';
 import type { PendingInstance, PendingReason, WaitCounters } from './errors.js';
 import {
@@ -29,7 +30,7 @@ import {
   type ReadinessReport,
   toPending,
 } from './report.js';
-import { backoffDelay, nextAttempt, planNextPoll } from './schedule.js';
+import { nextAttempt, pacedDelay, planNextPoll } from './schedule.js';
 
 /** The reason in-flight calls are aborted with when the deadline passes (internal). */
 class DeadlineReached extends Error {
@@ -229,7 +230,12 @@ class WaitRun implements RoundSink<InstanceState> {
         return {
           value: this.#progress(now, shape, result.batchCalls, undefined, false),
           next: 'fail',
-          error: failure,
+          error: new ReadinessPredicateError(failure.instanceId, failure.cause, {
+            ready: this.#readyIds(),
+            pending: this.#pending(NO_RESPONSE_BEFORE_FAILURE),
+            required: opts.required,
+            counters: this.#snapshot(now),
+          }),
         };
       }
       const cause = failure.error;
@@ -281,11 +287,13 @@ class WaitRun implements RoundSink<InstanceState> {
         : planNextPoll({
             now,
             deadline: this.deadline,
-            delayMs: backoffDelay({
+            delayMs: pacedDelay({
               attempt: this.#attempt,
               minDelayMs: opts.minDelayMs,
               maxDelayMs: opts.maxDelayMs,
               random: opts.random,
+              nextRoundCalls: this.#nextRoundCalls(),
+              pollCostMs: opts.pollCostMs,
             }),
             minDelayMs: opts.minDelayMs,
             maxDelayMs: opts.maxDelayMs,
@@ -309,6 +317,18 @@ class WaitRun implements RoundSink<InstanceState> {
       next: 'again',
       delayMs: plan.delayMs,
     };
+  }
+
+  /** Batch calls the next round will send, as {@link runRound} will pack it (bisection aside). */
+  #nextRoundCalls(): number {
+    let known = 0;
+    let suspects = 0;
+    for (const s of this.#active) {
+      if (s.ready || s.unreachable) continue;
+      if (this.#separateSuspects && (s.notFound || s.suspect)) suspects++;
+      else known++;
+    }
+    return Math.ceil(known / MAX_BATCH_SIZE) + Math.ceil(suspects / MAX_BATCH_SIZE);
   }
 
   #readyIds(): string[] {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { pollLoop, type RoundStep } from '../src/loop.js';
-import { backoffDelay, finalPollLeadMs, nextAttempt, planNextPoll } from '../src/schedule.js';
+import { backoffDelay, finalPollLeadMs, nextAttempt, pacedDelay, planNextPoll } from '../src/schedule.js';
 
 const delays = fc
   .tuple(fc.integer({ min: 1, max: 30_000 }), fc.integer({ min: 0, max: 200_000 }))
@@ -33,12 +33,58 @@ describe('backoffDelay', () => {
   });
 });
 
+describe('pacedDelay (cost-aware pacing)', () => {
+  const d = { minDelayMs: 2000, maxDelayMs: 20_000 };
+
+  it('always stays within [minDelayMs, maxDelayMs], never below the backoff delay', () => {
+    fc.assert(
+      fc.property(
+        delays,
+        fc.nat(100),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(2000),
+        fc.integer({ min: 0, max: 10_000 }),
+        (dd, attempt, r, nextRoundCalls, pollCostMs) => {
+          const input = { ...dd, attempt, random: () => r, nextRoundCalls, pollCostMs };
+          const delay = pacedDelay(input);
+          expect(delay).toBeGreaterThanOrEqual(dd.minDelayMs);
+          expect(delay).toBeLessThanOrEqual(dd.maxDelayMs);
+          expect(delay).toBeGreaterThanOrEqual(backoffDelay(input));
+          // At least three quarters of the next round's cost, up to the cap.
+          expect(delay).toBeGreaterThanOrEqual(
+            Math.floor(0.75 * Math.min(dd.maxDelayMs, nextRoundCalls * pollCostMs)),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('changes nothing for a cheap round, stretches an expensive one, and stays jittered at the cap', () => {
+    const paced = (nextRoundCalls: number, r: number, attempt = 0) =>
+      pacedDelay({ ...d, attempt, random: () => r, nextRoundCalls, pollCostMs: 40 });
+    // 1 call (100 instances) or 50 calls (5,000): the progress-aware 2–3 s, as without pacing.
+    expect([paced(1, 0), paced(1, 0.5), paced(50, 0), paced(50, 0.5)]).toEqual([2000, 2500, 2000, 2500]);
+    // 100 calls (10,000 instances): 4 s, jittered down by up to a quarter.
+    expect([paced(100, 0), paced(100, 0.5), paced(100, 0.999999)]).toEqual([4000, 3500, 3000]);
+    // 1,000 calls (100,000 instances): 40 s capped at 20 s, still random at the cap.
+    expect([paced(1000, 0), paced(1000, 0.999999)]).toEqual([20_000, 15_000]);
+    // A long backoff wins over a cheaper pacing.
+    expect(paced(100, 0.999999, 3)).toBe(20_000);
+    // pollCostMs 0 is the plain backoff.
+    expect(pacedDelay({ ...d, attempt: 0, random: () => 0.5, nextRoundCalls: 1000, pollCostMs: 0 })).toBe(
+      2500,
+    );
+  });
+});
+
 /** Simulates the schedule with the given per-round latencies; returns poll start times and delays. */
 function simulate(
   timeoutMs: number,
   d: { minDelayMs: number; maxDelayMs: number },
   random: () => number,
   latency: () => number,
+  pacing: { nextRoundCalls: number; pollCostMs: number } = { nextRoundCalls: 0, pollCostMs: 0 },
 ) {
   const starts: number[] = [];
   const plans: { delayMs: number; final: boolean }[] = [];
@@ -53,7 +99,7 @@ function simulate(
     const plan = planNextPoll({
       now: t,
       deadline: timeoutMs,
-      delayMs: backoffDelay({ ...d, attempt, random }),
+      delayMs: pacedDelay({ ...d, attempt, random, ...pacing }),
       ...d,
     });
     if (plan.kind === 'timeout') break;
@@ -114,6 +160,38 @@ describe('planNextPoll', () => {
           const finalAt = timeoutMs - finalPollLeadMs(d.minDelayMs);
           for (const s of starts) expect(s).toBeLessThanOrEqual(finalAt);
           expect(end).toBeGreaterThanOrEqual(finalAt);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with cost-aware pacing, still never starts past the final window and makes the final poll', () => {
+    fc.assert(
+      fc.property(
+        delays,
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(2000),
+        fc.integer({ min: 0, max: 1000 }),
+        (d, extra, r, nextRoundCalls, pollCostMs) => {
+          const timeoutMs = d.minDelayMs + Math.min(extra, 2000 * d.minDelayMs);
+          const { starts, plans } = simulate(
+            timeoutMs,
+            d,
+            () => r,
+            () => 0,
+            { nextRoundCalls, pollCostMs },
+          );
+          const finalAt = timeoutMs - finalPollLeadMs(d.minDelayMs);
+          for (const s of starts) expect(s).toBeLessThanOrEqual(finalAt);
+          for (const p of plans) {
+            expect(p.delayMs).toBeGreaterThan(0);
+            expect(p.delayMs).toBeLessThanOrEqual(d.maxDelayMs);
+            if (!p.final) expect(p.delayMs).toBeGreaterThanOrEqual(d.minDelayMs);
+          }
+          expect(starts.at(-1)).toBe(finalAt);
+          expect(plans.filter((p) => p.final).length).toBe(1);
         },
       ),
       { numRuns: 300 },

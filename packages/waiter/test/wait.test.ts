@@ -810,6 +810,12 @@ describe('review fixes', () => {
     expect(fleet.calls).toHaveLength(1);
     expect(progress).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
+    // Every requested ID exactly once, with the counters, like the other terminal errors.
+    expect(error.ready).toEqual(['i-p1']);
+    expect(error.pending.map((p) => p.instanceId)).toEqual(['i-p2']);
+    expect(error.required).toBe(2);
+    expect(error.rounds).toBe(1);
+    expect(error.apiCalls).toBe(1);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import {
   type EcsClientOptions,
   type InstanceStatus,
 } from '@cloud-assistant-gate/core';
-import type { PendingInstance } from '../errors.js';
+import type { PendingInstance, WaitCounters } from '../errors.js';
 import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
 import { defaults } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
@@ -338,14 +338,8 @@ const outcomeExitCode = (outcome: WaitOutcome): ExitCode => {
   return ExitCode.notReady;
 };
 
-type WaitCountersLike = {
-  readonly rounds: number;
-  readonly apiCalls: number;
-  readonly retries: number;
-  readonly bisectionCalls: number;
-  readonly throttledCalls: number;
-  readonly errors: Readonly<Record<string, number>>;
-};
+/** The counters a report or a terminal error carries (elapsed time comes from the outcome). */
+type WaitCountersLike = Omit<WaitCounters, 'elapsedMs'>;
 
 const finishWait = (
   ctx: Context,
