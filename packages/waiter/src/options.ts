@@ -166,6 +166,12 @@ export interface WaitForCloudAssistantOptions {
   readonly scheduler?: SchedulerLike | undefined;
 }
 
+/**
+ * The most batch calls a wait keeps in flight at once (`concurrency`). The CLI checks
+ * `--concurrency` against the same limit.
+ */
+export const MAX_CONCURRENCY = 100;
+
 /** The defaults, in one place. */
 export const defaults = {
   timeoutMs: 600_000,
@@ -414,7 +420,7 @@ export function resolveOptions(
         'raise timeoutMs or lower minDelayMs.',
     );
   }
-  const concurrency = integer('concurrency', o['concurrency'], defaults.concurrency, 1, 100);
+  const concurrency = integer('concurrency', o['concurrency'], defaults.concurrency, 1, MAX_CONCURRENCY);
   const rps = o['maxRequestsPerSecond'];
   if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
     throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);

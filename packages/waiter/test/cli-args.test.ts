@@ -161,7 +161,9 @@ describe('parseCliArgs', () => {
       /--max-delay \(5s\) must not be shorter than --min-delay \(10s\)/,
     ],
     [['wait', '--max-heartbeat-age', '500ms', 'i-a'], /at least 1s/],
-    [['wait', '--concurrency', '0', 'i-a'], /--concurrency: "0" is not a whole number from 1 to 1000/],
+    [['wait', '--concurrency', '0', 'i-a'], /--concurrency: "0" is not a whole number from 1 to 100\./],
+    [['wait', '--concurrency', '101', 'i-a'], /--concurrency: "101" is not a whole number from 1 to 100\./],
+    [['wait', '--concurrency', '1000', 'i-a'], /not a whole number from 1 to 100\./],
     [['wait', '--concurrency', '2.5', 'i-a'], /not a whole number/],
     [
       ['wait', '--min-ready', '0.9', 'i-a'],

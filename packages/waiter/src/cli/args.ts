@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_CONCURRENCY } from '../options.js';
 import { parseDuration } from './duration.js';
 import { CliUsageError, quote } from './errors.js';
 import { OPTIONS, type OptionSpec } from './options.js';
@@ -134,9 +135,9 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
   let concurrency: number | undefined;
   if (concurrencyText !== undefined) {
     concurrency = Number(concurrencyText.value.trim());
-    if (!/^\d+$/.test(concurrencyText.value.trim()) || concurrency < 1 || concurrency > 1000) {
+    if (!/^\d+$/.test(concurrencyText.value.trim()) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       throw new CliUsageError(
-        `${concurrencyText.from}: ${quote(concurrencyText.value)} is not a whole number from 1 to 1000.`,
+        `${concurrencyText.from}: ${quote(concurrencyText.value)} is not a whole number from 1 to ${MAX_CONCURRENCY}.`,
       );
     }
   }

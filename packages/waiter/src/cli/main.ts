@@ -5,11 +5,12 @@ import {
   type EcsClientOptions,
   type InstanceStatus,
 } from '@cloud-assistant-gate/core';
+import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
 import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
 import { defaults } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
-import { waitForCloudAssistant } from '../wait.js';
+import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, parseCliArgs } from './args.js';
 import { CliUsageError, ExitCode } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
@@ -244,33 +245,41 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
       : undefined;
   ticker?.unref();
   try {
-    const report = await waitForCloudAssistant(ids, {
-      client,
-      timeoutMs,
-      minDelayMs,
-      ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
-      ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
-      ...(minReady === undefined ? {} : { minReady }),
-      readiness: {
-        ...(s.requireSessionManager ? { requireSessionManager: true } : {}),
-        ...(s.minVersion === undefined ? {} : { minAgentVersion: s.minVersion }),
-        ...(s.maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs: s.maxHeartbeatAgeMs }),
-      },
-      ...(s.notFound === undefined ? {} : { notFound: s.notFound }),
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      onProgress: (p) => {
-        last = p;
-        renderer.progress({
-          total: p.total,
-          ready: p.readyCount,
-          notFound: p.notFoundCount,
-          target: p.required,
-          elapsedMs: p.elapsedMs,
-          round: p.round,
-          nextDelayMs: p.nextDelayMs,
-        });
-      },
-    });
+    // The engine validates its options synchronously, before the first call: whatever it
+    // throws then is about what the user typed (flags the CLI let through), so exit 2.
+    let watch: Observable<ReadinessProgress>;
+    try {
+      watch = watchCloudAssistant(ids, {
+        client,
+        timeoutMs,
+        minDelayMs,
+        ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
+        ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
+        ...(minReady === undefined ? {} : { minReady }),
+        readiness: {
+          ...(s.requireSessionManager ? { requireSessionManager: true } : {}),
+          ...(s.minVersion === undefined ? {} : { minAgentVersion: s.minVersion }),
+          ...(s.maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs: s.maxHeartbeatAgeMs }),
+        },
+        ...(s.notFound === undefined ? {} : { notFound: s.notFound }),
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+        onProgress: (p) => {
+          last = p;
+          renderer.progress({
+            total: p.total,
+            ready: p.readyCount,
+            notFound: p.notFoundCount,
+            target: p.required,
+            elapsedMs: p.elapsedMs,
+            round: p.round,
+            nextDelayMs: p.nextDelayMs,
+          });
+        },
+      });
+    } catch (error) {
+      throw engineOptionError(error);
+    }
+    const report = (await lastValueFrom(watch)).report!;
     renderer.close();
     return finishWait(ctx, client, reportOutcome(report), report);
   } catch (error) {
@@ -555,6 +564,35 @@ const fail = (
     );
   }
   return exitCode;
+};
+
+/** The engine's option names, as the flags that set them. */
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  concurrency: '--concurrency',
+  timeoutMs: '--timeout',
+  minDelayMs: '--min-delay',
+  maxDelayMs: '--max-delay',
+  minReady: '--min-ready',
+  notFound: '--not-found',
+  'readiness.minAgentVersion': '--min-version',
+  'readiness.maxHeartbeatAgeMs': '--max-heartbeat-age',
+};
+const OPTION_NAME = new RegExp(
+  `(?<![\\w.-])(${Object.keys(FLAG_OF_OPTION)
+    .map((k) => k.replace('.', '\\.'))
+    .join('|')})(?!\\w)`,
+  'g',
+);
+
+/**
+ * A `TypeError` or `RangeError` from the engine's option validation, as a usage error (exit 2)
+ * in CLI terms; anything else unchanged. The CLI checks its flags against the engine's limits,
+ * so this only matters if the two drift apart, and then the user still gets exit 2, not 4.
+ */
+export const engineOptionError = (error: unknown): unknown => {
+  if (!(error instanceof TypeError || error instanceof RangeError)) return error;
+  const message = error.message.replace(OPTION_NAME, (name) => FLAG_OF_OPTION[name] ?? name);
+  return new CliUsageError(`Invalid option: ${message}`, { cause: error });
 };
 
 /** Core speaks of options (`region`, `endpoint`); a CLI user knows flags. */

@@ -1,0 +1,86 @@
+/**
+ * `runCli` with everything injected: how the CLI turns what the engine and the ID sources do
+ * into exit codes and reports, without a network.
+ */
+import { describe, expect, it } from 'vitest';
+import { CliUsageError, ExitCode } from '../src/cli/errors.js';
+import { engineOptionError, type RunCliOptions, runCli } from '../src/cli/main.js';
+import { MAX_CONCURRENCY, resolveOptions } from '../src/options.js';
+
+interface Captured {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const cli = async (argv: readonly string[], extra: Partial<RunCliOptions> = {}): Promise<Captured> => {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli({
+    argv,
+    env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', HOME: '/nonexistent' },
+    stdout: {
+      write: (t: string) => {
+        stdout += t;
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
+    ...extra,
+  });
+  return { code, stdout, stderr };
+};
+
+describe('--concurrency and the engine agree on the limit', () => {
+  it('the engine accepts MAX_CONCURRENCY and refuses one more', () => {
+    const client = async () => [];
+    expect(resolveOptions({ client, concurrency: MAX_CONCURRENCY }, 1).concurrency).toBe(MAX_CONCURRENCY);
+    expect(() => resolveOptions({ client, concurrency: MAX_CONCURRENCY + 1 }, 1)).toThrow(RangeError);
+  });
+
+  it.each(['101', '500', '1000'])(
+    '--concurrency %s is a usage error (exit 2), not an API failure',
+    async (n) => {
+      const r = await cli(['wait', '--region', 'cn-hangzhou', '--concurrency', n, '--json', 'i-abc']);
+      expect(r.code).toBe(ExitCode.usage);
+      expect(r.stderr).toContain(`--concurrency: "${n}" is not a whole number from 1 to ${MAX_CONCURRENCY}.`);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 2, error: { code: 'CLI_USAGE' } });
+    },
+  );
+});
+
+describe('engineOptionError', () => {
+  it('turns the engine’s option TypeError/RangeError into a usage error naming the flag', () => {
+    const mapped = engineOptionError(
+      new RangeError('Expected concurrency to be between 1 and 100, got 500.'),
+    );
+    expect(mapped).toBeInstanceOf(CliUsageError);
+    expect((mapped as Error).message).toBe(
+      'Invalid option: Expected --concurrency to be between 1 and 100, got 500.',
+    );
+    const typed = engineOptionError(
+      new TypeError(
+        'Expected readiness.minAgentVersion to be a dotted numeric version like "2.2.3", got "x".',
+      ),
+    );
+    expect(typed).toBeInstanceOf(CliUsageError);
+    expect((typed as Error).message).toContain('Expected --min-version to be');
+    expect(
+      (
+        engineOptionError(
+          new RangeError('maxDelayMs (5) is less than minDelayMs (9); raise maxDelayMs.'),
+        ) as Error
+      ).message,
+    ).toBe('Invalid option: --max-delay (5) is less than --min-delay (9); raise --max-delay.');
+  });
+
+  it('leaves every other error alone', () => {
+    const other = new Error('boom');
+    expect(engineOptionError(other)).toBe(other);
+    const usage = new CliUsageError('already');
+    expect(engineOptionError(usage)).toBe(usage);
+  });
+});
