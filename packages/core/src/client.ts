@@ -14,7 +14,14 @@ import {
 import { resolveEndpoint, validateRegion } from './endpoints.js';
 import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { type RetryOptions, type RetryPolicy, resolveRetryPolicy, withRetry } from './retry.js';
+import {
+  isReadOnlyAction,
+  isUnprocessedError,
+  type RetryOptions,
+  type RetryPolicy,
+  resolveRetryPolicy,
+  withRetry,
+} from './retry.js';
 import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
 import {
   buildRpcV3Headers,
@@ -43,6 +50,17 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called once per HTTP attempt, retries included. */
   readonly onAttempt?: ((event: AttemptEvent) => void) | undefined;
+  /**
+   * Whether sending the request twice is harmless. An idempotent call is retried on every
+   * retryable error (timeouts, resets, 5xx, throttling, …). Any other call is retried only when
+   * the failed attempt provably was not processed: `Throttling*`, a connection refused or never
+   * established (`ECONNREFUSED`, `UND_ERR_CONNECT_TIMEOUT`, `EAI_AGAIN`), or credentials that
+   * could not be obtained. A timed-out `RunCommand` is not sent again: it may be running.
+   * Set `true` for a write made idempotent by a `ClientToken`.
+   * @default true for read-only actions (names starting with `Describe`, `List`, `Get`, `Query`
+   * or `Check`), false otherwise
+   */
+  readonly idempotent?: boolean | undefined;
 }
 
 export interface DescribeCloudAssistantStatusRequest extends CallOptions {
@@ -81,7 +99,11 @@ export interface EcsClient {
   ): Promise<DescribeCloudAssistantStatusResult>;
   /** Every instance's status in the region, page by page (NextToken/MaxResults). */
   listCloudAssistantStatus(req?: ListCloudAssistantStatusRequest): AsyncIterable<InstanceStatus>;
-  /** Any signed RPC action of ECS 2014-05-26 (RunCommand, SendFile, DescribeInvocations, …). `RegionId` defaults to the client's region. */
+  /**
+   * Any signed RPC action of ECS 2014-05-26 (RunCommand, SendFile, DescribeInvocations, …). `RegionId`
+   * defaults to the client's region. Actions that are not read-only are retried only on failures
+   * that provably were not processed, unless `options.idempotent` is `true` (see {@link CallOptions.idempotent}).
+   */
   call(action: string, params: RpcParams, options?: CallOptions): Promise<Record<string, unknown>>;
   /** `ids → describeCloudAssistantStatus({ instanceIds: ids }).instances`, for the waiter. */
   readonly statusSource: StatusSource;
@@ -517,12 +539,19 @@ class Client implements EcsClient {
     parse: (body: unknown) => T,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new EcsError(`ECS client is closed; cannot send ${action}`));
-    const { signal } = options;
+    const { signal, idempotent } = options;
+    if (idempotent !== undefined && typeof idempotent !== 'boolean') {
+      return Promise.reject(
+        new TypeError(`Expected option \`idempotent\` to be a boolean, got ${typeof idempotent}`),
+      );
+    }
+    const retryIf = (idempotent ?? isReadOnlyAction(action)) ? undefined : isUnprocessedError;
     const run = (): Promise<T> =>
       withRetry((attempt) => this.#attempt(action, prepared, options, attempt, parse), {
         policy: this.#retry,
         random: this.#random,
         signal,
+        retryIf,
       });
     if (signal === undefined) return this.#limit(run);
     return new Promise<T>((resolve, reject) => {

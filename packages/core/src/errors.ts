@@ -305,7 +305,7 @@ const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNABORTED',
   'EPIPE',
-  'ENOTFOUND',
+  // A transient resolver failure (the DNS server did not answer); unlike ENOTFOUND, worth retrying.
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'EHOSTDOWN',
@@ -354,6 +354,14 @@ export function fromTransportError(
   }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new EcsTimeoutError(`${what} timed out (${code})`, undefined, code, { cause: error });
+  }
+  if (code === 'ENOTFOUND') {
+    // The name does not exist (NXDOMAIN): another attempt will not make it resolve.
+    return new EcsNetworkError(
+      `${what} failed: host not found (ENOTFOUND); check the endpoint and region`,
+      code,
+      { cause: error, retryable: false },
+    );
   }
   if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
     return new EcsNetworkError(`${what} failed: network error ${code}`, code, { cause: error });

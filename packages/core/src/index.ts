@@ -34,6 +34,7 @@ export {
 } from './errors.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
+export { isReadOnlyAction, isUnprocessedError } from './retry.js';
 export {
   describeCloudAssistantStatusResponseSchema,
   instanceCloudAssistantStatusSchema,

@@ -13,7 +13,9 @@
  * Throttles answering requests sent before the last cut, or arriving within `windowMs` of it, are
  * ignored: they report the old rate or a server window that is still exhausted, and cutting again
  * for them would collapse the rate.
- * Timers are unref'd and cleared; a queued request leaves the queue when its signal aborts.
+ * The pacing timer is ref'd (a queued request must keep the process alive) and exists only while
+ * something is queued; a queued request leaves the queue when its signal aborts, and `close()`
+ * clears everything.
  */
 
 /** Tuning of the adaptive rate limit; the defaults suit a quota of a few to a few hundred QPS. */
@@ -196,7 +198,6 @@ export class AdaptiveRateLimiter {
       },
       Math.max(1, Math.ceil(this.#nextAt - now)),
     );
-    this.#timer.unref();
   }
 
   #release(waiter: Waiter): void {

@@ -5,7 +5,7 @@
  * total-time budget exactly.
  */
 import pRetry from 'p-retry';
-import { type EcsError, isEcsError, isThrottlingError } from './errors.js';
+import { type EcsError, isEcsError, isThrottlingError, transportErrorCode } from './errors.js';
 
 /** How one call is retried. Every field is optional; see each `@default`. */
 export interface RetryOptions {
@@ -96,6 +96,46 @@ export function shouldRetryError(error: unknown): error is EcsError {
 }
 
 /**
+ * Whether an action only reads (`Describe*`, `List*`, `Get*`, `Query*`, `Check*`), so that sending
+ * it twice is harmless and every retryable failure may be retried.
+ */
+export function isReadOnlyAction(action: string): boolean {
+  return /^(?:Describe|List|Get|Query|Check)(?![a-z])/.test(action);
+}
+
+/**
+ * Low-level codes that can only happen before the request was written to a connection: the
+ * connection was never made. A reset, a broken pipe or a socket error on a kept-alive connection
+ * may come after ECS received the request, so they are not here.
+ */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether a failed attempt provably was not processed by ECS, so that even an action that changes
+ * something (`RunCommand`, `SendFile`, …) may be sent again: a `Throttling*` rejection (refused by
+ * the gateway before the action ran), a connection that was never established (refused, connect
+ * timeout, name resolution), or credentials that could not be obtained (nothing was sent).
+ *
+ * Everything else may have been processed: our own per-attempt timeout (the request may be running),
+ * a reset or socket error after sending, an invalid 2xx body, and 5xx answers, `ServiceUnavailable`
+ * included: ECS also answers 503 when a backend timed out on a request it had accepted, so a 503
+ * does not prove the action did not run.
+ */
+export function isUnprocessedError(error: EcsError): boolean {
+  if (error.code === 'ECS_THROTTLED' || error.code === 'ECS_CREDENTIALS') return true;
+  if (error.code !== 'ECS_NETWORK_ERROR' && error.code !== 'ECS_TIMEOUT') return false;
+  // Our own timer fired: the request may have been sent, whatever stage it was in.
+  if ((error as { timeoutMs?: unknown }).timeoutMs !== undefined) return false;
+  const code = (error as { causeCode?: unknown }).causeCode ?? transportErrorCode(error.cause);
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
+}
+
+/**
  * The delay before retry number `retry` (1 = the first retry): the server's `x-acs-retry-after`
  * (capped by `maxRetryAfterMs`) when it sent one, otherwise full jitter,
  * `random() · min(maxDelayMs, base · 2^(retry-1))`.
@@ -114,7 +154,11 @@ export function retryDelayMs(
   return Math.floor(random() * ceiling);
 }
 
-/** A sleep that rejects with `signal.reason` on abort, and keeps neither timer nor listener after. */
+/**
+ * A sleep that rejects with `signal.reason` on abort, and keeps neither timer nor listener after.
+ * The timer is ref'd: a call waiting out a retry delay must keep the process alive (idle pooled
+ * sockets do not), and the timer is gone once the sleep ends or is aborted.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
@@ -127,7 +171,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -136,6 +179,11 @@ export interface RetryContext {
   readonly policy: RetryPolicy;
   readonly random: () => number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * A further condition on a retryable error (e.g. {@link isUnprocessedError} for an action that is
+   * not idempotent); without it every retryable error is retried.
+   */
+  readonly retryIf?: ((error: EcsError) => boolean) | undefined;
   /** Called before sleeping `delayMs` ahead of attempt `attempt + 1`. */
   readonly onRetry?: ((error: EcsError, attempt: number, delayMs: number) => void) | undefined;
 }
@@ -167,7 +215,8 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: 
   if (!(first instanceof Error)) {
     throw new TypeError(`Non-error was thrown: "${String(first)}". You should only throw errors.`);
   }
-  if (!shouldRetryError(first)) throw first;
+  const retryIf = context.retryIf;
+  if (!shouldRetryError(first) || (retryIf !== undefined && !retryIf(first))) throw first;
   const firstDelayMs = retryDelayMs(first, 1, policy, context.random);
   if (performance.now() - start + firstDelayMs >= policy.maxTotalMs) throw first;
   context.onRetry?.(first, 1, firstDelayMs);
@@ -181,10 +230,9 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: 
       minTimeout: 0,
       factor: 1,
       maxRetryTime: remainingMs,
-      unref: true,
       signal,
       shouldRetry: async ({ error, attemptNumber }) => {
-        if (!shouldRetryError(error)) return false;
+        if (!shouldRetryError(error) || (retryIf !== undefined && !retryIf(error))) return false;
         const retry = attemptNumber + 1;
         const delayMs = retryDelayMs(error, retry, policy, context.random);
         if (performance.now() - start + delayMs >= policy.maxTotalMs) return false;

@@ -97,7 +97,7 @@ export class Transport {
    * arrives, and decoded once.
    *
    * The per-attempt timeout costs no timer and no AbortController per attempt: every attempt's
-   * deadline joins one queue watched by a single unref'd timer (with one `timeoutMs` per client,
+   * deadline joins one queue watched by a single timer (with one `timeoutMs` per client,
    * deadlines arrive in order), and an attempt that times out is settled at once and its undici
    * request aborted. The caller's signal gets a listener only when there is one, removed when the
    * attempt settles. Nothing outlives the attempt but its entry in the queue, which is cut loose
@@ -162,6 +162,8 @@ function decodeUtf8(buf: Buffer): string {
 class Exchange implements Dispatcher.DispatchHandler {
   /** Deadline on `performance.now()`'s clock; read by {@link Deadlines}. */
   deadline = 0;
+  /** The attempt's own deadline timer, when it has one (see {@link Deadlines.add}); cleared on settle. */
+  timer: NodeJS.Timeout | undefined;
   done = false;
   readonly #transport: Transport;
   readonly #action: string;
@@ -232,6 +234,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#chunks = undefined;
     this.#headers = undefined;
     this.#controller = undefined;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.#onAbort !== undefined) {
       this.#signal!.removeEventListener('abort', this.#onAbort);
       this.#onAbort = undefined;
@@ -303,7 +309,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * The deadlines of the attempts in flight, oldest first, watched by one unref'd timer. Attempts
+ * The deadlines of the attempts in flight, oldest first, watched by one timer. The timer is ref'd
+ * (an attempt waiting for a pool slot has no socket keeping the process alive) and cleared as soon
+ * as no attempt in the queue is pending, so nothing outlives the last settled attempt. Attempts
  * of one client share `timeoutMs`, so deadlines arrive in order and the head is always the next
  * to expire; an attempt whose deadline would be earlier than the tail's (a smaller `timeoutMs`)
  * gets its own timer instead. Settled attempts are dropped from the head as they settle.
@@ -318,9 +326,8 @@ class Deadlines {
     exchange.deadline = deadline;
     const q = this.#queue;
     if (q.length > this.#head && q[q.length - 1]!.deadline > deadline) {
-      const timer = setTimeout(() => exchange.timeout(), timeoutMs);
-      timer.unref();
-      // The timer holds the exchange until it fires; a settled exchange ignores it.
+      // Cleared when the exchange settles.
+      exchange.timer = setTimeout(() => exchange.timeout(), timeoutMs);
       return;
     }
     q.push(exchange);
@@ -335,6 +342,10 @@ class Deadlines {
     if (head === q.length) {
       q.length = 0;
       this.#head = 0;
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
     } else if (head > 1024 && head * 2 > q.length) {
       this.#queue = q.slice(head);
       this.#head = 0;
@@ -345,7 +356,6 @@ class Deadlines {
 
   #arm(at: number): void {
     this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(at - performance.now())));
-    this.#timer.unref();
   }
 
   /** Times out every expired attempt at the head, then waits for the next deadline. */

@@ -32,7 +32,7 @@ describe('transport errors are mapped by their code', () => {
     ['ECONNRESET', 'ECS_NETWORK_ERROR', true],
     ['ECONNREFUSED', 'ECS_NETWORK_ERROR', true],
     ['EPIPE', 'ECS_NETWORK_ERROR', true],
-    ['ENOTFOUND', 'ECS_NETWORK_ERROR', true],
+    ['ENOTFOUND', 'ECS_NETWORK_ERROR', false],
     ['EAI_AGAIN', 'ECS_NETWORK_ERROR', true],
     ['EHOSTUNREACH', 'ECS_NETWORK_ERROR', true],
     ['UND_ERR_CLOSED', 'ECS_NETWORK_ERROR', true],
@@ -52,6 +52,25 @@ describe('transport errors are mapped by their code', () => {
     expect(fromTransportError(nested, {}).code).toBe('ECS_NETWORK_ERROR');
     const aggregate = new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'x');
     expect(fromTransportError(aggregate, {}).code).toBe('ECS_NETWORK_ERROR');
+  });
+
+  it('makes a host that does not resolve final, pointing at the endpoint and region', () => {
+    // Synthetic: what undici rejects with for an unknown name (no DNS traffic).
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND ecs.cn-hangzou.aliyuncs.com'), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname: 'ecs.cn-hangzou.aliyuncs.com',
+    });
+    const error = fromTransportError(new TypeError('fetch failed', { cause: dns }), {
+      action: 'DescribeCloudAssistantStatus',
+      host: 'ecs.cn-hangzou.aliyuncs.com',
+    });
+    expect(error.code).toBe('ECS_NETWORK_ERROR');
+    expect(error.retryable).toBe(false);
+    expect((error as { causeCode?: string }).causeCode).toBe('ENOTFOUND');
+    expect(error.message).toMatch(/ENOTFOUND.*check the endpoint and region/);
+    // A resolver that did not answer is transient.
+    expect(fromTransportError(withCode('EAI_AGAIN'), {}).retryable).toBe(true);
   });
 
   it('does not look at message text', () => {
