@@ -420,6 +420,45 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     },
   );
 
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'exit 130: %s while IDs are read from a stdin that never ends (`sleep 100 | … -`)',
+    async (signal) => {
+      const r = await new Promise<Run & { ms: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'wait', ...conn(), '--json', '-'], {
+          env: baseEnv(),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d;
+        });
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+        });
+        // Some IDs, then nothing and no end: like a producer that hangs.
+        child.stdin.write(`${online[0]}\n`);
+        let sentAt = 0;
+        const timer = setTimeout(() => {
+          sentAt = Date.now();
+          child.kill(signal);
+        }, 500);
+        const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.on('error', reject);
+        child.on('close', (code, killedBy) => {
+          clearTimeout(timer);
+          clearTimeout(guard);
+          child.stdin.destroy();
+          resolve({ code, signal: killedBy, stdout, stderr, ms: Date.now() - sentAt });
+        });
+      });
+      assertNoSecrets(r);
+      expect(r.code).toBe(130);
+      expect(r.ms).toBeLessThan(2_000);
+      expect(json(r)).toMatchObject({ ok: false, exitCode: 130, outcome: 'aborted' });
+    },
+  );
+
   it('status prints a table of agent status, version, heartbeat, Session Manager and OS; --json too', async () => {
     const r = await run(['status', ...conn(), online[0]!, never, oldAgent, 'i-unknown1']);
     expect(r.code).toBe(0);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliUsageError } from '../src/cli/errors.js';
@@ -179,5 +180,57 @@ describe('collectIds', () => {
     await expect(collectIds({ args: ['i-ok', 'i-abc&Action=DeleteInstance'], files: [] })).rejects.toThrow(
       /argument 2: "i-abc&Action=DeleteInstance" is not an instance ID/,
     );
+  });
+
+  it('stops reading a stdin that never ends when the signal aborts, and destroys the stream', async () => {
+    const stdin = new PassThrough();
+    stdin.write('i-abc\n');
+    const controller = new AbortController();
+    const reading = collectIds({ args: ['-'], files: [], stdin, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('Interrupted by SIGINT.')), 20);
+    await expect(reading).rejects.toThrow('Interrupted by SIGINT.');
+    expect(stdin.destroyed).toBe(true);
+  });
+
+  it('stops reading an --ids-file that never ends (a FIFO) when the signal aborts', async () => {
+    const stream = new PassThrough();
+    const controller = new AbortController();
+    const reading = collectIds({
+      args: [],
+      files: ['/some/fifo'],
+      openFile: () => stream,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await expect(reading).rejects.toThrow(/^stop$/);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('stops an async iterable that never yields (no destroy method) and reads nothing once aborted', async () => {
+    const never: ByteSource = {
+      [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<string>>(() => {}) }),
+    };
+    const controller = new AbortController();
+    const reading = collectIds({ args: ['-'], files: [], stdin: never, signal: controller.signal });
+    controller.abort(new Error('stop'));
+    await expect(reading).rejects.toThrow(/^stop$/);
+    await expect(
+      collectIds({
+        args: ['-'],
+        files: [],
+        stdin: chunks(Buffer.from('i-abc\n'), 3),
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(/^stop$/);
+  });
+
+  it('reads to the end as before when the signal never aborts', async () => {
+    const controller = new AbortController();
+    const stdin = new PassThrough();
+    stdin.end('i-abc i-def\n');
+    await expect(collectIds({ args: [], files: ['-'], stdin, signal: controller.signal })).resolves.toEqual([
+      'i-abc',
+      'i-def',
+    ]);
   });
 });

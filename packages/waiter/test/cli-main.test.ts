@@ -2,6 +2,7 @@
  * `runCli` with everything injected: how the CLI turns what the engine and the ID sources do
  * into exit codes and reports, without a network.
  */
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, ExitCode } from '../src/cli/errors.js';
 import { engineOptionError, type RunCliOptions, runCli } from '../src/cli/main.js';
@@ -82,5 +83,40 @@ describe('engineOptionError', () => {
     expect(engineOptionError(other)).toBe(other);
     const usage = new CliUsageError('already');
     expect(engineOptionError(usage)).toBe(usage);
+  });
+});
+
+describe('Ctrl-C while IDs are being read', () => {
+  it('a stdin that never ends: the abort ends the run with 130 and the --json aborted report', async () => {
+    const stdin = new PassThrough();
+    stdin.write('i-abc\n');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('Interrupted by SIGINT.')), 30);
+    const r = await cli(['wait', '--region', 'cn-hangzhou', '--json', '-'], {
+      stdin,
+      signal: controller.signal,
+    });
+    expect(r.code).toBe(ExitCode.aborted);
+    expect(stdin.destroyed).toBe(true);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      command: 'wait',
+      ok: false,
+      exitCode: 130,
+      outcome: 'aborted',
+      error: { code: 'ABORTED' },
+    });
+    expect(r.stderr).toContain('Aborted');
+  });
+
+  it('an --ids-file that never ends (status): 130 as well', async () => {
+    const stream = new PassThrough();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('Interrupted by SIGTERM.')), 30);
+    const r = await cli(['status', '--region', 'cn-hangzhou', '--ids-file', '/tmp/fifo'], {
+      openFile: () => stream,
+      signal: controller.signal,
+    });
+    expect(r.code).toBe(ExitCode.aborted);
+    expect(stream.destroyed).toBe(true);
   });
 });

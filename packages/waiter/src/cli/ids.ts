@@ -120,6 +120,7 @@ export const readIdStream = async (
   collector: IdCollector,
   source: ByteSource,
   name: string,
+  signal?: AbortSignal,
 ): Promise<number> => {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let pending: Uint8Array = new Uint8Array(0);
@@ -165,7 +166,7 @@ export const readIdStream = async (
     }
   };
 
-  for await (const chunk of source) {
+  for await (const chunk of abortable(source, signal)) {
     let bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (first && bytes.length > 0) {
       first = false;
@@ -195,6 +196,49 @@ export const readIdStream = async (
   return tokens;
 };
 
+/**
+ * Iterates `source` until `signal` aborts: then the pending read is abandoned with the signal's
+ * reason and the stream destroyed, so a stdin that never ends (`sleep 100 | … -`) cannot keep
+ * a Ctrl-C waiting. Stopping early for any reason (a bad line, an abort) closes the source.
+ */
+async function* abortable(
+  source: ByteSource,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array | string> {
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted =
+    signal === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+  aborted?.catch(() => undefined);
+  let done = false;
+  try {
+    signal?.throwIfAborted();
+    while (true) {
+      const next =
+        aborted === undefined ? await iterator.next() : await Promise.race([iterator.next(), aborted]);
+      if (next.done === true) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    if (!done) {
+      // A Node stream: destroy it at once (its iterator's return() may wait for the pending read).
+      const destroy = (source as { destroy?: unknown }).destroy;
+      if (typeof destroy === 'function') destroy.call(source);
+      // Not awaited: an async generator's return() queues behind a read that never settles.
+      iterator.return?.()?.catch(() => undefined);
+    }
+  }
+}
+
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
@@ -215,6 +259,8 @@ export interface IdInput {
   readonly files: readonly string[];
   readonly stdin?: ByteSource | undefined;
   readonly openFile?: OpenFile | undefined;
+  /** Aborting it stops reading (stdin or a file that never ends) and rejects with its reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -243,9 +289,9 @@ export const collectIds = async (input: IdInput): Promise<string[]> => {
   for (const { name, source } of sources) {
     let count: number;
     try {
-      count = await readIdStream(collector, source(), name);
+      count = await readIdStream(collector, source(), name, input.signal);
     } catch (error) {
-      if (error instanceof CliUsageError) throw error;
+      if (error instanceof CliUsageError || input.signal?.aborted) throw error;
       throw new CliUsageError(`--ids-file ${quote(name)}: ${describeFsError(error)}.`, {
         code: 'CLI_BAD_INPUT',
         cause: error,

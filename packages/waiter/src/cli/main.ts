@@ -131,6 +131,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       files: settings.idsFiles,
       stdin: options.stdin,
       openFile: options.openFile,
+      signal: options.signal,
     });
     client = makeClient(settings, options.env, options.clientOptions);
     return settings.command === 'wait' ? await runWait(ctx, client, ids) : await runStatus(ctx, client, ids);
