@@ -436,14 +436,19 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
         child.stderr.setEncoding('utf8').on('data', (d: string) => {
           stderr += d;
         });
-        // Some IDs, then nothing and no end: like a producer that hangs.
-        child.stdin.write(`${online[0]}\n`);
+        // 1 MB of IDs, then nothing and no end: like a producer that hangs. The pipe holds
+        // 64 KB, so 'drain' means the child is reading stdin: its signal handlers are installed.
         let sentAt = 0;
-        const timer = setTimeout(() => {
-          sentAt = Date.now();
-          child.kill(signal);
-        }, 500);
-        const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        let timer: NodeJS.Timeout | undefined;
+        const flushed = child.stdin.write(`${online[0]}\n`.repeat(Math.ceil(1_048_576 / 20)));
+        expect(flushed).toBe(false);
+        child.stdin.once('drain', () => {
+          timer = setTimeout(() => {
+            sentAt = Date.now();
+            child.kill(signal);
+          }, 100);
+        });
+        const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.on('error', reject);
         child.on('close', (code, killedBy) => {
           clearTimeout(timer);
