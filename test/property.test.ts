@@ -243,7 +243,8 @@ describe('the canonicaliser', () => {
 // ---------------------------------------------------------------------------------------------
 // CLI ID parser
 
-const SAFE_ID = /^m?i-[0-9a-z]{1,64}$/i;
+// Lower-case only: ECS matches IDs exactly, so the parser refuses `I-ABC` (with a hint).
+const SAFE_ID = /^m?i-[0-9a-z]{1,64}$/;
 
 const idishString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),

@@ -2,11 +2,12 @@ import { type InvalidInstanceId, InvalidInstanceIdError } from './errors.js';
 
 /**
  * ECS instance IDs (`i-bp1iudwa5b1tqa0abcde`) and managed instance IDs (`mi-hz018jrc1o0abcd`):
- * a prefix, a dash, then letters and digits. Real IDs are 20–22 characters; the limit of 64 leaves
- * room for other ID generations without accepting garbage. Case-insensitive because users paste
- * IDs from tools that upper-case them; the ID is sent exactly as given.
+ * a prefix, a dash, then lower-case letters and digits. Real IDs are 20–22 characters; the limit
+ * of 64 leaves room for other ID generations without accepting garbage. ECS IDs are lower-case
+ * and the API matches them exactly, so an upper-case ID (pasted from a tool that upper-cases) is
+ * refused with the lower-case spelling as a hint, rather than polled as an unknown instance.
  */
-export const INSTANCE_ID_PATTERN: RegExp = /^(?:i|mi)-[a-z0-9]{1,64}$/i;
+export const INSTANCE_ID_PATTERN: RegExp = /^(?:i|mi)-[a-z0-9]{1,64}$/;
 
 function whyInvalid(value: unknown): string | undefined {
   if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
@@ -14,7 +15,11 @@ function whyInvalid(value: unknown): string | undefined {
   if (value !== value.trim()) return 'has leading or trailing whitespace';
   if (value.includes('*')) return 'is a masked placeholder from the documentation';
   if (!/^(?:i|mi)-/i.test(value)) return 'must start with i- or mi-';
-  if (!INSTANCE_ID_PATTERN.test(value)) return 'must be i- or mi- followed by 1 to 64 letters or digits';
+  if (!INSTANCE_ID_PATTERN.test(value)) {
+    const lower = value.toLowerCase();
+    if (INSTANCE_ID_PATTERN.test(lower)) return `instance IDs are lower-case: did you mean ${lower}?`;
+    return 'must be i- or mi- followed by 1 to 64 lower-case letters or digits';
+  }
   return undefined;
 }
 

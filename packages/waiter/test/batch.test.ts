@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_SIZE, toBatches } from '../src/batch.js';
 import { InvalidInstanceIdError, isInvalidInstanceIdError } from '../src/errors.js';
-import { parseInstanceIds } from '../src/ids.js';
+import { INSTANCE_ID_PATTERN, parseInstanceIds } from '../src/ids.js';
 
 describe('toBatches', () => {
   it('keeps every id exactly once, in order, in ceil(n/100) batches of at most 100', () => {
@@ -36,8 +36,26 @@ describe('toBatches', () => {
 describe('parseInstanceIds', () => {
   it('accepts ECS and managed instance IDs and removes duplicates, keeping first positions', () => {
     expect(
-      parseInstanceIds(['i-bp1iudwa5b1tqa0abc', 'mi-hz018jrc1o0abcd', 'i-bp1iudwa5b1tqa0abc', 'I-AB12']),
-    ).toEqual(['i-bp1iudwa5b1tqa0abc', 'mi-hz018jrc1o0abcd', 'I-AB12']);
+      parseInstanceIds(['i-bp1iudwa5b1tqa0abc', 'mi-hz018jrc1o0abcd', 'i-bp1iudwa5b1tqa0abc', 'mi-ab12']),
+    ).toEqual(['i-bp1iudwa5b1tqa0abc', 'mi-hz018jrc1o0abcd', 'mi-ab12']);
+  });
+
+  it('refuses upper-case IDs (ECS matches IDs exactly) with the lower-case spelling as a hint', () => {
+    const error = (() => {
+      try {
+        parseInstanceIds(['i-abc', 'I-ABC', 'mi-Hz018', 'I-AB&C']);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInstanceIdError);
+    const invalid = (error as InvalidInstanceIdError).invalid;
+    expect(invalid.map((e) => [e.index, e.reason])).toEqual([
+      [1, 'instance IDs are lower-case: did you mean i-abc?'],
+      [2, 'instance IDs are lower-case: did you mean mi-hz018?'],
+      [3, 'must be i- or mi- followed by 1 to 64 lower-case letters or digits'],
+    ]);
+    expect(INSTANCE_ID_PATTERN.test('I-ABC')).toBe(false);
   });
 
   it('lists every bad id with its index in one error', () => {
@@ -73,7 +91,7 @@ describe('parseInstanceIds', () => {
         } catch {
           ok = false;
         }
-        expect(ok).toBe(/^(?:i|mi)-[a-z0-9]{1,64}$/i.test(s));
+        expect(ok).toBe(/^(?:i|mi)-[a-z0-9]{1,64}$/.test(s));
       }),
     );
   });

@@ -103,7 +103,7 @@ describe('reading instance IDs', () => {
           try {
             const ids = await fromText(text, size);
             expect(new Set(ids).size).toBe(ids.length);
-            for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/i);
+            for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/);
           } catch (error) {
             expect(error).toBeInstanceOf(CliUsageError);
           }
@@ -118,7 +118,7 @@ describe('reading instance IDs', () => {
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
         try {
           const ids = await fromText(bytes, 5);
-          for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/i);
+          for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/);
         } catch (error) {
           expect(error).toBeInstanceOf(CliUsageError);
         }
@@ -174,6 +174,19 @@ describe('collectIds', () => {
       /nope\.txt": no such file\./,
     );
     await expect(collectIds({ args: [], files: [dir] })).rejects.toThrow(/is a directory/);
+  });
+
+  it('refuses upper-case IDs with the lower-case spelling, in arguments and files alike', async () => {
+    await expect(collectIds({ args: ['i-abc', 'I-ABC'], files: [] })).rejects.toThrow(
+      /argument 2: "I-ABC" is not an instance ID; instance IDs are lower-case: did you mean i-abc\?/,
+    );
+    const path = file('upper.txt', 'i-abc\nMI-Hz018jrc1o0abcd # pasted\n');
+    await expect(collectIds({ args: [], files: [path] })).rejects.toThrow(
+      /upper\.txt:2: "MI-Hz018jrc1o0abcd" is not an instance ID; instance IDs are lower-case: did you mean mi-hz018jrc1o0abcd\?/,
+    );
+    await expect(collectIds({ args: ['I-AB&C'], files: [] })).rejects.toThrow(
+      /"I-AB&C" is not an instance ID$/m,
+    );
   });
 
   it('names the argument that holds a bad ID', async () => {

@@ -2,11 +2,12 @@ import { createReadStream } from 'node:fs';
 import { CliUsageError, quote } from './errors.js';
 
 /**
- * An ECS instance ID (`i-…`) or a managed instance ID (`mi-…`): a prefix and letters and digits,
- * nothing else (the engine's rule, case-insensitive like it). Being this strict is what keeps
- * `i-abc&Action=DeleteInstance` or a stray quote from ever reaching a request.
+ * An ECS instance ID (`i-…`) or a managed instance ID (`mi-…`): a prefix and lower-case letters
+ * and digits, nothing else (the engine's rule). Being this strict is what keeps
+ * `i-abc&Action=DeleteInstance` or a stray quote from ever reaching a request; upper case is
+ * refused (with a hint) because ECS matches IDs exactly, so `I-ABC` would never be found.
  */
-export const INSTANCE_ID_PATTERN = /^m?i-[0-9a-z]{1,64}$/i;
+export const INSTANCE_ID_PATTERN = /^m?i-[0-9a-z]{1,64}$/;
 
 /** The longest line we buffer while looking for its end; real lines are about 25 bytes. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -75,8 +76,8 @@ export class IdCollector {
     if (more > 0) lines.push(`  … and ${more} more`);
     const head =
       this.#problemCount === 1
-        ? 'Bad instance ID input (expected i-… or mi-… followed by letters and digits):'
-        : `${this.#problemCount} bad instance ID entries (expected i-… or mi-… followed by letters and digits):`;
+        ? 'Bad instance ID input (expected i-… or mi-… followed by lower-case letters and digits):'
+        : `${this.#problemCount} bad instance ID entries (expected i-… or mi-… followed by lower-case letters and digits):`;
     throw new CliUsageError(`${head}\n${lines.join('\n')}`, { code: 'CLI_BAD_INPUT' });
   }
 
@@ -87,6 +88,8 @@ export class IdCollector {
 }
 
 const hintFor = (token: string): string => {
+  const lower = token.toLowerCase();
+  if (INSTANCE_ID_PATTERN.test(lower)) return `; instance IDs are lower-case: did you mean ${lower}?`;
   if (token.includes(',')) return '; separate IDs with spaces or new lines, not commas';
   if (/^["'[]/.test(token)) return '; write bare IDs, not quoted or JSON';
   if (token.includes('*')) return '; that is a masked placeholder, not a real ID';
