@@ -322,7 +322,13 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
   };
 }
 
-function resolveRequired(value: unknown, total: number): number {
+/**
+ * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, a
+ * fraction is rounded up (a product within 1e-9 of an integer counts as that integer, so 7% of
+ * 100 is 7), a count is itself. Exported so the CLI announces the same number the wait uses.
+ * @throws {TypeError | RangeError} for a value the wait would refuse
+ */
+export function resolveRequired(value: unknown, total: number): number {
   if (value === undefined || value === 'all') return total;
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);

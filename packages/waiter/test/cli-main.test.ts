@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, ExitCode } from '../src/cli/errors.js';
 import { engineOptionError, type RunCliOptions, runCli } from '../src/cli/main.js';
-import { MAX_CONCURRENCY, resolveOptions } from '../src/options.js';
+import { MAX_CONCURRENCY, resolveOptions, resolveRequired } from '../src/options.js';
 
 interface Captured {
   readonly code: number;
@@ -118,5 +118,54 @@ describe('Ctrl-C while IDs are being read', () => {
     });
     expect(r.code).toBe(ExitCode.aborted);
     expect(stream.destroyed).toBe(true);
+  });
+});
+
+describe('the announced "(need N)" is the engine’s required count', () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => `i-n${i.toString().padStart(3, '0')}`);
+
+  it.each([
+    ['7%', 7],
+    ['70%', 70],
+    ['29%', 29],
+    ['57%', 57],
+    ['0.5%', 1],
+    ['33.5%', 34],
+  ])('--min-ready %s of 100 instances needs %i, as the engine computes it', async (share, need) => {
+    expect(resolveRequired(Number.parseFloat(share) / 100, 100)).toBe(need);
+    // Abort as soon as the plan is announced: nothing is sent (the endpoint is never reached).
+    const controller = new AbortController();
+    let stdout = '';
+    const code = await runCli({
+      argv: [
+        'wait',
+        '--region',
+        'cn-hangzhou',
+        '--endpoint',
+        'http://127.0.0.1:9',
+        '--min-ready',
+        share,
+        '--json',
+        ...hundred,
+      ],
+      env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', HOME: '/nonexistent' },
+      stdout: {
+        write: (t: string) => {
+          stdout += t;
+        },
+      },
+      stderr: {
+        write: (t: string) => {
+          if (t.startsWith('Waiting for Cloud Assistant')) {
+            expect(t).toContain(`on 100 instances in cn-hangzhou (need ${need}),`);
+            controller.abort(new Error('seen'));
+          }
+        },
+      },
+      signal: controller.signal,
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(code).toBe(ExitCode.aborted);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'aborted', total: 100, required: need });
   });
 });

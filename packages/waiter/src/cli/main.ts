@@ -8,7 +8,7 @@ import {
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
 import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
-import { defaults } from '../options.js';
+import { defaults, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, parseCliArgs } from './args.js';
@@ -207,11 +207,13 @@ const toMinReady = (settings: CliSettings, total: number): number | 'all' | unde
   return m.count;
 };
 
-const requiredCount = (settings: CliSettings, total: number): number => {
-  const m = settings.minReady;
-  if (m === undefined) return total;
-  if ('fraction' in m) return m.fraction >= 1 ? total : Math.max(1, Math.ceil(m.fraction * total));
-  return Math.min(m.count, total);
+/** The engine's own count (same rounding), so "(need N)" matches the wait's `required`. */
+const requiredCount = (minReady: number | 'all' | undefined, total: number): number => {
+  try {
+    return resolveRequired(minReady, total);
+  } catch (error) {
+    throw engineOptionError(error);
+  }
 };
 
 const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
@@ -224,7 +226,7 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
       `--timeout (${timeoutMs}ms) is shorter than --min-delay (${minDelayMs}ms), leaving no room for a second poll.`,
     );
   }
-  const required = requiredCount(s, ids.length);
+  const required = requiredCount(minReady, ids.length);
   const renderer = new ProgressRenderer({
     out: ctx.human,
     tty: ctx.humanTTY,
