@@ -11,7 +11,8 @@ set -euo pipefail
 
 ids_file=${1:?usage: gate-and-deploy.sh IDS_FILE}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# The CLI from this repository (built by `pnpm build`); elsewhere use `npx cloud-assistant-gate`.
+# The CLI from this repository (built by `pnpm build`), or CLOUD_ASSISTANT_GATE_BIN. Not
+# `npx cloud-assistant-gate`: the package is not published, so npx would fetch a stranger's.
 gate=${CLOUD_ASSISTANT_GATE_BIN:-"$here/../../packages/waiter/dist/cli/bin.js"}
 report=${GATE_REPORT:-gate-report.json}
 
