@@ -175,7 +175,7 @@ export async function benchScale(o: RunOptions): Promise<Section> {
       checks.map((c) => [c.metric, c.shown, c.target, verdict(c.met)]),
     ),
     '',
-    'Round wall time is bounded by whichever side is slower on this 2-core machine; the simulator answers 1,000 calls of 100 IDs per 100,000-instance round. With default options (4 calls in flight, no fixed rate cap, adaptive on throttling) the account's API quota, not the machine, is what limits a real 100,000-instance round.',
+    'Round wall time is bounded by whichever side is slower on this 2-core machine; the simulator answers 1,000 calls of 100 IDs per 100,000-instance round. With default options (4 calls in flight, no fixed rate cap, adaptive on throttling) the account API quota, not the machine, is what limits a real 100,000-instance round.',
   ].join('\n');
   return { bench: 4, title: 'Scale', markdown, data: { rounds, scenarios: [one, ten] }, checks };
 }
