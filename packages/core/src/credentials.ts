@@ -113,6 +113,20 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): SourceResul
   };
 }
 
+/**
+ * A credentials file's text, or why this source has nothing: missing, or unreadable (the reason
+ * names the error code, never the file's content).
+ */
+async function readSource(path: string, name: string): Promise<string | SourceResult> {
+  let text: string | undefined;
+  try {
+    text = await readOptional(path);
+  } catch (error) {
+    return { kind: 'none', reason: `${name}: cannot be read (${transportErrorCode(error) ?? 'error'})` };
+  }
+  return text ?? { kind: 'none', reason: `${name}: not found` };
+}
+
 async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -135,13 +149,8 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
   if (isTrue(ctx.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED)) {
     return { kind: 'none', reason: `${name}: disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` };
   }
-  let text: string | undefined;
-  try {
-    text = await readOptional(path);
-  } catch (error) {
-    return { kind: 'none', reason: `${name}: cannot be read (${transportErrorCode(error) ?? 'error'})` };
-  }
-  if (text === undefined) return { kind: 'none', reason: `${name}: not found` };
+  const text = await readSource(path, name);
+  if (typeof text !== 'string') return text;
   let config: { current?: unknown; profiles?: unknown };
   try {
     config = JSON.parse(text);
@@ -213,13 +222,8 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
   const explicit = ctx.env.ALIBABA_CLOUD_CREDENTIALS_FILE;
   const path = explicit || join(ctx.home, '.alibabacloud', 'credentials');
   const name = `credentials file ${path}${explicit ? ' (ALIBABA_CLOUD_CREDENTIALS_FILE)' : ''}`;
-  let text: string | undefined;
-  try {
-    text = await readOptional(path);
-  } catch (error) {
-    return { kind: 'none', reason: `${name}: cannot be read (${transportErrorCode(error) ?? 'error'})` };
-  }
-  if (text === undefined) return { kind: 'none', reason: `${name}: not found` };
+  const text = await readSource(path, name);
+  if (typeof text !== 'string') return text;
   const sectionName = ctx.env.ALIBABA_CLOUD_PROFILE || 'default';
   const section = parseIni(text).get(sectionName);
   if (!section) return { kind: 'none', reason: `${name}: no section [${sectionName}]` };

@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
 import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createEcsClient,
   EcsApiError,
-  type EcsClient,
   type EcsClientOptions,
   isEcsApiError,
   isEcsTimeoutError,
@@ -18,39 +17,14 @@ import {
   echoStatus,
   json,
   STS_CREDENTIALS,
-  startServer,
   statusBody,
   TEST_CREDENTIALS,
-  type TestServer,
   text,
+  useClientHarness,
   verifySignature,
 } from './helpers.js';
 
-let server: TestServer;
-const clients: EcsClient[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  server.requests.length = 0;
-});
-
-function client(options: Partial<EcsClientOptions> = {}): EcsClient {
-  const c = createEcsClient({
-    region: 'cn-hangzhou',
-    endpoint: server.url,
-    credentials: TEST_CREDENTIALS,
-    retry: { baseDelayMs: 1, throttlingBaseDelayMs: 1 },
-    ...options,
-  });
-  clients.push(c);
-  return c;
-}
+const { server, client, track } = useClientHarness();
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-test${String(i).padStart(4, '0')}`);
 
@@ -537,7 +511,7 @@ describe('options', () => {
 
   it('uses the SDK endpoint for the region, over HTTPS', () => {
     const c = createEcsClient({ region: 'cn-beijing', credentials: TEST_CREDENTIALS });
-    clients.push(c);
+    track(c);
     expect(c.endpoint).toBe('https://ecs.cn-beijing.aliyuncs.com');
     expect(c.region).toBe('cn-beijing');
   });
@@ -549,7 +523,7 @@ describe('options', () => {
       allowInsecureHttp: true,
       credentials: TEST_CREDENTIALS,
     });
-    clients.push(c);
+    track(c);
     expect(c.endpoint).toBe('http://10.0.0.1:8080');
   });
 

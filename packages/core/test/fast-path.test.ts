@@ -4,16 +4,10 @@
  * headers vs `buildV3Headers` (and the SDK vectors), and the transport's shared deadline timer.
  */
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signatureVectors, vectorTime } from '../../../test/fixtures/vectors.js';
 import { type DescribeCloudAssistantStatusRequest, describeParams, describeQuery } from '../src/client.js';
-import {
-  createEcsClient,
-  type EcsClient,
-  type EcsClientOptions,
-  isEcsTimeoutError,
-  isThrottlingError,
-} from '../src/index.js';
+import { isEcsTimeoutError, isThrottlingError } from '../src/index.js';
 import {
   buildRpcV3Headers,
   buildV3Headers,
@@ -28,9 +22,8 @@ import {
   apiError,
   echoStatus,
   STS_CREDENTIALS,
-  startServer,
   TEST_CREDENTIALS,
-  type TestServer,
+  useClientHarness,
   verifySignature,
 } from './helpers.js';
 
@@ -170,29 +163,7 @@ describe('transport', () => {
 });
 
 describe('client on the fast paths', () => {
-  let server: TestServer;
-  const clients: EcsClient[] = [];
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    server.requests.length = 0;
-  });
-  function client(options: Partial<EcsClientOptions> = {}): EcsClient {
-    const c = createEcsClient({
-      region: 'cn-hangzhou',
-      endpoint: server.url,
-      credentials: TEST_CREDENTIALS,
-      retry: { baseDelayMs: 1, throttlingBaseDelayMs: 1 },
-      ...options,
-    });
-    clients.push(c);
-    return c;
-  }
+  const { server, client } = useClientHarness();
 
   it('sends 100 IDs in sorted order with a valid signature, V3 and STS', async () => {
     server.handle(echoStatus);

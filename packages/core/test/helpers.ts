@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createEcsClient, type EcsClient, type EcsClientOptions } from '../src/index.js';
 import { signV1, signV3 } from '../src/sign.js';
 
 export interface Received {
@@ -171,4 +173,65 @@ export function verifySignature(req: Received, secret: string): boolean {
   const sig = req.query.Signature;
   if (!sig) return false;
   return signV1(req.method, req.query, secret).signature === sig;
+}
+
+/** A file's loopback server and the clients its tests create. */
+export interface ClientHarness {
+  /** Usable from `beforeAll` on; its recorded requests are cleared after each test. */
+  readonly server: TestServer;
+  /** A client for `server` (test credentials, 1 ms retry backoff), closed after the test. */
+  client(options?: Partial<EcsClientOptions>): EcsClient;
+  /** Closes a client created some other way after the test. */
+  track(client: EcsClient): EcsClient;
+}
+
+/**
+ * Starts one test server for the calling file (or `describe` block) and closes every client
+ * after each test, so no test leaves a pool open for the next.
+ */
+export function useClientHarness(): ClientHarness {
+  let current: TestServer | undefined;
+  const clients: EcsClient[] = [];
+  const live = (): TestServer => {
+    if (current === undefined) throw new Error('The test server starts in beforeAll.');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startServer();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    if (current !== undefined) current.requests.length = 0;
+  });
+  const server: TestServer = {
+    get url() {
+      return live().url;
+    },
+    get requests() {
+      return live().requests;
+    },
+    handle: (...handlers) => live().handle(...handlers),
+    close: () => live().close(),
+  };
+  const track = (client: EcsClient): EcsClient => {
+    clients.push(client);
+    return client;
+  };
+  return {
+    server,
+    track,
+    client: (options = {}) =>
+      track(
+        createEcsClient({
+          region: 'cn-hangzhou',
+          endpoint: server.url,
+          credentials: TEST_CREDENTIALS,
+          retry: { baseDelayMs: 1, throttlingBaseDelayMs: 1 },
+          ...options,
+        }),
+      ),
+  };
 }

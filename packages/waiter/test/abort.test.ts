@@ -1,11 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { waitForCloudAssistant, watchCloudAssistant } from '../src/index.js';
-import { fakeFleet, ids, settle } from './fleet.js';
-
-const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
-const now = () => Date.now();
-const step = () => vi.advanceTimersByTimeAsync(100);
+import { fakeFleet, ids, now, settle, step, T0 } from './fleet.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,4 +1,22 @@
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
+import { afterEach, beforeEach, vi } from 'vitest';
+
+/** The fake clock's epoch in the waiter's tests. */
+export const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
+/** The `now` seam, read from the (fake) clock. */
+export const now = (): number => Date.now();
+/** One step of fake time for {@link settle}. */
+export const step = () => vi.advanceTimersByTimeAsync(100);
+
+/** Fake timers starting at {@link T0} around every test of the calling file. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
 
 /** Structured like core's errors (duck-typed by the waiter). */
 export class FakeApiError extends Error {

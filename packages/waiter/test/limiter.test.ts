@@ -1,15 +1,9 @@
 import { asyncScheduler } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RateLimiter } from '../src/limiter.js';
+import { T0, useFakeClock } from './fleet.js';
 
-const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('RateLimiter.pause (retryAfterMs)', () => {
   const started = (limiter: RateLimiter, signal: AbortSignal, at: number[]) =>

@@ -4,7 +4,7 @@
  * progress-aware schedule, and the per-round bound on bisection calls.
  */
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   defaults,
   isStatusSourceError,
@@ -13,18 +13,9 @@ import {
   type StatusSourceError,
   waitForCloudAssistant,
 } from '../src/index.js';
-import { FakeApiError, fakeFleet, ids, prng, settle } from './fleet.js';
+import { FakeApiError, fakeFleet, ids, now, prng, settle, step, T0, useFakeClock } from './fleet.js';
 
-const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
-const now = () => Date.now();
-const step = () => vi.advanceTimersByTimeAsync(100);
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 const online = (id: string): InstanceStatus => ({
   instanceId: id,

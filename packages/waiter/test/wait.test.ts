@@ -1,5 +1,5 @@
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type CloudAssistantTimeoutError,
   isCloudAssistantTimeoutError,
@@ -15,18 +15,9 @@ import {
   waitForCloudAssistant,
   watchCloudAssistant,
 } from '../src/index.js';
-import { FakeApiError, fakeFleet, ids, prng, settle } from './fleet.js';
+import { FakeApiError, fakeFleet, ids, now, prng, settle, step, T0, useFakeClock } from './fleet.js';
 
-const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
-const now = () => Date.now();
-const step = () => vi.advanceTimersByTimeAsync(100);
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 /** Sum of ceil(polled / 100) over the rounds seen by onProgress. */
 const batchSum = (progress: readonly ReadinessProgress[]) =>
