@@ -100,7 +100,9 @@ describe('the ref’d timers do not outlive the call', () => {
     const before = timers();
     const page = await client.describeCloudAssistantStatus({ instanceIds: ['i-1'] });
     expect(page.instances).toHaveLength(1);
-    expect(timers()).toBe(before);
+    // The count covers every Timeout in the process, vitest's own included, and one of those
+    // may expire during the call; what matters is that the call added none that outlive it.
+    expect(timers()).toBeLessThanOrEqual(before);
     await client.close();
   });
 });
