@@ -51,17 +51,28 @@ describe('RunCommand and the invocation APIs', () => {
 
     let byId = Object.fromEntries((await results(s, InvokeId)).map((r) => [r.InstanceId, r]));
     expect(byId['i-up']).toMatchObject({ InvocationStatus: 'Running', InvokeRecordStatus: 'Running' });
+    // The agent is down: the command waits for it (the delivery window), reported as Pending.
     expect(byId['i-down']).toMatchObject({
-      InvocationStatus: 'Aborted',
-      InvokeRecordStatus: 'Finished',
-      ErrorCode: 'ClientNotRunning',
-      ErrorInfo: 'the aliyun service is not running on the instance',
+      InvocationStatus: 'Pending',
+      InvokeRecordStatus: 'Running',
+      ErrorCode: '',
     });
 
     s.clock.advance(5_000);
     byId = Object.fromEntries((await results(s, InvokeId)).map((r) => [r.InstanceId, r]));
     expect(byId['i-up']).toMatchObject({ InvocationStatus: 'Success', ExitCode: 0, ErrorCode: '' });
     expect(Buffer.from(byId['i-up']!.Output, 'base64').toString()).toBe('hello\n');
+    expect(byId['i-down']).toMatchObject({ InvocationStatus: 'Pending' });
+
+    s.clock.advance(55_000); // the 60 s window closes with the agent still down
+    byId = Object.fromEntries((await results(s, InvokeId)).map((r) => [r.InstanceId, r]));
+    expect(byId['i-down']).toMatchObject({
+      InvocationStatus: 'Aborted',
+      InvokeRecordStatus: 'Failed',
+      ErrorCode: 'ClientNotRunning',
+      ErrorInfo: 'the aliyun service is not running on the instance',
+      ExitCode: null,
+    });
 
     const inv = await call(s, 'DescribeInvocations', { RegionId: s.region, InvokeId });
     expect(inv.json()).toMatchObject({
