@@ -172,8 +172,9 @@ export interface Fleet {
   /** Releases an instance: the API no longer knows it. */
   removeInstance(id: string): void;
   /**
-   * Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now. The
-   * instance must be `Running` then (a `RangeError` otherwise: use `start(id)` first).
+   * Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now, or when
+   * the boot in progress then reaches `Running`. A `RangeError` if the instance is stopping or
+   * stopped then (use `start(id)` first).
    */
   startAgent(id: string, options?: { readonly afterMs?: number }): void;
   /** Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. */
@@ -181,7 +182,7 @@ export interface Fleet {
   /**
    * Installs the agent over `durationMs`, after which it starts (no reboot needed: a test hook,
    * unlike InstallCloudAssistant); a running agent stops now (reads "true" for up to 2 more
-   * minutes). The instance must be `Running` when the install ends.
+   * minutes). The instance must be running or booting when the install ends.
    */
   installAgent(id: string, options?: { readonly durationMs?: number }): void;
   /**
@@ -429,6 +430,19 @@ export class SimInstance {
     return 'Pending';
   }
 
+  /**
+   * `t` if the instance is Running at `t`; when it is booting (`Pending`/`Starting`), the moment
+   * that boot reaches `Running`; NaN if it is stopping or stopped.
+   */
+  runningFrom(t: number): number {
+    const s = this.statusAt(t);
+    if (s === 'Running') return t;
+    if (s === 'Stopping' || s === 'Stopped') return Number.NaN;
+    const at = this.powerAt;
+    for (let i = 0; i < at.length; i++) if (at[i]! > t && this.powerState[i] === RUNNING) return at[i]!;
+    return Number.NaN;
+  }
+
   /** Whether the agent is installed at `t` (it may still wait for a boot to start). */
   installedAt(t: number): boolean {
     return t >= this.installDone;
@@ -578,19 +592,32 @@ export class SimInstance {
     if (t < this.installStart) return 'not-installed';
     if (t < this.installDone) return 'installing';
     const s = this.segments;
+    const boot = this.#bootStart(t);
     let future = false;
-    let started = false;
+    let sinceBoot = false;
     let sinceInstall = false;
     for (let i = 0; i < s.length; i += 2) {
       if (s[i]! <= t && t < s[i + 1]!) return 'online';
       if (s[i]! > t) future = true;
       else {
-        started = true;
+        if (s[i]! >= boot) sinceBoot = true;
         if (s[i]! >= this.installDone) sinceInstall = true;
       }
     }
-    if (future && (!started || this.statusAt(t) !== 'Running')) return 'starting';
+    // Will start, and has not run since this boot began (a flapping agent that is down is 'stopped').
+    if (future && !sinceBoot) return 'starting';
     return sinceInstall || future ? 'stopped' : 'installed';
+  }
+
+  /** When the boot current at `t` began (its `Pending` or `Starting`; the creation if none). */
+  #bootStart(t: number): number {
+    const at = this.powerAt;
+    for (let i = at.length - 1; i >= 0; i--) {
+      if (at[i]! > t) continue;
+      const st = this.powerState[i]!;
+      if (st === PENDING || st === STARTING) return at[i]!;
+    }
+    return at.length > 0 ? at[0]! : this.createdAt;
   }
 
   /**
@@ -780,12 +807,14 @@ export function createFleet(options: {
   // A stream of its own, so lifecycle draws leave the IDs and boot times of a seed unchanged.
   const lifeRng = rng.fork('lifecycle');
   const draw = (inst: SimInstance, key: keyof Lifecycle) => sample(inst.lifecycle[key], lifeRng);
-  const requireRunningAt = (inst: SimInstance, at: number, what: string) => {
-    const status = inst.statusAt(at);
-    if (status !== 'Running')
+  /** `at`, or when the boot in progress at `at` reaches Running; a RangeError if the instance is down then. */
+  const runningFrom = (inst: SimInstance, at: number, what: string): number => {
+    const from = inst.runningFrom(at);
+    if (Number.isNaN(from))
       throw new RangeError(
-        `cannot ${what} on ${inst.id}: the instance is ${status} then; start it first with fleet.start(id)`,
+        `cannot ${what} on ${inst.id}: the instance is ${inst.statusAt(at)} then; start it first with fleet.start(id)`,
       );
+    return from;
   };
   const regions = new Map<string, RegionStore>();
   for (const r of options.regions) regions.set(r, new RegionStore(r));
@@ -964,9 +993,7 @@ export function createFleet(options: {
     },
     startAgent(id, opts = {}) {
       const inst = get(id);
-      const at = clock.now() + (opts.afterMs ?? 0);
-      requireRunningAt(inst, at, 'start the agent');
-      inst.startAt(at);
+      inst.startAt(runningFrom(inst, clock.now() + (opts.afterMs ?? 0), 'start the agent'));
     },
     stopAgent(id, opts = {}) {
       get(id).stopAt(clock.now() + (opts.afterMs ?? 0));
@@ -974,12 +1001,13 @@ export function createFleet(options: {
     installAgent(id, opts = {}) {
       const inst = get(id);
       const now = clock.now();
-      requireRunningAt(inst, now + (opts.durationMs ?? 60_000), 'install and start the agent');
+      const done = now + (opts.durationMs ?? 60_000);
+      const startAt = runningFrom(inst, done, 'install and start the agent');
       // A (re)install stops a running agent now; heartbeats already sent stay in the history.
       inst.stopAt(now);
       inst.installStart = now;
-      inst.installDone = now + (opts.durationMs ?? 60_000);
-      inst.segments.push(inst.installDone, Number.POSITIVE_INFINITY);
+      inst.installDone = done;
+      inst.segments.push(startAt, Number.POSITIVE_INFINITY);
     },
     stop(id, opts = {}) {
       const inst = get(id);
@@ -992,7 +1020,10 @@ export function createFleet(options: {
     reboot(id) {
       const inst = get(id);
       const now = clock.now();
-      requireRunningAt(inst, now, 'reboot');
+      if (inst.statusAt(now) !== 'Running')
+        throw new RangeError(
+          `cannot reboot ${id}: it is ${inst.statusAt(now)}, and only a Running instance reboots`,
+        );
       const stopping = draw(inst, 'stoppingMs');
       inst.powerOff(now, stopping);
       inst.powerOn(now + stopping, draw(inst, 'startingMs'), draw(inst, 'agentStartMs'));
