@@ -5,7 +5,16 @@ import type { NotFoundMode } from './actions/context.js';
 import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
 import { createFaultEngine, type FaultOptions } from './faults.js';
-import { createFleet, type Fleet, type FleetSpec, type InstanceSpec } from './fleet.js';
+import {
+  AGENT_ERROR_CODES,
+  createFleet,
+  DEFAULT_LIFECYCLE,
+  type Fleet,
+  type FleetSpec,
+  type InstanceSpec,
+  type LifecycleSpec,
+  resolveLifecycle,
+} from './fleet.js';
 import { InvocationStore } from './invocations.js';
 import { createPrng } from './prng.js';
 import {
@@ -54,6 +63,18 @@ export interface Scenario {
   readonly nonceWindowMs?: number;
   /** Simulated run time of a delivered command. @default 2000 */
   readonly commandDurationMs?: number;
+  /**
+   * How long (simulated ms) a command or file sent while the agent is down waits for it: if the
+   * agent comes up within the window the run is delivered, otherwise it ends `Aborted` with
+   * `ClientNotRunning`. UNVERIFIED: read from the documented "`Aborted`: … make sure that … the
+   * command can be sent to the instance within 1 minute".
+   * @default 60000
+   */
+  readonly deliveryWindowMs?: number;
+  /** Simulated time a file transfer takes once delivered (SendFile). @default 1000 */
+  readonly fileTransferMs?: number;
+  /** Lifecycle timings (boot, stop, start, reboot, agent start after a boot) for every instance; fleets and instances may override. */
+  readonly lifecycle?: LifecycleSpec;
   /**
    * AccessKeys accepted, each of an account (`accountId`, default `"sim-account"`).
    * @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token", both of "sim-account"
@@ -144,6 +165,8 @@ const defaults = {
   timestampSkewMs: 15 * 60_000,
   nonceWindowMs: 31 * 60_000,
   commandDurationMs: 2000,
+  deliveryWindowMs: 60_000,
+  fileTransferMs: 1000,
   maxNonces: 1_000_000,
 } as const;
 
@@ -177,6 +200,30 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
   if (reportTimes !== 'simulated' && reportTimes !== 'wall')
     throw new RangeError(`reportTimes must be "simulated" or "wall", got ${String(reportTimes)}`);
 
+  const nonNegative = (v: number | undefined, name: string, fallback: number): number => {
+    const x = v ?? fallback;
+    if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0))
+      throw new RangeError(`${name} must be a number of ms ≥ 0, got ${String(v)}`);
+    return x;
+  };
+  const commandDurationMs = nonNegative(o.commandDurationMs, 'commandDurationMs', defaults.commandDurationMs);
+  const deliveryWindowMs = nonNegative(o.deliveryWindowMs, 'deliveryWindowMs', defaults.deliveryWindowMs);
+  const fileTransferMs = nonNegative(o.fileTransferMs, 'fileTransferMs', defaults.fileTransferMs);
+  const agentErrors = o.faults?.agentErrors;
+  if (agentErrors !== undefined) {
+    let total = 0;
+    for (const [code, p] of Object.entries(agentErrors)) {
+      if (!AGENT_ERROR_CODES.includes(code as (typeof AGENT_ERROR_CODES)[number]))
+        throw new RangeError(
+          `faults.agentErrors: ${code} is not one of ${AGENT_ERROR_CODES.join(', ')} (ClientNotRunning comes from the agent's schedule)`,
+        );
+      if (!(typeof p === 'number' && p >= 0 && p <= 1))
+        throw new RangeError(`faults.agentErrors.${code} must be a share between 0 and 1, got ${String(p)}`);
+      total += p;
+    }
+    if (total > 1) throw new RangeError(`faults.agentErrors: the shares add up to ${total}, more than 1`);
+  }
+
   const clock = createSimulatedClock({ startTime: o.startTime, speed: o.speed ?? defaults.speed });
   const rng = createPrng(seed);
   const fleet = createFleet({
@@ -184,6 +231,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     regions,
     rng: rng.fork('fleet'),
     reportShift: reportTimes === 'wall' ? (simNow) => now() - simNow : undefined,
+    lifecycle: resolveLifecycle(o.lifecycle, DEFAULT_LIFECYCLE, 'lifecycle'),
   });
   for (const spec of o.fleets ?? []) fleet.addInstances(spec);
   for (const spec of o.instances ?? []) fleet.addInstance(spec);
@@ -202,7 +250,13 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
       verifier,
       fleet,
       clock,
-      invocations: new InvocationStore(o.commandDurationMs ?? defaults.commandDurationMs),
+      invocations: new InvocationStore({
+        commandDurationMs,
+        deliveryWindowMs,
+        fileTransferMs,
+        agentErrors,
+        rng: createPrng(o.faults?.seed ?? seed).fork('agent-errors'),
+      }),
       faults: createFaultEngine(o.faults ?? {}, seed, now),
       quota,
       stats,
