@@ -2,6 +2,8 @@ export type {
   CallOptions,
   DescribeCloudAssistantStatusRequest,
   DescribeCloudAssistantStatusResult,
+  DescribeInstanceStatusRequest,
+  DescribeInstanceStatusResult,
   EcsClient,
   EcsClientOptions,
   ListCloudAssistantStatusRequest,
@@ -65,4 +67,14 @@ export {
   stringToSignV3,
   V3_ALGORITHM,
 } from './sign.js';
-export type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
+export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
+export type {
+  AgentInstaller,
+  AttemptEvent,
+  EcsInstanceStatus,
+  InstanceRebooter,
+  InstanceStatus,
+  InstanceStatusLookup,
+  RebootResult,
+  StatusSource,
+} from './types.js';
