@@ -1,10 +1,23 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
 
-/** Why an instance is not (yet) ready, as reported on a timeout or in a report. */
+/**
+ * Why an instance is not (yet) ready, as reported on a timeout or in a report. The `instance-*`
+ * reasons, `no-heartbeat-yet` and a proven `not-installed` come from the instance-status lookup
+ * (DescribeInstanceStatus) at the end of a failed wait; the `install-failed`, `reboot-failed` and
+ * `agent-installed-reboot-required` ones from opt-in remediation.
+ */
 export type PendingReason =
   | 'agent-offline'
   | 'not-installed'
+  | 'no-heartbeat-yet'
   | 'not-found'
+  | 'instance-stopped'
+  | 'instance-starting'
+  | 'instance-stopping'
+  | 'instance-not-running'
+  | 'agent-installed-reboot-required'
+  | `install-failed: ${string}`
+  | `reboot-failed: ${string}`
   | `readiness-unmet: ${string}`
   | `errors: ${string}`;
 
@@ -12,8 +25,12 @@ export type PendingReason =
 export interface PendingInstance {
   readonly instanceId: string;
   readonly reason: PendingReason;
+  /** Its region: given with the ID, located by the wait, or the wait's only region. */
+  readonly region?: string | undefined;
   /** The last status the API returned for it, if it ever returned one. */
   readonly status?: InstanceStatus | undefined;
+  /** Its lifecycle `Status` (`Running`, `Stopped`, …) from the instance-status lookup, when one ran. */
+  readonly instanceStatus?: string | undefined;
 }
 
 /** Counters shared by the report and the errors, so a failure carries the same figures as a success. */
@@ -35,6 +52,13 @@ export interface WaitCounters {
   readonly throttledCalls: number;
   /** Failed attempts or calls, counted by API code (e.g. `ServiceUnavailable`) or error code. */
   readonly errors: Readonly<Record<string, number>>;
+  /**
+   * DescribeInstanceStatus attempts (instance-status lookups), not in `apiCalls`. 0 unless the
+   * wait failed, ran long, or `stoppedInstances: 'fail'` or `remediate` asked for lookups.
+   */
+  readonly instanceStatusCalls: number;
+  /** InstallCloudAssistant, RebootInstances and pre-reboot status attempts of remediation, not in `apiCalls`. */
+  readonly remediationCalls: number;
 }
 
 /** Base class of every error the waiter creates. Check `code`, not `instanceof` alone. */
@@ -106,6 +130,8 @@ export abstract class WaitOutcomeError extends WaiterError implements WaitCounte
   readonly bisectionCalls: number;
   readonly throttledCalls: number;
   readonly errors: Readonly<Record<string, number>>;
+  readonly instanceStatusCalls: number;
+  readonly remediationCalls: number;
 
   constructor(
     message: string,
@@ -130,6 +156,8 @@ export abstract class WaitOutcomeError extends WaiterError implements WaitCounte
     this.bisectionCalls = c?.bisectionCalls ?? 0;
     this.throttledCalls = c?.throttledCalls ?? 0;
     this.errors = c?.errors ?? {};
+    this.instanceStatusCalls = c?.instanceStatusCalls ?? 0;
+    this.remediationCalls = c?.remediationCalls ?? 0;
   }
 }
 
@@ -163,7 +191,10 @@ export class CloudAssistantTimeoutError extends WaitOutcomeError {
 export class QuorumUnreachableError extends WaitOutcomeError {
   override readonly name = 'QuorumUnreachableError' as const;
   override readonly code = 'WAITER_QUORUM_UNREACHABLE' as const;
-  /** Instances that can never become ready in this wait (not found, or past the not-found grace). */
+  /**
+   * Instances that can never become ready in this wait: not found (at once with `notFound:
+   * 'fail'`, or past the not-found grace), or `Stopped` with `stoppedInstances: 'fail'`.
+   */
   readonly unreachable: readonly PendingInstance[];
 
   constructor(fields: {
@@ -178,7 +209,7 @@ export class QuorumUnreachableError extends WaitOutcomeError {
     super(
       `At most ${possible} of ${required} required instances can become ready because ` +
         `${unreachable.length} cannot: ${describePending(unreachable)}; ` +
-        'check the instance IDs and region, or lower minReady.',
+        'check the instance IDs, their regions and that the instances are running, or lower minReady.',
       'WAITER_QUORUM_UNREACHABLE',
       fields,
     );
@@ -283,6 +314,49 @@ export class ReadinessPredicateError extends WaitOutcomeError {
   }
 }
 
+/**
+ * Opt-in remediation was denied for every instance it tried (a permission error such as
+ * `Forbidden.RAM` on InstallCloudAssistant or RebootInstances, and no remediation succeeded), so
+ * the wait fails at once, like on any other permanent error. The first denial is `cause`; its
+ * message is not copied. Like the other terminal errors it accounts for every requested ID.
+ */
+export class RemediationError extends WaitOutcomeError {
+  override readonly name = 'RemediationError' as const;
+  override readonly code = 'WAITER_REMEDIATION_DENIED' as const;
+  /** `InstallCloudAssistant` or `RebootInstances`. */
+  readonly action: string;
+  /** The API error code of the denial (e.g. `Forbidden.RAM`), when it has one. */
+  readonly apiCode: string | undefined;
+  /** The stable `code` of the cause (e.g. `ECS_API_ERROR`), when it has one. */
+  readonly causeCode: string | undefined;
+
+  constructor(
+    cause: unknown,
+    fields: {
+      action: string;
+      apiCode: string | undefined;
+      causeCode: string | undefined;
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters;
+    },
+  ) {
+    const what = fields.apiCode ?? fields.causeCode ?? 'an error';
+    const permission = fields.action === 'InstallCloudAssistant' ? 'ecs:InstallCloudAssistant' : 'ecs:RebootInstances';
+    super(
+      `${fields.action} failed with ${what} for every instance the wait tried to remediate, which waiting ` +
+        `cannot fix; grant ${permission} to these credentials (RAM policy) or turn remediation off.`,
+      'WAITER_REMEDIATION_DENIED',
+      fields,
+      { cause },
+    );
+    this.action = fields.action;
+    this.apiCode = fields.apiCode;
+    this.causeCode = fields.causeCode;
+  }
+}
+
 function hasCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
@@ -293,6 +367,7 @@ const waiterCodes = new Set([
   'WAITER_QUORUM_UNREACHABLE',
   'WAITER_SOURCE_FAILED',
   'WAITER_PREDICATE_FAILED',
+  'WAITER_REMEDIATION_DENIED',
 ]);
 
 /** True for any error created by the waiter (checks `code`). */
@@ -319,6 +394,10 @@ export function isQuorumUnreachableError(error: unknown): error is QuorumUnreach
 /** True for {@link ReadinessPredicateError} (checks `code`). */
 export function isReadinessPredicateError(error: unknown): error is ReadinessPredicateError {
   return hasCode(error, 'WAITER_PREDICATE_FAILED');
+}
+/** True for {@link RemediationError} (checks `code`). */
+export function isRemediationError(error: unknown): error is RemediationError {
+  return hasCode(error, 'WAITER_REMEDIATION_DENIED');
 }
 /** True for {@link StatusSourceError} (checks `code`). */
 export function isStatusSourceError(error: unknown): error is StatusSourceError {

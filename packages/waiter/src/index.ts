@@ -8,16 +8,24 @@ export {
   isInvalidInstanceIdError,
   isQuorumUnreachableError,
   isReadinessPredicateError,
+  isRemediationError,
   isStatusSourceError,
   isWaiterError,
   QuorumUnreachableError,
   ReadinessPredicateError,
+  RemediationError,
   StatusSourceError,
   WaiterError,
 } from './errors.js';
 export { INSTANCE_ID_PATTERN, parseInstanceIds } from './ids.js';
+export { lifecycleReason } from './instance-check.js';
 export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
-export { defaults, REGION_ENV_VAR } from './options.js';
+export { defaults } from './options.js';
+export { REGION_ENV_VAR } from './region-clients.js';
+export type { RemediateOptions, RemediationOutcome, RemediationRecord } from './remediate.js';
+export { dryRunAction, installIsolating } from './remediate.js';
+export type { InstanceRef, InstanceTarget } from './targets.js';
+export { parseInstanceTargets, REGION_ID_PATTERN } from './targets.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';
 export type { InstanceReadiness, ReadinessProgress, ReadinessReport } from './report.js';

@@ -1,12 +1,30 @@
-import { createEcsClient, type EcsClientOptions, type StatusSource } from '@cloud-assistant-gate/core';
+import type {
+  AgentInstaller,
+  EcsClientOptions,
+  InstanceRebooter,
+  InstanceStatusLookup,
+  StatusSource,
+} from '@cloud-assistant-gate/core';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { DEFAULT_AGENT_GRACE_MS } from './instance-check.js';
 import type { ReadinessOptions } from './readiness.js';
 import { isDottedVersion } from './readiness.js';
+import { type OpenedRegions, resolveRegionClients } from './region-clients.js';
+import type { RemediateOptions } from './remediate.js';
 import type { ReadinessProgress } from './report.js';
 
-/** A core `EcsClient` (only its `statusSource` is used) or any object exposing a status source. */
+/**
+ * A core `EcsClient`, or any object exposing a status source. The optional capabilities are
+ * used when present (a core client has them all): `instanceStatus` (DescribeInstanceStatus) for
+ * precise reasons at the end of a failed wait and for `stoppedInstances: 'fail'`; `installAgent`
+ * and `reboot` only for opt-in `remediate`. `region` names the client's region.
+ */
 export interface StatusSourceProvider {
   readonly statusSource: StatusSource;
+  readonly region?: string | undefined;
+  readonly instanceStatus?: InstanceStatusLookup | undefined;
+  readonly installAgent?: AgentInstaller | undefined;
+  readonly reboot?: InstanceRebooter | undefined;
 }
 
 /**
@@ -30,18 +48,36 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly client?: StatusSource | StatusSourceProvider | undefined;
   /**
+   * One client per region, for a fleet in several regions: `{ 'cn-hangzhou': ecsA, 'cn-beijing':
+   * ecsB }` (each a core client or a status source, as `client`; the wait does not close them).
+   * Bare IDs are located in this order; IDs with a region (`cn-beijing:i-…`) must name one of them.
+   * @default undefined
+   */
+  readonly clients?: Readonly<Record<string, StatusSource | StatusSourceProvider>> | undefined;
+  /**
    * Region ID (e.g. `cn-hangzhou`): the wait creates its own core client with `endpoint` and
-   * `credentials`, and closes it when it settles. Give at most one of `region` and `client`.
-   * @default env.ALIBABA_CLOUD_REGION_ID when `client` is not given either
+   * `credentials`, and closes it when it settles. Give at most one of `region`, `regions`,
+   * `client` and `clients`.
+   * @default env.ALIBABA_CLOUD_REGION_ID when no client nor regions are given either
    */
   readonly region?: string | undefined;
   /**
-   * With `region`: a full URL (`http://127.0.0.1:8080`) or a bare host (HTTPS).
-   * @default the official SDK's endpoint for `region`
+   * Several regions in one wait: one core client per region (each with its own endpoint and
+   * request budget), one report. IDs may carry their region (`cn-beijing:i-…` or `{ instanceId,
+   * region }`; a region named only by IDs is added after these); a bare ID is located: polled in
+   * the first region, and if that region does not know it, in the next, within the same round
+   * (about one extra call per such ID and region it is not in; see the README).
+   * @default undefined (`region`)
+   */
+  readonly regions?: readonly string[] | undefined;
+  /**
+   * With `region`/`regions`: a full URL (`http://127.0.0.1:8080`) or a bare host (HTTPS), used
+   * for every region (one endpoint serving several regions, like the simulator).
+   * @default the official SDK's endpoint of each region
    */
   readonly endpoint?: string | undefined;
   /**
-   * With `region`: an AccessKey pair or a provider function.
+   * With `region`/`regions`: an AccessKey pair or a provider function.
    * @default core's default chain (`env`, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role)
    */
   readonly credentials?: EcsClientOptions['credentials'];
@@ -145,6 +181,26 @@ export interface WaitForCloudAssistantOptions {
    * @default 60_000
    */
   readonly notFoundGraceMs?: number | undefined;
+  /**
+   * Instances that are `Stopped` (per DescribeInstanceStatus) will not get an agent: `'wait'`
+   * keeps polling them (someone may start them) and names them `instance-stopped` if the wait
+   * fails; `'fail'` looks up the lifecycle status of instances whose agent is not online after the
+   * first round and then every 30 s (DescribeInstanceStatus, ≤ 100 IDs per call, ceil(n / 50)
+   * calls for n such instances), and gives up on a `Stopped` one at once, like an unknown ID with
+   * `notFound: 'fail'`: the wait fails as soon as `minReady` cannot be met. A client without
+   * `instanceStatus` (a bare status function) cannot look up: then both behave as `'wait'`.
+   * @default 'wait'
+   */
+  readonly stoppedInstances?: 'wait' | 'fail' | undefined;
+  /**
+   * Opt-in remediation of a missing agent (off by default): `{ install: true }` installs the
+   * agent (InstallCloudAssistant) on instances seen `Running` for `afterMs` whose agent never
+   * reported, and `{ install: true, reboot: true }` also reboots them (RebootInstances) so that the
+   * agent starts. **This reboots running instances**; never without `reboot: true`, and never an
+   * instance whose agent was ever seen. Needs a client with `installAgent` (and `reboot`).
+   * @default undefined (no remediation)
+   */
+  readonly remediate?: RemediateOptions | undefined;
   /** Cancels the wait: rejects with `signal.reason`, aborts in-flight calls, sends nothing more. */
   readonly signal?: AbortSignal | undefined;
   /** Called after every round (also emitted by {@link watchCloudAssistant}). */
@@ -185,20 +241,26 @@ export const defaults = {
   minReady: 'all',
   notFound: 'wait',
   notFoundGraceMs: 60_000,
+  stoppedInstances: 'wait',
+  /** `remediate.afterMs`: also the grace after which the lookups call an agent missing. */
+  remediateAfterMs: DEFAULT_AGENT_GRACE_MS,
 } as const;
 
 /** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The status source of one wait, and how to release it. */
-export interface OpenedSource {
-  readonly source: StatusSource;
-  readonly close: (() => Promise<void>) | undefined;
+/** `remediate` with its defaults filled in. */
+export interface ResolvedRemediation {
+  readonly install: true;
+  readonly reboot: boolean;
+  readonly afterMs: number;
 }
 
 export interface ResolvedOptions {
-  /** Called once per wait (per subscription). */
-  readonly open: () => OpenedSource;
+  /** Called once per wait (per subscription): the clients of every region. */
+  readonly open: () => OpenedRegions;
+  readonly stoppedInstances: 'wait' | 'fail';
+  readonly remediate: ResolvedRemediation | undefined;
   readonly timeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
@@ -255,73 +317,6 @@ function fn<T>(name: string, value: unknown): T | undefined {
   return value as T;
 }
 
-function resolveSource(client: unknown): StatusSource {
-  if (typeof client === 'function') return client as StatusSource;
-  if (typeof client === 'object' && client !== null) {
-    const source = (client as { statusSource?: unknown }).statusSource;
-    if (typeof source === 'function') return source.bind(client) as StatusSource;
-  }
-  throw new TypeError(
-    `Expected client to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
-  );
-}
-
-/** The environment variable the region is read from when neither `client` nor `region` is given. */
-export const REGION_ENV_VAR = 'ALIBABA_CLOUD_REGION_ID';
-
-function resolveEnv(value: unknown): Readonly<Record<string, string | undefined>> {
-  if (value === undefined) return process.env;
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected env to be an object of environment variables, got ${show(value)}.`);
-  }
-  return value as Readonly<Record<string, string | undefined>>;
-}
-
-function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
-  const { client } = o;
-  if (client !== undefined && o['region'] !== undefined) {
-    throw new TypeError('Expected either options.client or options.region, not both.');
-  }
-  if (client !== undefined) {
-    for (const key of ['endpoint', 'credentials']) {
-      if (o[key] !== undefined)
-        throw new TypeError(`options.${key} only applies with options.region, not with client.`);
-    }
-    const source = resolveSource(client);
-    return () => ({ source, close: undefined });
-  }
-  const env = resolveEnv(o['env']);
-  let region = o['region'];
-  if (region === undefined) {
-    const fromEnv = env[REGION_ENV_VAR];
-    if (fromEnv === undefined || fromEnv.trim() === '') {
-      throw new TypeError(
-        `No region to poll. Pass options.region or options.client, or set ${REGION_ENV_VAR}.`,
-      );
-    }
-    region = fromEnv.trim();
-  }
-  if (typeof region !== 'string')
-    throw new TypeError(`Expected region to be a region ID like "cn-hangzhou", got ${show(region)}.`);
-  const clientOptions: EcsClientOptions = {
-    region,
-    ...(o['endpoint'] === undefined ? {} : { endpoint: o['endpoint'] as string }),
-    ...(o['credentials'] === undefined
-      ? // The default chain reads the same environment as the region.
-        { credentialsChain: { env } }
-      : { credentials: o['credentials'] as EcsClientOptions['credentials'] }),
-  };
-  // Validate now (core checks region, endpoint and credentials shape when constructing); the
-  // probe client has sent nothing and is closed at once.
-  void createEcsClient(clientOptions)
-    .close()
-    .catch(() => {});
-  return () => {
-    const ecs = createEcsClient(clientOptions);
-    return { source: ecs.statusSource, close: () => ecs.close() };
-  };
-}
-
 /**
  * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, a
  * fraction is rounded up (a product within 1e-9 of an integer counts as that integer, so 7% of
@@ -352,6 +347,33 @@ export function resolveRequired(value: unknown, total: number): number {
     );
   }
   return Math.min(value, total);
+}
+
+function resolveRemediate(value: unknown): ResolvedRemediation | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(
+      `Expected remediate to be an object like { install: true, reboot: true }, got ${show(value)}.`,
+    );
+  }
+  const r = value as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (key !== 'install' && key !== 'reboot' && key !== 'afterMs')
+      throw new TypeError(`Unknown remediate option ${JSON.stringify(key)}.`);
+  }
+  if (r['install'] !== true) {
+    throw new TypeError(
+      `Expected remediate.install to be true (remediation installs the agent), got ${show(r['install'])}; leave remediate out to turn it off.`,
+    );
+  }
+  if (r['reboot'] !== undefined && typeof r['reboot'] !== 'boolean') {
+    throw new TypeError(`Expected remediate.reboot to be a boolean, got ${show(r['reboot'])}.`);
+  }
+  return {
+    install: true,
+    reboot: r['reboot'] === true,
+    afterMs: duration('remediate.afterMs', r['afterMs'], defaults.remediateAfterMs, 0),
+  };
 }
 
 function resolveReadiness(value: unknown): ReadinessOptions {
@@ -405,13 +427,17 @@ function resolveReadiness(value: unknown): ReadinessOptions {
 export function resolveOptions(
   options: WaitForCloudAssistantOptions | undefined,
   total: number,
+  ids: { readonly idRegions: readonly string[]; readonly hasBareIds: boolean } = {
+    idRegions: [],
+    hasBareIds: true,
+  },
 ): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected options to be an object, got ${show(options)}.`);
   }
   const o = options as unknown as Record<string, unknown>;
-  const open = resolveOpen(o);
+  const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
   const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
@@ -460,9 +486,15 @@ export function resolveOptions(
     throw new TypeError(`Expected scheduler to be an rxjs SchedulerLike, got ${show(scheduler)}.`);
   }
   const readiness = resolveReadiness(o['readiness']);
+  const stoppedInstances = o['stoppedInstances'] ?? defaults.stoppedInstances;
+  if (stoppedInstances !== 'wait' && stoppedInstances !== 'fail') {
+    throw new TypeError(`Expected stoppedInstances to be 'wait' or 'fail', got ${show(stoppedInstances)}.`);
+  }
   const s = scheduler as SchedulerLike;
   return {
     open,
+    stoppedInstances,
+    remediate: resolveRemediate(o['remediate']),
     timeoutMs,
     minDelayMs,
     maxDelayMs,
