@@ -94,8 +94,8 @@ export interface ListCloudAssistantStatusRequest extends CallOptions {
   readonly maxResults?: number | undefined;
 }
 
-export type { DescribeCloudAssistantStatusResult } from './schemas.js';
 export type { DescribeInstanceStatusResult } from './lifecycle.js';
+export type { DescribeCloudAssistantStatusResult } from './schemas.js';
 
 export interface DescribeInstanceStatusRequest extends CallOptions {
   /** Up to 100 instance IDs; none lists the region. */

@@ -34,6 +34,7 @@ export {
   ResponseValidationError,
   ThrottlingError,
 } from './errors.js';
+export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';
@@ -67,7 +68,6 @@ export {
   stringToSignV3,
   V3_ALGORITHM,
 } from './sign.js';
-export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
 export type {
   AgentInstaller,
   AttemptEvent,

@@ -27,13 +27,7 @@ export const MAX_INSTALL_IDS = 50;
 /** DescribeInstanceStatus's largest page. */
 const MAX_PAGE_SIZE = 50;
 
-const long = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number),
-]);
+const long = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
 
 const describeInstanceStatusSchema = z.object({
   RequestId: z.string(),
@@ -145,7 +139,11 @@ export function createLifecycleCalls(call: Call): LifecycleCalls {
 
   const installAgent: AgentInstaller = async (ids, opts) => {
     checkIds(ids, MAX_INSTALL_IDS, 'InstallCloudAssistant');
-    await call('InstallCloudAssistant', { InstanceId: ids }, { signal: opts.signal, onAttempt: opts.onAttempt });
+    await call(
+      'InstallCloudAssistant',
+      { InstanceId: ids },
+      { signal: opts.signal, onAttempt: opts.onAttempt },
+    );
   };
 
   const reboot: InstanceRebooter = async (ids, opts) => {

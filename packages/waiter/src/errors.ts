@@ -1,4 +1,5 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
+import type { RemediationRecord } from './remediate.js';
 
 /**
  * Why an instance is not (yet) ready, as reported on a timeout or in a report. The `instance-*`
@@ -31,6 +32,8 @@ export interface PendingInstance {
   readonly status?: InstanceStatus | undefined;
   /** Its lifecycle `Status` (`Running`, `Stopped`, …) from the instance-status lookup, when one ran. */
   readonly instanceStatus?: string | undefined;
+  /** What opt-in remediation did to it, if anything. */
+  readonly remediation?: RemediationRecord | undefined;
 }
 
 /** Counters shared by the report and the errors, so a failure carries the same figures as a success. */
@@ -343,7 +346,8 @@ export class RemediationError extends WaitOutcomeError {
     },
   ) {
     const what = fields.apiCode ?? fields.causeCode ?? 'an error';
-    const permission = fields.action === 'InstallCloudAssistant' ? 'ecs:InstallCloudAssistant' : 'ecs:RebootInstances';
+    const permission =
+      fields.action === 'InstallCloudAssistant' ? 'ecs:InstallCloudAssistant' : 'ecs:RebootInstances';
     super(
       `${fields.action} failed with ${what} for every instance the wait tried to remediate, which waiting ` +
         `cannot fix; grant ${permission} to these credentials (RAM policy) or turn remediation off.`,

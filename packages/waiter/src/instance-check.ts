@@ -163,17 +163,22 @@ export class InstanceChecks {
     this.#lastAt = this.#now();
     const bySlot = new Map<number, InstanceState[]>();
     for (const s of states) {
-      if (s.slot === undefined || this.#off.has(s.slot) || this.#regions[s.slot]?.instanceStatus === undefined)
+      if (
+        s.slot === undefined ||
+        this.#off.has(s.slot) ||
+        this.#regions[s.slot]?.instanceStatus === undefined
+      )
         continue;
-      let list = bySlot.get(s.slot);
-      if (list === undefined) bySlot.set(s.slot, (list = []));
-      list.push(s);
+      const list = bySlot.get(s.slot);
+      if (list === undefined) bySlot.set(s.slot, [s]);
+      else list.push(s);
     }
     const answered: InstanceState[] = [];
     const lookupRegion = async (slot: number, list: InstanceState[]) => {
       const lookup = this.#regions[slot]!.instanceStatus!;
       const batches: InstanceState[][] = [];
-      for (let i = 0; i < list.length; i += LOOKUP_BATCH_SIZE) batches.push(list.slice(i, i + LOOKUP_BATCH_SIZE));
+      for (let i = 0; i < list.length; i += LOOKUP_BATCH_SIZE)
+        batches.push(list.slice(i, i + LOOKUP_BATCH_SIZE));
       let next = 0;
       const worker = async () => {
         while (next < batches.length && !signal.aborted && !this.#off.has(slot)) {
@@ -210,7 +215,12 @@ export class InstanceChecks {
     try {
       let pending: Promise<readonly EcsInstanceStatus[]>;
       try {
-        pending = Promise.resolve(lookup(batch.map((s) => s.instanceId), { signal, onAttempt }));
+        pending = Promise.resolve(
+          lookup(
+            batch.map((s) => s.instanceId),
+            { signal, onAttempt },
+          ),
+        );
       } catch (error) {
         pending = Promise.reject(error);
       }
@@ -219,7 +229,10 @@ export class InstanceChecks {
       if (!Array.isArray(items)) return 'skip';
       return items.filter(
         (i): i is EcsInstanceStatus =>
-          typeof i === 'object' && i !== null && typeof i.instanceId === 'string' && typeof i.status === 'string',
+          typeof i === 'object' &&
+          i !== null &&
+          typeof i.instanceId === 'string' &&
+          typeof i.status === 'string',
       );
     } catch (error) {
       if (attempts === 0) counters.instanceStatusCalls++;
@@ -248,5 +261,8 @@ function record(
   s.lifecycle = status;
   s.lifecycleRound = round;
   s.agentMissing =
-    status === 'Running' && s.runningSince !== undefined && at - s.runningSince >= graceMs && agentNeverReported(s);
+    status === 'Running' &&
+    s.runningSince !== undefined &&
+    at - s.runningSince >= graceMs &&
+    agentNeverReported(s);
 }

@@ -92,7 +92,9 @@ function regionList(value: unknown): string[] {
   const out: string[] = [];
   for (const r of value) {
     if (typeof r !== 'string' || r === '') {
-      throw new TypeError(`Expected every entry of regions to be a region ID like "cn-hangzhou", got ${show(r)}.`);
+      throw new TypeError(
+        `Expected every entry of regions to be a region ID like "cn-hangzhou", got ${show(r)}.`,
+      );
     }
     if (!out.includes(r)) out.push(r);
   }
@@ -100,7 +102,11 @@ function regionList(value: unknown): string[] {
 }
 
 /** Regions named by IDs (`region:id`) that a fixed set of clients does not cover. */
-function checkCovered(idRegions: readonly string[], have: readonly (string | undefined)[], how: string): void {
+function checkCovered(
+  idRegions: readonly string[],
+  have: readonly (string | undefined)[],
+  how: string,
+): void {
   const missing = idRegions.filter((r) => !have.includes(r));
   if (missing.length === 0) return;
   throw new TypeError(
@@ -127,7 +133,9 @@ export function resolveRegionClients(
   const { client, clients } = o;
   const given = ['client', 'clients', 'region', 'regions'].filter((k) => o[k] !== undefined);
   if (given.length > 1 && !(given.length === 2 && given.includes('region') && given.includes('regions'))) {
-    throw new TypeError(`Expected one of options.client, options.clients and options.region(s), got ${given.join(' and ')}.`);
+    throw new TypeError(
+      `Expected one of options.client, options.clients and options.region(s), got ${given.join(' and ')}.`,
+    );
   }
   if (o['region'] !== undefined && o['regions'] !== undefined) {
     throw new TypeError('Expected either options.region or options.regions, not both.');
@@ -205,8 +213,7 @@ export function resolveRegionClients(
   }
   return () => {
     // Several regions share one default chain, so it is resolved (and an ECS RAM role fetched) once.
-    const shared =
-      credentials ?? (regions.length > 1 ? defaultCredentialsProvider({ env }) : undefined);
+    const shared = credentials ?? (regions.length > 1 ? defaultCredentialsProvider({ env }) : undefined);
     const created = regions.map((region) => createEcsClient(base(region, shared)));
     return {
       clients: created.map((ecs) => toRegionClient(ecs)),

@@ -269,10 +269,16 @@ export class Remediator {
       return false;
     if (this.#regions[state.slot]?.installAgent === undefined) return false;
     const r = state.remediation;
-    if (r !== undefined && !(r.outcome === 'install-failed' && r.retryable && r.installAttempts < MAX_INSTALL_ATTEMPTS))
+    if (
+      r !== undefined &&
+      !(r.outcome === 'install-failed' && r.retryable && r.installAttempts < MAX_INSTALL_ATTEMPTS)
+    )
       return false;
     return (
-      state.agentMissing && state.lifecycle === 'Running' && state.lifecycleRound === round && agentNeverReported(state)
+      state.agentMissing &&
+      state.lifecycle === 'Running' &&
+      state.lifecycleRound === round &&
+      agentNeverReported(state)
     );
   }
 
@@ -290,9 +296,9 @@ export class Remediator {
     for (const s of states) {
       if (!this.eligible(s, round)) continue;
       this.#instances.set(s.instanceId, s);
-      let list = bySlot.get(s.slot!);
-      if (list === undefined) bySlot.set(s.slot!, (list = []));
-      list.push(s);
+      const list = bySlot.get(s.slot!);
+      if (list === undefined) bySlot.set(s.slot!, [s]);
+      else list.push(s);
     }
     // Reboots left due by an earlier pass (their agent re-read failed) are tried again.
     for (const r of this.records) {
@@ -321,7 +327,8 @@ export class Remediator {
           rs.error = undefined;
           rs.errorCode = undefined;
           rs.retryable = false;
-          rs.outcome = this.#reboot && region.reboot !== undefined ? 'reboot-pending' : 'installed-reboot-required';
+          rs.outcome =
+            this.#reboot && region.reboot !== undefined ? 'reboot-pending' : 'installed-reboot-required';
           if (rs.outcome === 'installed-reboot-required') passSucceeded = true;
           changed.add(rs);
         }
@@ -381,7 +388,11 @@ export class Remediator {
     let statuses: readonly InstanceStatus[];
     try {
       statuses = await this.#counted(
-        () => region.source(batch.map((r) => r.instanceId), { signal, onAttempt: count }),
+        () =>
+          region.source(
+            batch.map((r) => r.instanceId),
+            { signal, onAttempt: count },
+          ),
         signal,
         counters,
       );
@@ -407,7 +418,11 @@ export class Remediator {
     let results: readonly RebootResult[];
     try {
       results = await this.#counted(
-        () => region.reboot!(toReboot.map((r) => r.instanceId), { signal, onAttempt: count }),
+        () =>
+          region.reboot!(
+            toReboot.map((r) => r.instanceId),
+            { signal, onAttempt: count },
+          ),
         signal,
         counters,
       );

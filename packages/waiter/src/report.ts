@@ -65,7 +65,10 @@ export interface ReadinessProgress {
   /** IDs that became ready in this round, in input order. */
   readonly newlyReady: readonly string[];
   /** The same instances with their regions (`region` absent for a status function without one). */
-  readonly newlyReadyInstances: readonly { readonly instanceId: string; readonly region?: string | undefined }[];
+  readonly newlyReadyInstances: readonly {
+    readonly instanceId: string;
+    readonly region?: string | undefined;
+  }[];
   /** What opt-in remediation did in this round (installs, reboots, failures); usually empty. */
   readonly remediated: readonly RemediationRecord[];
   /** IDs polled in this round (the not-yet-ready ones, suspects included). */
@@ -182,7 +185,8 @@ export function reasonOf(state: InstanceState, noResponse: PendingReason = NO_RE
   const lifecycle = lifecycleReason({
     lifecycle: fresh ? state.lifecycle : undefined,
     base: state.unmet,
-    agentMissing: state.agentMissing,
+    // After an install the agent is not missing any more, only late (or failing to start).
+    agentMissing: state.agentMissing && state.remediation?.installedAt === undefined,
   });
   if (lifecycle !== undefined && lifecycle !== 'not-installed' && lifecycle !== 'no-heartbeat-yet')
     return lifecycle;
@@ -204,6 +208,7 @@ export function toPending(state: InstanceState, noResponse: PendingReason = NO_R
   if (state.region !== undefined) out.region = state.region;
   if (state.status !== undefined) out.status = state.status;
   if (state.lifecycle !== undefined) out.instanceStatus = state.lifecycle;
+  if (state.remediation !== undefined) out.remediation = toRecord(state.remediation);
   return out;
 }
 

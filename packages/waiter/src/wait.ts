@@ -14,10 +14,16 @@ import { RateLimiter } from './limiter.js';
 import { nextRoundCalls, pollRegions, type RegionSlot } from './locate.js';
 import { pollLoop, type RoundStep } from './loop.js';
 import { type ResolvedOptions, resolveOptions, type WaitForCloudAssistantOptions } from './options.js';
-import { FatalSourceFailure, type MutableCounters, newCounters, type PollContext, type RoundSink } from './poll.js';
+import {
+  FatalSourceFailure,
+  type MutableCounters,
+  newCounters,
+  type PollContext,
+  type RoundSink,
+} from './poll.js';
+import { evaluateReading } from './readiness.js';
 import type { OpenedRegions } from './region-clients.js';
 import { type RemediationState, Remediator, toRecord } from './remediate.js';
-import { evaluateReading } from './readiness.js';
 import {
   buildReport,
   type InstanceState,
@@ -135,7 +141,12 @@ class WaitRun implements RoundSink<InstanceState> {
     this.#remediator =
       remediate === undefined
         ? undefined
-        : new Remediator({ regions: clients, reboot: remediate.reboot, concurrency: opts.concurrency, now: opts.now });
+        : new Remediator({
+            regions: clients,
+            reboot: remediate.reboot,
+            concurrency: opts.concurrency,
+            now: opts.now,
+          });
   }
 
   #snapshot(now: number): WaitCounters {
@@ -483,7 +494,9 @@ class WaitRun implements RoundSink<InstanceState> {
       notFoundCount,
       newlyReady: newly.map((s) => s.instanceId),
       newlyReadyInstances: newly.map((s) =>
-        s.region === undefined ? { instanceId: s.instanceId } : { instanceId: s.instanceId, region: s.region },
+        s.region === undefined
+          ? { instanceId: s.instanceId }
+          : { instanceId: s.instanceId, region: s.region },
       ),
       remediated: this.#remediated.map(toRecord),
       polled: shape.polled,
@@ -555,8 +568,7 @@ export function watchCloudAssistant(
       subscriber.error(signal?.reason);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    const source =
-      targets.length === 0 ? of(run.emptyProgress()) : pollLoop(() => run.runRound(), scheduler);
+    const source = targets.length === 0 ? of(run.emptyProgress()) : pollLoop(() => run.runRound(), scheduler);
     const inner = source.pipe(tap((progress) => opts.onProgress?.(progress))).subscribe(subscriber);
     return () => {
       signal?.removeEventListener('abort', onAbort);

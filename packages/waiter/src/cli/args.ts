@@ -13,7 +13,8 @@ export type MinReady = { readonly count: number } | { readonly fraction: number 
 /** Everything `wait` and `status` need, after flags, environment and defaults are merged. */
 export interface CliSettings {
   readonly command: Command;
-  readonly region?: string;
+  /** `--region a,b`: the regions, in the order bare IDs are looked for (absent: none given). */
+  readonly regions?: readonly string[];
   readonly endpoint?: string;
   readonly profile?: string;
   /** Absent: the engine's default. */
@@ -26,6 +27,11 @@ export interface CliSettings {
   readonly minVersion?: string;
   readonly maxHeartbeatAgeMs?: number;
   readonly notFound?: 'wait' | 'fail';
+  readonly stopped?: 'wait' | 'fail';
+  /** `--install-missing`, with `--allow-reboot` (reboot) and `--remediate-after`. */
+  readonly remediate?: { readonly reboot: boolean; readonly afterMs?: number };
+  /** `--dry-run`: print what remediation would do, and exit. */
+  readonly dryRun: boolean;
   /** Positional IDs (`-` means stdin). */
   readonly idArgs: readonly string[];
   readonly idsFiles: readonly string[];
@@ -99,11 +105,20 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     return got === undefined ? undefined : parseDuration(got.value, got.from);
   };
 
-  const region = pick('region')?.value ?? nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
-  if (region !== undefined && !/^[a-z0-9-]{1,64}$/.test(region)) {
-    throw new CliUsageError(
-      `${pick('region')?.from ?? 'ALIBABA_CLOUD_REGION_ID'}: ${quote(region)} is not a region ID, e.g. cn-hangzhou.`,
-    );
+  const regionText = pick('region')?.value ?? nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
+  let regions: string[] | undefined;
+  if (regionText !== undefined) {
+    const from = pick('region')?.from ?? 'ALIBABA_CLOUD_REGION_ID';
+    regions = [];
+    for (const part of regionText.split(',')) {
+      const region = part.trim();
+      if (!/^[a-z0-9-]{1,64}$/.test(region)) {
+        throw new CliUsageError(
+          `${from}: ${quote(part)} is not a region ID, e.g. cn-hangzhou (several: cn-hangzhou,cn-beijing).`,
+        );
+      }
+      if (!regions.includes(region)) regions.push(region);
+    }
   }
   const endpoint = pick('endpoint');
   if (endpoint !== undefined && !/^(?:https?:\/\/)?[A-Za-z0-9.[\]:-]+(?::\d+)?\/?$/.test(endpoint.value)) {
@@ -165,6 +180,42 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     notFound = v;
   }
 
+  const stoppedText = pick('stopped');
+  let stopped: 'wait' | 'fail' | undefined;
+  if (stoppedText !== undefined) {
+    const v = stoppedText.value.trim();
+    if (v !== 'wait' && v !== 'fail') {
+      throw new CliUsageError(
+        `${stoppedText.from}: ${quote(stoppedText.value)} must be \`wait\` or \`fail\`.`,
+      );
+    }
+    stopped = v;
+  }
+
+  // Remediation changes instances: only explicit flags turn it on (no environment variable), and
+  // a reboot needs its own flag.
+  const installMissing = values['install-missing'] === true;
+  const allowReboot = values['allow-reboot'] === true;
+  const dryRun = values['dry-run'] === true;
+  const remediateAfterMs = duration('remediate-after');
+  if (!installMissing) {
+    const stray = allowReboot
+      ? '--allow-reboot'
+      : dryRun
+        ? '--dry-run'
+        : typeof values['remediate-after'] === 'string'
+          ? '--remediate-after'
+          : undefined;
+    if (stray !== undefined) {
+      throw new CliUsageError(`${stray} only applies with --install-missing.`);
+    }
+  }
+  if (command === 'status' && installMissing) {
+    throw new CliUsageError(
+      '--install-missing applies to `wait` (use `wait --install-missing --dry-run` to preview).',
+    );
+  }
+
   const requireSessionManager =
     values['require-session-manager'] === true ||
     envBoolean(env, spec('require-session-manager').env ?? '', false);
@@ -178,7 +229,7 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
 
   const settings: CliSettings = {
     command: command as Command,
-    ...(region === undefined ? {} : { region }),
+    ...(regions === undefined ? {} : { regions }),
     ...(endpoint === undefined ? {} : { endpoint: endpoint.value.trim() }),
     ...(profile === undefined ? {} : { profile: profile.value.trim() }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -190,6 +241,16 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     ...(minVersionText === undefined ? {} : { minVersion: minVersionText.value.trim() }),
     ...(maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs }),
     ...(notFound === undefined ? {} : { notFound }),
+    ...(stopped === undefined ? {} : { stopped }),
+    ...(installMissing
+      ? {
+          remediate: {
+            reboot: allowReboot,
+            ...(remediateAfterMs === undefined ? {} : { afterMs: remediateAfterMs }),
+          },
+        }
+      : {}),
+    dryRun,
     idArgs,
     idsFiles,
     json: values['json'] === true,

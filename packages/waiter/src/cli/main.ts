@@ -1,23 +1,27 @@
 import { readFileSync } from 'node:fs';
-import {
-  createEcsClient,
-  type EcsClient,
-  type EcsClientOptions,
-  type InstanceStatus,
-} from '@cloud-assistant-gate/core';
+import type { EcsClient, EcsClientOptions, InstanceStatus } from '@cloud-assistant-gate/core';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
-import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
+import {
+  isCloudAssistantTimeoutError,
+  isQuorumUnreachableError,
+  isRemediationError,
+  isStatusSourceError,
+} from '../errors.js';
 import { defaults, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
+import { parseInstanceTargets } from '../targets.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, parseCliArgs } from './args.js';
 import { CliUsageError, ExitCode } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
 import { helpText } from './help.js';
 import { type ByteSource, collectIds, type OpenFile } from './ids.js';
+import { makeClients, regionsFor } from './regions.js';
+import { type RemediationLog, remediationNotice, runDryRun } from './remediation.js';
 import {
   colorEnabled,
+  describeRemediation,
   makeStyle,
   ProgressRenderer,
   renderOutcome,
@@ -124,7 +128,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
     signal: options.signal,
   };
 
-  let client: EcsClient | undefined;
+  let clients: EcsClient[] = [];
   try {
     const ids = await collectIds({
       args: settings.idArgs,
@@ -133,8 +137,9 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       openFile: options.openFile,
       signal: options.signal,
     });
-    client = makeClient(settings, options.env, options.clientOptions);
-    return settings.command === 'wait' ? await runWait(ctx, client, ids) : await runStatus(ctx, client, ids);
+    clients = makeClients(regionsFor(settings, ids), settings, options.env, options.clientOptions);
+    if (settings.command === 'status') return await runStatus(ctx, clients, ids);
+    return settings.dryRun ? await runDryRun(ctx, clients, ids) : await runWait(ctx, clients, ids);
   } catch (error) {
     if (options.signal?.aborted) return aborted(ctx, undefined);
     return fail(error, {
@@ -145,11 +150,11 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       color: colorEnabled(tty.stderr, options.env),
     });
   } finally {
-    await client?.close().catch(() => undefined);
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   }
 };
 
-interface Context {
+export interface Context {
   readonly settings: CliSettings;
   readonly env: Env;
   readonly stdout: TextSink;
@@ -168,33 +173,6 @@ const version = (): string => {
     version: string;
   };
   return pkg.version;
-};
-
-const makeClient = (
-  settings: CliSettings,
-  env: Env,
-  extra: Partial<EcsClientOptions> | undefined,
-): EcsClient => {
-  if (settings.region === undefined) {
-    throw new CliUsageError(
-      'No region: pass --region (e.g. cn-hangzhou) or set CLOUD_ASSISTANT_GATE_REGION.',
-    );
-  }
-  const chainEnv = settings.profile === undefined ? env : { ...env, ALIBABA_CLOUD_PROFILE: settings.profile };
-  try {
-    return createEcsClient({
-      region: settings.region,
-      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-      credentialsChain: { env: chainEnv, ...(env['HOME'] ? { homeDir: env['HOME'] } : {}) },
-      ...extra,
-    });
-  } catch (error) {
-    // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(`${inCliTerms(message).replace(/\.$/, '')}; check --region and --endpoint.`, {
-      cause: error,
-    });
-  }
 };
 
 const toMinReady = (settings: CliSettings, total: number): number | 'all' | undefined => {
@@ -216,8 +194,15 @@ const requiredCount = (minReady: number | 'all' | undefined, total: number): num
   }
 };
 
-const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+const runWait = async (
+  ctx: Context,
+  clients: readonly EcsClient[],
+  entries: readonly string[],
+): Promise<number> => {
   const s = ctx.settings;
+  // `i-x` and `cn-beijing:i-x` are one instance: count what the engine will wait for.
+  const targets = parseInstanceTargets(entries);
+  const ids = targets.map((t) => t.instanceId);
   const minReady = toMinReady(s, ids.length);
   const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
   const minDelayMs = s.minDelayMs ?? Math.min(defaults.minDelayMs, s.maxDelayMs ?? Number.POSITIVE_INFINITY);
@@ -237,11 +222,13 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
   const started = ctx.now();
   if (!s.quiet && s.progress) {
     renderer.log(
-      `Waiting for Cloud Assistant on ${ids.length} instance${ids.length === 1 ? '' : 's'} in ${client.region}` +
+      `Waiting for Cloud Assistant on ${ids.length} instance${ids.length === 1 ? '' : 's'} in ${regionNames(clients)}` +
         `${required < ids.length ? ` (need ${required})` : ''}, timeout ${formatMs(timeoutMs)}…`,
     );
   }
+  if (!s.quiet && s.remediate !== undefined) renderer.log(remediationNotice(s.remediate));
   let last: ReadinessProgress | undefined;
+  const remediations: RemediationLog = new Map();
   const ticker =
     ctx.humanTTY && s.progress && !s.quiet
       ? setInterval(() => renderer.tick(ctx.now() - started), 1000)
@@ -252,8 +239,8 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     // throws then is about what the user typed (flags the CLI let through), so exit 2.
     let watch: Observable<ReadinessProgress>;
     try {
-      watch = watchCloudAssistant(ids, {
-        client,
+      watch = watchCloudAssistant(targets, {
+        clients: Object.fromEntries(clients.map((c) => [c.region, c])),
         timeoutMs,
         minDelayMs,
         ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
@@ -265,9 +252,26 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
           ...(s.maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs: s.maxHeartbeatAgeMs }),
         },
         ...(s.notFound === undefined ? {} : { notFound: s.notFound }),
+        ...(s.stopped === undefined ? {} : { stoppedInstances: s.stopped }),
+        ...(s.remediate === undefined
+          ? {}
+          : {
+              remediate: {
+                install: true,
+                reboot: s.remediate.reboot,
+                ...(s.remediate.afterMs === undefined ? {} : { afterMs: s.remediate.afterMs }),
+              },
+            }),
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
         onProgress: (p) => {
           last = p;
+          for (const r of p.remediated) {
+            remediations.set(r.instanceId, r);
+            if (!s.quiet)
+              renderer.log(
+                `${r.instanceId}${r.region === undefined ? '' : ` (${r.region})`}: ${describeRemediation(r)}`,
+              );
+          }
           renderer.progress({
             total: p.total,
             ready: p.readyCount,
@@ -284,10 +288,10 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     }
     const report = (await lastValueFrom(watch)).report!;
     renderer.close();
-    return finishWait(ctx, client, reportOutcome(report), report);
+    return finishWait(ctx, clients, reportOutcome(report, clients.length > 1), report);
   } catch (error) {
     renderer.close();
-    if (ctx.signal?.aborted) return aborted(ctx, last, client, ids.length, required, ctx.now() - started);
+    if (ctx.signal?.aborted) return aborted(ctx, last, clients, ids.length, required, ctx.now() - started);
     if (isCloudAssistantTimeoutError(error) || isQuorumUnreachableError(error)) {
       const pending: readonly PendingInstance[] = isQuorumUnreachableError(error)
         ? [...error.unreachable, ...error.pending]
@@ -302,8 +306,10 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         apiCalls: error.apiCalls,
         throttledCalls: error.throttledCalls,
         stragglers: pending.map(toStraggler),
+        multiRegion: clients.length > 1,
+        remediations: [...remediations.values()],
       };
-      return finishWait(ctx, client, outcome, undefined, error, ids);
+      return finishWait(ctx, clients, outcome, undefined, error, ids);
     }
     throw error;
   } finally {
@@ -314,13 +320,17 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
 const toStraggler = (p: PendingInstance): Straggler => ({
   instanceId: p.instanceId,
   reason: p.reason,
+  region: p.region,
+  instanceStatus: p.instanceStatus,
   online: p.status?.cloudAssistantStatus,
   version: p.status?.cloudAssistantVersion,
   lastHeartbeatTime: p.status?.lastHeartbeatTime,
 });
 
-const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
+const reportOutcome = (report: ReadinessReport, multiRegion: boolean): WaitOutcome => ({
   kind: 'ready',
+  multiRegion,
+  remediations: report.remediations,
   total: report.total,
   ready: report.ready.length,
   target: report.required,
@@ -333,6 +343,8 @@ const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
     .map((i) => ({
       instanceId: i.instanceId,
       reason: i.reason ?? 'agent-offline',
+      region: i.region,
+      instanceStatus: i.instanceStatus,
       online: i.status?.cloudAssistantStatus,
       version: i.status?.cloudAssistantVersion,
       lastHeartbeatTime: i.status?.lastHeartbeatTime,
@@ -353,9 +365,26 @@ const outcomeExitCode = (outcome: WaitOutcome): ExitCode => {
 /** The counters a report or a terminal error carries (elapsed time comes from the outcome). */
 type WaitCountersLike = Omit<WaitCounters, 'elapsedMs'>;
 
+/** `cn-hangzhou`, or `cn-hangzhou, cn-beijing`. */
+const regionNames = (clients: readonly EcsClient[]): string => clients.map((c) => c.region).join(', ');
+
+/** Where the JSON report says it asked: one region and its endpoint, or the regions. */
+export const whereJson = (clients: readonly EcsClient[]): Record<string, unknown> =>
+  clients.length === 1
+    ? { region: clients[0]!.region, endpoint: clients[0]!.endpoint, regions: [clients[0]!.region] }
+    : { regions: clients.map((c) => c.region) };
+
+/** A pending instance in the JSON report's `notReady`. */
+const notReadyJson = (st: Straggler): Record<string, unknown> => ({
+  instanceId: st.instanceId,
+  reason: st.reason,
+  ...(st.region === undefined ? {} : { region: st.region }),
+  ...(st.instanceStatus === undefined ? {} : { instanceStatus: st.instanceStatus }),
+});
+
 const finishWait = (
   ctx: Context,
-  client: EcsClient,
+  clients: readonly EcsClient[],
   outcome: WaitOutcome,
   report: ReadinessReport | undefined,
   error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
@@ -376,8 +405,7 @@ const finishWait = (
       ok: !failed,
       exitCode,
       outcome: outcome.kind === 'ready' && outcome.ready < outcome.total ? 'quorum' : outcome.kind,
-      region: client.region,
-      endpoint: client.endpoint,
+      ...whereJson(clients),
       total: outcome.total,
       required: outcome.target,
       readyCount: outcome.ready,
@@ -388,8 +416,11 @@ const finishWait = (
       bisectionCalls: counters?.bisectionCalls,
       throttledCalls: counters?.throttledCalls,
       errors: counters?.errors ?? {},
+      instanceStatusCalls: counters?.instanceStatusCalls ?? 0,
+      remediationCalls: counters?.remediationCalls ?? 0,
       ready: report?.ready ?? (error as { ready?: readonly string[] } | undefined)?.ready ?? [],
-      notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
+      notReady: outcome.stragglers.map(notReadyJson),
+      remediations: outcome.remediations ?? [],
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
     };
@@ -404,15 +435,14 @@ const stragglerInstances = (error: unknown, ids: readonly string[]): unknown[] =
   const pending = isQuorumUnreachableError(error) ? [...error.unreachable, ...error.pending] : error.pending;
   const byId = new Map<string, unknown>();
   for (const id of error.ready) byId.set(id, { instanceId: id, ready: true });
-  for (const p of pending)
-    byId.set(p.instanceId, { instanceId: p.instanceId, ready: false, reason: p.reason, status: p.status });
+  for (const p of pending) byId.set(p.instanceId, { ...p, ready: false });
   return ids.map((id) => byId.get(id)).filter((x) => x !== undefined);
 };
 
 const aborted = (
   ctx: Context,
   last: ReadinessProgress | undefined,
-  client?: EcsClient,
+  clients?: readonly EcsClient[],
   total?: number,
   required?: number,
   elapsedMs?: number,
@@ -436,7 +466,7 @@ const aborted = (
         ok: false,
         exitCode: ExitCode.aborted,
         outcome: 'aborted',
-        ...(client === undefined ? {} : { region: client.region, endpoint: client.endpoint }),
+        ...(clients === undefined ? {} : whereJson(clients)),
         total: outcome.total,
         required: outcome.target,
         readyCount: outcome.ready,
@@ -450,19 +480,25 @@ const aborted = (
   return ExitCode.aborted;
 };
 
-const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+const runStatus = async (
+  ctx: Context,
+  clients: readonly EcsClient[],
+  ids: readonly string[],
+): Promise<number> => {
   const s = ctx.settings;
-  const statuses = await readStatuses(client, ids, {
+  const statuses = await readStatuses(clients, ids, {
     concurrency: s.concurrency ?? defaults.concurrency,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });
   const nowMs = ctx.now();
   const rows: StatusRow[] = statuses.map((r) =>
     r.status === undefined
-      ? { instanceId: r.instanceId, found: false }
+      ? { instanceId: r.instanceId, found: false, region: r.region }
       : {
           instanceId: r.instanceId,
           found: true,
+          region: r.region,
+          instanceStatus: r.instanceStatus,
           online: r.status.cloudAssistantStatus,
           version: r.status.cloudAssistantVersion,
           lastHeartbeatTime: r.status.lastHeartbeatTime,
@@ -473,8 +509,8 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   if (!s.quiet) {
     ctx.human.write(
       rows.length === 0
-        ? `No instances with Cloud Assistant information in ${client.region}.\n`
-        : `${renderStatusTable(rows, makeStyle(ctx.color), nowMs)}\n`,
+        ? `No instances with Cloud Assistant information in ${regionNames(clients)}.\n`
+        : `${renderStatusTable(rows, makeStyle(ctx.color), nowMs, clients.length > 1)}\n`,
     );
   }
   if (s.json) {
@@ -483,15 +519,16 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
         command: 'status',
         ok: true,
         exitCode: ExitCode.ok,
-        region: client.region,
-        endpoint: client.endpoint,
+        ...whereJson(clients),
         total: rows.length,
         online: rows.filter((r) => r.online === true).length,
         notFound: rows.filter((r) => !r.found).map((r) => r.instanceId),
         instances: statuses.map((r) => ({
           instanceId: r.instanceId,
           found: r.status !== undefined,
+          ...(r.region === undefined ? {} : { region: r.region }),
           ...(r.status === undefined ? {} : statusJson(r.status, nowMs)),
+          ...(r.instanceStatus === undefined ? {} : { instanceStatus: r.instanceStatus }),
         })),
       })}\n`,
     );
@@ -524,7 +561,8 @@ const fail = (
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
   // A permanent API error during a wait still accounts for every instance: which were ready.
-  const fatal = isStatusSourceError(error) && error.pending.length > 0 ? error : undefined;
+  const fatal =
+    (isStatusSourceError(error) || isRemediationError(error)) && error.pending.length > 0 ? error : undefined;
   if (fatal !== undefined) {
     const shown = fatal.pending
       .slice(0, 3)
@@ -597,13 +635,6 @@ export const engineOptionError = (error: unknown): unknown => {
   const message = error.message.replace(OPTION_NAME, (name) => FLAG_OF_OPTION[name] ?? name);
   return new CliUsageError(`Invalid option: ${message}`, { cause: error });
 };
-
-/** Core speaks of options (`region`, `endpoint`); a CLI user knows flags. */
-const inCliTerms = (message: string): string =>
-  message
-    .replace(/Option `region`/g, '--region')
-    .replace(/pass `endpoint`/g, 'pass --endpoint')
-    .replace(/ or `allowUnknownRegion: true`/g, '');
 
 /**
  * One or two sentences for a person: the error's message, plus its cause's when the error
