@@ -3,6 +3,8 @@ import { type PollContext, pollRound, type RoundSink } from './poll.js';
 
 /** One region of a wait: how to poll it, and what its API has shown. */
 export interface RegionSlot {
+  /** The region's name, when known. */
+  readonly name: string | undefined;
   readonly ctx: PollContext;
   /** Set once a batch in this region failed with NotFound: suspects are then polled apart. */
   separateSuspects: boolean;
@@ -14,6 +16,8 @@ export interface Locatable {
   readonly index: number;
   /** Index of its region, undefined while a bare ID is being located. */
   slot: number | undefined;
+  /** Its region's name, set with `slot`. */
+  region: string | undefined;
   /** A bare ID being located: the region (index) to try next. */
   candidate: number;
   readonly notFound: boolean;
@@ -86,6 +90,7 @@ export async function pollRegions<T extends Locatable>(
     status: (item, status, at) => {
       if (item.slot === undefined) {
         item.slot = r;
+        item.region = slots[r]!.name;
         item.candidate = r;
       }
       sink.status(item, status, at);

@@ -114,6 +114,7 @@ class WaitRun implements RoundSink<InstanceState> {
     this.#lookupSignal = lookupSignal;
     const clients = opened.clients;
     this.#slots = clients.map((c) => ({
+      name: c.region,
       ctx: pollContext(c.source, opts, this.#counters),
       separateSuspects: false,
     }));
