@@ -33,7 +33,8 @@ const LIFECYCLE_REASON: Readonly<Record<string, PendingReason>> = {
  *
  * - Not `Running`: `instance-stopped`, `instance-stopping`, `instance-starting` (`Pending` too),
  *   else `instance-not-running`: the agent cannot be up, whatever it said last.
- * - `Running` with an agent never seen (`base` is `not-installed` or `no-heartbeat-yet`):
+ * - `Running` with an agent never seen online in the wait (`base` is `not-installed` or
+ *   `no-heartbeat-yet`): `agent-offline` when a heartbeat time shows it reported before the wait;
  *   `not-installed` only with proof (`agentMissing`: `Running` for the agent grace while the agent
  *   never reported), else `no-heartbeat-yet`: an agent that has not started yet looks the same.
  * - Otherwise (agent offline after being online, readiness unmet, errors): undefined.
@@ -42,12 +43,16 @@ export function lifecycleReason(input: {
   readonly lifecycle: string | undefined;
   readonly base: PendingReason | undefined;
   readonly agentMissing: boolean;
+  /** The last reading carries a `LastHeartbeatTime`: the agent reported once, before the wait. */
+  readonly heartbeatSeen?: boolean | undefined;
 }): PendingReason | undefined {
   const { lifecycle, base } = input;
   if (lifecycle === undefined) return undefined;
   if (lifecycle !== 'Running') return LIFECYCLE_REASON[lifecycle] ?? 'instance-not-running';
-  if (base === 'not-installed' || base === 'no-heartbeat-yet')
+  if (base === 'not-installed' || base === 'no-heartbeat-yet') {
+    if (input.heartbeatSeen === true) return 'agent-offline';
     return input.agentMissing ? 'not-installed' : 'no-heartbeat-yet';
+  }
   return undefined;
 }
 

@@ -187,6 +187,7 @@ export function reasonOf(state: InstanceState, noResponse: PendingReason = NO_RE
     base: state.unmet,
     // After an install the agent is not missing any more, only late (or failing to start).
     agentMissing: state.agentMissing && state.remediation?.installedAt === undefined,
+    heartbeatSeen: (state.status?.lastHeartbeatTime ?? '') !== '',
   });
   if (lifecycle !== undefined && lifecycle !== 'not-installed' && lifecycle !== 'no-heartbeat-yet')
     return lifecycle;
