@@ -40,6 +40,10 @@ export interface WaitOutcome {
   readonly rounds?: number | undefined;
   readonly apiCalls?: number | undefined;
   readonly throttledCalls?: number | undefined;
+  /** DescribeInstanceStatus calls (instance-status lookups), beside the polls. */
+  readonly instanceStatusCalls?: number | undefined;
+  /** InstallCloudAssistant, RebootInstances and pre-reboot reads of remediation. */
+  readonly remediationCalls?: number | undefined;
   readonly stragglers: readonly Straggler[];
   /** For `error`: the one-sentence reason. */
   readonly message?: string | undefined;
@@ -252,6 +256,12 @@ export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number)
       ? undefined
       : `${outcome.apiCalls} API call${outcome.apiCalls === 1 ? '' : 's'}`,
     outcome.throttledCalls ? `${outcome.throttledCalls} throttled` : undefined,
+    outcome.instanceStatusCalls
+      ? `${outcome.instanceStatusCalls} instance-status lookup${outcome.instanceStatusCalls === 1 ? '' : 's'}`
+      : undefined,
+    outcome.remediationCalls
+      ? `${outcome.remediationCalls} remediation call${outcome.remediationCalls === 1 ? '' : 's'}`
+      : undefined,
   ].filter((x) => x !== undefined);
   const suffix = counters.length > 0 ? ` (${counters.join(', ')})` : '';
   const lines: string[] = [];
@@ -352,7 +362,7 @@ export const renderRemediations = (records: readonly RemediationRecord[], style:
   const shown = records.slice(0, MAX_TABLE_ROWS);
   const time = (iso: string | undefined) => (iso === undefined ? '-' : iso.slice(11, 19));
   const out = table(
-    ['INSTANCE', 'REGION', 'DONE', 'INSTALLED', 'REBOOTED'],
+    ['INSTANCE', 'REGION', 'DONE', 'INSTALLED (UTC)', 'REBOOTED (UTC)'],
     shown.map((r) => [
       r.instanceId,
       r.region ?? '-',
