@@ -71,7 +71,7 @@ describe('one wait over several regions (fake regions)', () => {
   });
 
   it('finds every ID in its true region, or not found, with each ID polled at most once per region per round; exact calls when unknown IDs are left out (property)', async () => {
-    const regions = ['r-a', 'r-b', 'r-c'] as const;
+    const regions: readonly string[] = ['r-a', 'r-b', 'r-c'];
     await fc.assert(
       fc.asyncProperty(
         fc.array(
