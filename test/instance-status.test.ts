@@ -26,7 +26,7 @@ const via = (s: EcsSimulator) => ({ region: s.region, endpoint: s.endpoint, cred
 const fast = { minDelayMs: 50, maxDelayMs: 200 } as const;
 
 /** 6 healthy instances, 2 stopped, 1 without the agent, 1 being stopped, 1 whose boot is slow. */
-async function mixed(): Promise<{
+async function mixed(healthyAfterMs = 1_000): Promise<{
   s: EcsSimulator;
   ok: string[];
   stopped: string[];
@@ -38,7 +38,10 @@ async function mixed(): Promise<{
     speed: 60,
     seed: 'lifecycle',
     instances: [
-      ...Array.from({ length: 6 }, (_, i) => ({ id: `i-bp1healthy00000000${i}`, onlineAfterMs: 1_000 })),
+      ...Array.from({ length: 6 }, (_, i) => ({
+        id: `i-bp1healthy00000000${i}`,
+        onlineAfterMs: healthyAfterMs,
+      })),
       { id: 'i-bp1stopped000000001', stopped: true },
       { id: 'i-bp1stopped000000002', stopped: true, onlineAfterMs: null },
       { id: 'i-bp1noagent000000001', onlineAfterMs: null },
@@ -109,7 +112,9 @@ describe('instance-status reasons (simulator)', () => {
   });
 
   it("stoppedInstances: 'fail' with a quorum the healthy ones meet: the stopped ones are listed, the wait succeeds", async () => {
-    const { s, ok, stopped } = await mixed();
+    // Healthy agents up 30 s (simulated) in: the quorum is not met in the first round, whose
+    // lookup finds the stopped ones (a quorum met at once would end the wait before any lookup).
+    const { s, ok, stopped } = await mixed(30_000);
     const report = await waitForCloudAssistant([...ok, ...stopped], {
       ...via(s),
       ...fast,
