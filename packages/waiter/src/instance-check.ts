@@ -68,6 +68,15 @@ export function agentNeverReported(state: InstanceState): boolean {
   );
 }
 
+/**
+ * A word from the API (a lifecycle `Status`, an error code) as the wait keeps and shows it:
+ * letters, digits, dots, dashes and underscores, else `fallback`, so that nothing an API or a
+ * custom capability returns can reach a report or a terminal raw.
+ */
+export function safeToken(value: unknown, fallback = 'Unknown'): string {
+  return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value) ? value : fallback;
+}
+
 /** Managed instances (`mi-`) are not ECS instances: no lifecycle status, no InstallCloudAssistant. */
 export const isEcsInstance = (id: string): boolean => id.startsWith('i-');
 
@@ -232,13 +241,13 @@ export class InstanceChecks {
       const items = await raceAbort(pending, signal);
       if (attempts === 0) counters.instanceStatusCalls++;
       if (!Array.isArray(items)) return 'skip';
-      return items.filter(
-        (i): i is EcsInstanceStatus =>
-          typeof i === 'object' &&
-          i !== null &&
-          typeof i.instanceId === 'string' &&
-          typeof i.status === 'string',
-      );
+      const out: EcsInstanceStatus[] = [];
+      for (const i of items as unknown[]) {
+        if (typeof i !== 'object' || i === null) continue;
+        const { instanceId, status } = i as { instanceId?: unknown; status?: unknown };
+        if (typeof instanceId === 'string') out.push({ instanceId, status: safeToken(status) });
+      }
+      return out;
     } catch (error) {
       if (attempts === 0) counters.instanceStatusCalls++;
       if (signal.aborted) return 'skip';

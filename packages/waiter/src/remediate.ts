@@ -8,7 +8,7 @@ import type {
 } from '@cloud-assistant-gate/core';
 import { apiCodeOf, classifyError, errorKey } from './classify.js';
 import type { PendingReason } from './errors.js';
-import { agentNeverReported, isEcsInstance } from './instance-check.js';
+import { agentNeverReported, isEcsInstance, safeToken } from './instance-check.js';
 import type { InstanceState } from './report.js';
 import { raceAbort } from './timers.js';
 
@@ -336,7 +336,7 @@ export class Remediator {
           const rs = this.#state(this.#instances.get(f.id)!);
           rs.installAttempts++;
           rs.outcome = 'install-failed';
-          rs.errorCode = errorKey(f.error);
+          rs.errorCode = safeToken(errorKey(f.error), 'Error');
           rs.error = `InstallCloudAssistant: ${rs.errorCode}`;
           rs.retryable = f.kind === 'transient';
           failures.push({ kind: f.kind, action: 'InstallCloudAssistant', error: f.error });
@@ -429,7 +429,7 @@ export class Remediator {
     } catch (error) {
       if (signal.aborted) return undefined;
       // Not retried: a reboot request that failed on the way may still have been carried out.
-      const code = errorKey(error);
+      const code = safeToken(errorKey(error), 'Error');
       for (const rs of toReboot) {
         rs.outcome = 'reboot-failed';
         rs.errorCode = code;
@@ -446,7 +446,7 @@ export class Remediator {
         rs.rebootedAt = at;
         ok++;
       } else {
-        const code = r?.apiCode ?? 'NoResult';
+        const code = r === undefined ? 'NoResult' : safeToken(r.apiCode, 'Error');
         rs.outcome = 'reboot-failed';
         rs.errorCode = code;
         rs.error = `RebootInstances: ${code}`;

@@ -232,6 +232,18 @@ describe('instance-status lookups (fake clock)', () => {
     expect(result).toEqual({ ok: false, error: reason });
   });
 
+  it('keeps nothing raw from a lookup: a status with control characters becomes Unknown (instance-not-running)', async () => {
+    const hostile = async (ids: readonly string[]): Promise<EcsInstanceStatus[]> =>
+      ids.map((instanceId) => ({ instanceId, status: '\x1b[2J\x1b[31mRunning' }));
+    const result = await settle(
+      waitForCloudAssistant(['i-x'], { client: client([], hostile), timeoutMs: 5_000 }),
+      step,
+    );
+    const t = (result as { error: CloudAssistantTimeoutError }).error;
+    expect(t.pending[0]).toMatchObject({ reason: 'instance-not-running', instanceStatus: 'Unknown' });
+    expect(JSON.stringify(t.pending)).not.toContain('\\u001b');
+  });
+
   it('never fails the outcome when the lookup throws, and stops looking up after a permanent error', async () => {
     const calls: number[] = [];
     const denied = async () => {

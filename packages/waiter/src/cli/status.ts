@@ -1,7 +1,7 @@
 import type { EcsClient, InstanceStatus } from '@cloud-assistant-gate/core';
 import { toBatches } from '../batch.js';
 import { NOT_FOUND_API_CODES } from '../classify.js';
-import { isEcsInstance, LOOKUP_BATCH_SIZE } from '../instance-check.js';
+import { isEcsInstance, LOOKUP_BATCH_SIZE, safeToken } from '../instance-check.js';
 import { parseInstanceTargets } from '../targets.js';
 import { apiCodeOf } from './exit-code.js';
 
@@ -133,7 +133,7 @@ const lookUpLifecycle = async (
           const items = await client.instanceStatus(ids.slice(i, i + LOOKUP_BATCH_SIZE), {
             signal: options.signal ?? new AbortController().signal,
           });
-          for (const item of items) lifecycle.set(item.instanceId, item.status);
+          for (const item of items) lifecycle.set(item.instanceId, safeToken(item.status));
         } catch (error) {
           if (options.signal?.aborted) throw error;
           return; // no permission, or the API failing: the column stays empty
