@@ -38,6 +38,9 @@ const LIFECYCLE_REASON: Readonly<Record<string, PendingReason>> = {
  *   `not-installed` only with proof (`agentMissing`: `Running` for the agent grace while the agent
  *   never reported), else `no-heartbeat-yet`: an agent that has not started yet looks the same.
  * - Otherwise (agent offline after being online, readiness unmet, errors): undefined.
+ *
+ * @example
+ * lifecycleReason({ lifecycle: 'Stopped', base: 'agent-offline', agentMissing: false }); // 'instance-stopped'
  */
 export function lifecycleReason(input: {
   readonly lifecycle: string | undefined;

@@ -155,6 +155,9 @@ export interface IsolateResult {
  *
  * Cost: one call, plus two per failing batch of more than one ID. With k instances refused among
  * n that is at most 1 + 2·k·ceil(log2 n) calls, and never more than 2n − 1 (property-tested).
+ *
+ * @example
+ * const { installed, failed } = await installIsolating(ids, (batch) => ecs.installAgent(batch, { signal }));
  */
 export async function installIsolating(
   ids: readonly string[],
@@ -191,6 +194,10 @@ export async function installIsolating(
 /**
  * What `--dry-run` says about one instance: what remediation would do once it has seen the
  * instance `Running` with no agent for `afterMs` (the time condition is not checked here).
+ *
+ * @example
+ * dryRunAction({ instanceId: 'i-a', cloudAssistantStatus: false, cloudAssistantVersion: '' }, 'Running', true);
+ * // { action: 'install-and-reboot', why: 'Running, agent never reported' }
  */
 export function dryRunAction(
   status: InstanceStatus | undefined,
