@@ -13,6 +13,7 @@ import {
 } from './credentials.js';
 import { resolveEndpoint, validateRegion } from './endpoints.js';
 import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
+import { allKeys, checkOptionKeys } from './options.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import {
   isReadOnlyAction,
@@ -217,6 +218,28 @@ const defaults = {
   random: Math.random,
 } as const;
 
+/** Every key of {@link EcsClientOptions}: anything else is refused (a typo would be ignored silently). */
+const CLIENT_OPTION_KEYS = allKeys<EcsClientOptions>()([
+  'region',
+  'credentials',
+  'credentialsChain',
+  'endpoint',
+  'allowInsecureHttp',
+  'allowUnknownRegion',
+  'signatureVersion',
+  'timeoutMs',
+  'retry',
+  'maxConcurrency',
+  'maxRequestsPerSecond',
+  'rateLimit',
+  'maxResponseBytes',
+  'keepAliveTimeoutMs',
+  'dispatcher',
+  'userAgent',
+  'now',
+  'random',
+]);
+
 const MAX_IDS_PER_CALL = 100;
 
 /**
@@ -384,6 +407,7 @@ class Client implements EcsClient {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('Expected the ECS client options to be an object with at least `region`');
     }
+    checkOptionKeys(options, CLIENT_OPTION_KEYS, 'createEcsClient');
     const o = options;
     const allowUnknownRegion = bool(
       'allowUnknownRegion',

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialsError, isCredentialsError, transportErrorCode } from './errors.js';
+import { allKeys, checkOptionKeys } from './options.js';
 import type { Credentials } from './sign.js';
 
 /** Returns the credentials to sign the next request with; called before every attempt. */
@@ -54,6 +55,15 @@ export interface DefaultCredentialsOptions {
    */
   readonly now?: () => number;
 }
+
+const CHAIN_OPTION_KEYS = allKeys<DefaultCredentialsOptions>()([
+  'env',
+  'homeDir',
+  'imdsEndpoint',
+  'imdsTimeoutMs',
+  'refreshBeforeExpiryMs',
+  'now',
+]);
 
 const chainDefaults = {
   imdsEndpoint: 'http://100.100.100.200',
@@ -376,6 +386,17 @@ async function fromImds(ctx: ChainContext): Promise<SourceResult> {
  * again on the next call, so credentials that appear later are picked up.
  */
 export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `Expected option \`credentialsChain\` to be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  }
+  checkOptionKeys(
+    options,
+    CHAIN_OPTION_KEYS,
+    'the default credentials chain (credentialsChain)',
+    'credentialsChain.',
+  );
   const env = options.env ?? process.env;
   const ctx: ChainContext = {
     env,
