@@ -3,6 +3,8 @@
  * reproducing the original probe against loopback servers and asserting the fixed behaviour.
  * Item 9 (`client.close()` with the limiter and retry sleep) belongs to the request-budget rewrite.
  */
+import { spawn } from 'node:child_process';
+import { inspect } from 'node:util';
 import {
   closestMatch,
   createEcsClient,
@@ -12,9 +14,19 @@ import {
 } from '@cloud-assistant-gate/core';
 import { startEcsSimulator } from '@cloud-assistant-gate/simulator';
 import { waitForCloudAssistant, watchCloudAssistant } from '@cloud-assistant-gate/waiter';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_SECRET_FRAGMENT, serverText } from '../packages/core/src/errors.js';
+import { ROOT, runInProcess, sealedEnv } from './helpers/cli.js';
+import {
+  requestedIds,
+  sendJson,
+  signaturesOf,
+  startServer,
+  statusBody,
+  type TestServer,
+} from './helpers/http.js';
 
-const figures = { probes: 0 };
+const figures: Record<string, number> = { probes: 0 };
 afterAll(() => {
   console.log(`HARDENING-FIGURES ${JSON.stringify(figures)}`);
 });
@@ -120,5 +132,301 @@ describe('item 11: options nobody reads are refused, naming the closest valid on
     expect(closestMatch('regionId', ['endpoint', 'region'])).toBe('region');
     expect(closestMatch('MINREADY', ['minReady'])).toBe('minReady');
     expect(closestMatch('zzzzzz', ['timeoutMs', 'region'])).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const KEY_ID = 'LTAI5tHardeningKeyId';
+const SECRET = 'HardeningSecretValue0123456789ab';
+const TOKEN = `CAIS${'Hq7+/='.repeat(5)}${'tokenBody0123456789abcdefghijklmnopqrstuvwxyz'.repeat(8)}Zend`;
+const STS = { accessKeyId: `STS.${KEY_ID}`, accessKeySecret: SECRET, securityToken: TOKEN } as const;
+
+/**
+ * A scanner for every piece of MIN_SECRET_FRAGMENT characters of `secrets` (raw, URL-encoded,
+ * double-encoded): returns the pieces found in a text.
+ */
+function pieceScanner(secrets: readonly string[]): (text: string) => string[] {
+  const pieces = new Set<string>();
+  for (const secret of secrets) {
+    const once = encodeURIComponent(secret);
+    for (const form of [secret, once, encodeURIComponent(once)]) {
+      for (let i = 0; i + MIN_SECRET_FRAGMENT <= form.length; i++)
+        pieces.add(form.slice(i, i + MIN_SECRET_FRAGMENT));
+    }
+  }
+  return (text) => {
+    const found = new Set<string>();
+    for (let i = 0; i + MIN_SECRET_FRAGMENT <= text.length; i++) {
+      const window = text.slice(i, i + MIN_SECRET_FRAGMENT);
+      if (pieces.has(window)) found.add(window);
+    }
+    return [...found];
+  };
+}
+
+const secretPieces = (text: string, secrets: readonly string[]): string[] => pieceScanner(secrets)(text);
+
+/** Every text a person or a log may see of an error. */
+function shownTexts(error: unknown): string[] {
+  const out: string[] = [
+    String(error),
+    inspect(error, { depth: 10, showHidden: true }),
+    JSON.stringify(error),
+  ];
+  for (let e: unknown = error, d = 0; e instanceof Error && d < 6; e = e.cause, d++) {
+    out.push(e.message, e.stack ?? '');
+    for (const value of Object.values(e)) if (typeof value === 'string') out.push(value);
+  }
+  return out;
+}
+
+describe('item 3: an error inside an HTTP 200 is the API error it is', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer((_req, res) =>
+      sendJson(res, 200, {
+        RequestId: 'req-forbidden',
+        HostId: 'ecs.cn-hangzhou.aliyuncs.com',
+        Code: 'Forbidden.RAM',
+        Message:
+          'User not authorized to operate on the specified resource, or this API does not support RAM.',
+      }),
+    );
+  });
+  afterAll(() => server.close());
+  const options = (): EcsClientOptions => ({
+    region: 'cn-hangzhou',
+    endpoint: server.url,
+    credentials: { accessKeyId: KEY_ID, accessKeySecret: SECRET },
+  });
+
+  it('core rejects with EcsApiError Forbidden.RAM (HTTP 200, not retryable), for describe and for call()', async () => {
+    const ecs = createEcsClient(options());
+    try {
+      server.requests.length = 0;
+      await expect(ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] })).rejects.toMatchObject({
+        code: 'ECS_API_ERROR',
+        apiCode: 'Forbidden.RAM',
+        statusCode: 200,
+        retryable: false,
+        requestId: 'req-forbidden',
+      });
+      expect(server.requests).toHaveLength(1);
+      await expect(ecs.call('DescribeInstances', {})).rejects.toMatchObject({ apiCode: 'Forbidden.RAM' });
+    } finally {
+      await ecs.close();
+    }
+    figures.probes += 2;
+  });
+
+  it('the wait fails at once with the permission error (not a timeout with not-found)', async () => {
+    const started = Date.now();
+    const error = await failure(() =>
+      waitForCloudAssistant(['i-abc', 'i-def'], { ...options(), timeoutMs: 20_000, minDelayMs: 50 }),
+    );
+    expect(error).toMatchObject({ code: 'WAITER_SOURCE_FAILED', apiCode: 'Forbidden.RAM' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    figures.probes++;
+  });
+
+  it('the CLI exits 3 and shows the code, for wait and for status (with and without IDs)', async () => {
+    const env = sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET });
+    const base = [
+      '--region',
+      'cn-hangzhou',
+      '--endpoint',
+      server.url,
+      '--timeout',
+      '10s',
+      '--min-delay',
+      '50ms',
+    ];
+    for (const argv of [
+      ['wait', 'i-abc', ...base],
+      ['status', 'i-abc', ...base],
+      ['status', ...base],
+      ['wait', 'i-abc', '--json', ...base],
+    ]) {
+      const run = await runInProcess(argv, env);
+      expect(run.code, argv.join(' ')).toBe(3);
+      expect(run.stderr + run.stdout, argv.join(' ')).toContain('Forbidden.RAM');
+      if (argv.includes('--json')) {
+        expect(JSON.parse(run.stdout)).toMatchObject({
+          ok: false,
+          exitCode: 3,
+          error: { apiCode: 'Forbidden.RAM' },
+        });
+      }
+    }
+    figures.probes += 4;
+  });
+});
+
+describe('item 4: server text is redacted before it is cut, and pieces of secrets are hidden too', () => {
+  const SIGNATURE_V3 = 'a3f1c29e7b0d4e58a3f1c29e7b0d4e58a3f1c29e7b0d4e58a3f1c29e7b0d4e58';
+  const SIGNATURE_V1 = 'kQ3+Zf9/uY2mXw8pLr1tNv0sHg4=';
+  const secrets = [SECRET, TOKEN, SIGNATURE_V3, SIGNATURE_V1];
+
+  it('at every offset of a long padded page, no 8-character piece of any secret survives (excerpt and message)', () => {
+    let checked = 0;
+    const scan = pieceScanner(secrets);
+    // Offsets that matter: where the 200-character excerpt and the 1,024-character message are
+    // cut (visible padding 0 … 1,100), and where the old code cut the raw body (4,096, behind
+    // blanks that collapse to one space: 3,850 … 4,150).
+    const layouts = [
+      ...Array.from({ length: 1_101 }, (_, offset) => 'x'.repeat(offset)),
+      ...Array.from({ length: 301 }, (_, k) => ' '.repeat(3_850 + k)),
+    ];
+    for (const secret of secrets) {
+      for (const padding of layouts) {
+        const body = `${padding}x-acs-security-token: ${secret}\r\nmore`;
+        for (const options of [{ maxChars: 200, collapseWhitespace: true }, { maxChars: 1024 }]) {
+          const out = serverText(body, secrets, options);
+          expect(out.length).toBeLessThanOrEqual(options.maxChars);
+          const hits = scan(out);
+          if (hits.length > 0) expect.fail(`padding ${padding.length}: ${hits.join(', ')} in ${out}`);
+          checked++;
+        }
+      }
+      // URL-encoded, at the cut points only.
+      for (const at of [180, 190, 199, 1000, 1015, 1023]) {
+        const out = serverText(`${'y'.repeat(at)}${encodeURIComponent(secret)}`, secrets, {
+          maxChars: at < 500 ? 200 : 1024,
+        });
+        expect(secretPieces(out, secrets)).toEqual([]);
+        checked++;
+      }
+    }
+    // A server that echoed only part of a secret (a proxy cut the header): pieces of 8+ are hidden.
+    for (const secret of secrets) {
+      for (let k = MIN_SECRET_FRAGMENT; k <= secret.length; k++) {
+        for (const part of [secret.slice(0, k), secret.slice(secret.length - k)]) {
+          const out = serverText(`token=${part}; more`, secrets, { maxChars: 1024 });
+          expect(secretPieces(out, secrets)).toEqual([]);
+          checked++;
+        }
+      }
+    }
+    figures.probes += checked;
+    figures['excerptOffsetsChecked'] = checked;
+  });
+
+  it('keeps text that is not secret, and marks a cut', () => {
+    expect(
+      serverText('  <html>\n  <b>502</b>  Bad   Gateway </html>', [SECRET], {
+        maxChars: 200,
+        collapseWhitespace: true,
+      }),
+    ).toBe('<html> <b>502</b> Bad Gateway </html>');
+    expect(serverText('a'.repeat(50), [], { maxChars: 10 })).toBe(`${'a'.repeat(9)}…`);
+    expect(serverText(`x ${SECRET} y`, [SECRET], { maxChars: 100 })).toBe('x [redacted] y');
+  });
+
+  it('an error page echoing the request (V3 headers, V1 form body) after padding leaks nothing through message, inspect, toJSON or the CLI --json', async () => {
+    let pad = 0;
+    const server = await startServer((req, res) => {
+      const echo = [
+        `${req.method} ${req.url}`,
+        ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`),
+        '',
+        req.body,
+        `debug: accessKeySecret ${SECRET}`,
+      ].join('\r\n');
+      const page = `<html>${' '.repeat(pad)}${echo}</html>`;
+      res.writeHead(502, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+      res.end(page);
+    });
+    const signatures = new Set<string>();
+    let errors = 0;
+    try {
+      for (const signatureVersion of ['v3', 'v1'] as const) {
+        const ecs = createEcsClient({
+          region: 'cn-hangzhou',
+          endpoint: server.url,
+          credentials: STS,
+          signatureVersion,
+          retry: false,
+        });
+        try {
+          for (pad = 3_700; pad <= 4_200; pad += 9) {
+            const error = await failure(() => ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }));
+            for (const r of server.requests.splice(0)) for (const sig of signaturesOf(r)) signatures.add(sig);
+            const hits = secretPieces(shownTexts(error).join('\n'), [SECRET, TOKEN, ...signatures]);
+            if (hits.length > 0) expect.fail(`${signatureVersion}, pad ${pad}: ${hits.join(', ')}`);
+            errors++;
+          }
+        } finally {
+          await ecs.close();
+        }
+      }
+      expect(signatures.size).toBe(errors);
+      // The CLI: human output and --json, for wait and status.
+      const env = sealedEnv({
+        ALIBABA_CLOUD_ACCESS_KEY_ID: STS.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET,
+        ALIBABA_CLOUD_SECURITY_TOKEN: TOKEN,
+      });
+      for (pad of [3_900, 4_000, 4_050, 4_090]) {
+        for (const argv of [
+          ['status', 'i-abc', '--json'],
+          ['status', 'i-abc'],
+        ]) {
+          const run = await runInProcess([...argv, '--region', 'cn-hangzhou', '--endpoint', server.url], env);
+          for (const r of server.requests.splice(0)) for (const sig of signaturesOf(r)) signatures.add(sig);
+          const hits = secretPieces(run.stdout + run.stderr, [SECRET, TOKEN, ...signatures]);
+          if (hits.length > 0) expect.fail(`CLI ${argv.join(' ')}, pad ${pad}: ${hits.join(', ')}`);
+          if (argv.includes('--json')) expect(() => JSON.parse(run.stdout)).not.toThrow();
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    figures.probes += errors;
+    figures['echoPageErrors'] = errors;
+  });
+});
+
+describe('item 12: V1 sends its token and signature in a form body, never in a URL', () => {
+  it('NODE_DEBUG=undici logs no STS token and no signature for V1 (and V3)', async () => {
+    const server = await startServer((req, res) => sendJson(res, 200, statusBody(requestedIds(req))));
+    try {
+      const script = `
+        import { createEcsClient } from ${JSON.stringify(`${ROOT}packages/core/dist/index.js`)};
+        for (const signatureVersion of ['v1', 'v3']) {
+          const ecs = createEcsClient({ region: 'cn-hangzhou', endpoint: process.argv[1], credentials: JSON.parse(process.argv[2]), signatureVersion });
+          const r = await ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc', 'i-def'] });
+          if (r.instances.length !== 2) throw new Error('bad answer');
+          await ecs.close();
+        }`;
+      const stderr = await new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ['--input-type=module', '-e', script, server.url, JSON.stringify(STS)],
+          {
+            env: { PATH: process.env['PATH'] ?? '', NODE_DEBUG: 'undici' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let err = '';
+        child.stderr.on('data', (c: Buffer) => {
+          err += c.toString('utf8');
+        });
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(err) : reject(new Error(`exit ${code}: ${err}`))));
+      });
+      expect(stderr).toMatch(/UNDICI/);
+      const v1 = server.requests.find((r) => r.headers['authorization'] === undefined)!;
+      expect(v1.method).toBe('POST');
+      expect(v1.url).toBe('/');
+      expect(v1.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(new URLSearchParams(v1.body).get('SecurityToken')).toBe(TOKEN);
+      const signatures = server.requests.flatMap(signaturesOf);
+      expect(signatures).toHaveLength(2);
+      expect(secretPieces(stderr, [SECRET, TOKEN, ...signatures])).toEqual([]);
+    } finally {
+      await server.close();
+    }
+    figures.probes++;
   });
 });

@@ -12,7 +12,7 @@ import {
   toCredentialsProvider,
 } from './credentials.js';
 import { resolveEndpoint, validateRegion } from './endpoints.js';
-import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
+import { EcsApiError, EcsError, serverText, ThrottlingError } from './errors.js';
 import { allKeys, checkOptionKeys } from './options.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import {
@@ -23,7 +23,11 @@ import {
   resolveRetryPolicy,
   withRetry,
 } from './retry.js';
-import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
+import {
+  bodyErrorCode,
+  type DescribeCloudAssistantStatusResult,
+  parseDescribeCloudAssistantStatus,
+} from './schemas.js';
 import {
   buildRpcV3Headers,
   buildV1Params,
@@ -144,6 +148,8 @@ export interface EcsClientOptions {
   readonly allowUnknownRegion?: boolean | undefined;
   /**
    * `v3` (ACS3-HMAC-SHA256, the official SDK's default) or `v1` (HMAC-SHA1, `SignatureVersion=1.0`).
+   * V1 is sent as a POST form body, as pop-core sends POST, so its `SecurityToken` and `Signature`
+   * never appear in a URL (`NODE_DEBUG=undici`, proxy and access logs record URLs).
    * @default 'v3'
    */
   readonly signatureVersion?: 'v3' | 'v1' | undefined;
@@ -260,7 +266,22 @@ const SORTED_ID_KEYS: readonly (readonly [index: number, prefix: string])[] = Ar
  * date and nonce).
  */
 type Prepared = { readonly query: string } | { readonly params: Readonly<Record<string, string>> };
+
+/** What {@link Client.#sign} produces for one attempt. */
+interface SignedAttempt {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  /** The attempt's signature, redacted from the answer like the credentials. */
+  readonly signature: string;
+}
+
+/** Longest excerpt of a body that is not JSON, in an error. */
 const EXCERPT_CHARS = 200;
+/** Longest API `Message` kept in an error: real ones are one or two sentences; a 9 MB one is not a message. */
+export const MAX_API_MESSAGE_CHARS = 1024;
+/** Longest `Code`, `RequestId` or `HostId` kept (`Recommend`: four times this). */
+const MAX_CODE_CHARS = 128;
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -374,10 +395,6 @@ function headerValue(
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 class Client implements EcsClient {
   readonly region: string;
@@ -608,17 +625,19 @@ class Client implements EcsClient {
     const sentAt = performance.now();
     let statusCode: number | undefined;
     try {
-      const { path, headers } = this.#sign(action, prepared, credentials);
+      const signed = this.#sign(action, prepared, credentials);
       const res = await this.#transport.request({
         method: 'POST',
-        path,
-        headers,
+        path: signed.path,
+        headers: signed.headers,
+        body: signed.body,
         timeoutMs: this.#timeoutMs,
         signal,
         action,
       });
       statusCode = res.statusCode;
-      const result = this.#interpret(action, res.statusCode, res.headers, res.body, credentials, parse);
+      const secrets = [credentials.accessKeySecret, credentials.securityToken, signed.signature];
+      const result = this.#interpret(action, res.statusCode, res.headers, res.body, secrets, parse);
       if (this.#adaptive) this.#rate.record(sentAt, false);
       onAttempt?.({ action, attempt, durationMs: performance.now() - sentAt, statusCode, throttled: false });
       return result;
@@ -644,12 +663,16 @@ class Client implements EcsClient {
     }
   }
 
-  /** A fresh date and nonce for every attempt. Returns the path (with query) and headers to send. */
-  #sign(
-    action: string,
-    prepared: Prepared,
-    credentials: Credentials,
-  ): { path: string; headers: Record<string, string> } {
+  /**
+   * A fresh date and nonce for every attempt. Returns the path, headers and body to send, and the
+   * attempt's signature (a secret of its own: redacted from whatever the server answers).
+   *
+   * V1 goes as a POST form body (`application/x-www-form-urlencoded`, path `/`), as pop-core
+   * sends POST: its `SecurityToken` and `Signature` then never appear in a URL, which undici's
+   * `NODE_DEBUG=undici` log, proxies and access logs record. V3 keeps them in headers; its query
+   * holds only the call's parameters.
+   */
+  #sign(action: string, prepared: Prepared, credentials: Credentials): SignedAttempt {
     const now = this.#now();
     const nonce = randomUUID();
     if (!('query' in prepared)) {
@@ -663,13 +686,16 @@ class Client implements EcsClient {
         credentials,
       });
       return {
-        path: `/?${encodeQuery(all)}`,
+        path: '/',
         headers: {
           host: this.#host,
           'x-acs-action': action,
           'x-acs-version': ECS_API_VERSION,
+          'content-type': 'application/x-www-form-urlencoded',
           ...this.#staticHeaders,
         },
+        body: encodeQuery(all),
+        signature: all.Signature!,
       };
     }
     // The sorted, RFC 3986-encoded canonical query is also a valid wire query: encoded once per call.
@@ -684,7 +710,13 @@ class Client implements EcsClient {
       unsignedHeaders: this.#staticHeaders,
       key: this.#hmacKey(credentials.accessKeySecret),
     });
-    return { path: `/?${prepared.query}`, headers };
+    const auth = headers.authorization!;
+    return {
+      path: `/?${prepared.query}`,
+      headers,
+      body: undefined,
+      signature: auth.slice(auth.lastIndexOf('Signature=') + 'Signature='.length),
+    };
   }
 
   /** `formatAcsDate` of the time, formatted once per second of it. */
@@ -706,13 +738,17 @@ class Client implements EcsClient {
     return this.#key;
   }
 
-  /** Turns one HTTP answer into a result or an error. Server text is redacted before it reaches an error. */
+  /**
+   * Turns one HTTP answer into a result or an error. Server text reaches an error only through
+   * {@link serverText}: redacted (the credentials and this attempt's signature, whole and in
+   * pieces) and bounded.
+   */
   #interpret<T>(
     action: string,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     text: string,
-    credentials: Credentials,
+    secrets: readonly (string | undefined)[],
     parse: (body: unknown) => T,
   ): T {
     let body: unknown;
@@ -722,7 +758,6 @@ class Client implements EcsClient {
     } catch {
       json = false;
     }
-    const secrets = [credentials.accessKeySecret, credentials.securityToken];
     if (!json || typeof body !== 'object' || body === null) {
       // A 2xx whose body is not JSON was cut short or mangled on the way (like a body that fails
       // the schema): transient. Otherwise the status decides (5xx/429 retryable).
@@ -732,24 +767,31 @@ class Client implements EcsClient {
           apiCode: 'NonJsonResponse',
           statusCode,
           action,
-          // Redact before cutting, so a secret cut in half at the edge cannot slip through.
-          excerpt: redact(text.slice(0, 4096), secrets).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS),
+          excerpt: serverText(text, secrets, { maxChars: EXCERPT_CHARS, collapseWhitespace: true }),
         },
         ok ? { retryable: true } : {},
       );
     }
-    if (statusCode >= 200 && statusCode < 300) return parse(body);
+    const ok = statusCode >= 200 && statusCode < 300;
+    // An error can come with HTTP 200 (some gateways answer so): a body with an error `Code` is
+    // that error whatever the status, never an empty result.
+    if (ok && bodyErrorCode(body) === undefined) return parse(body);
     const b = body as Record<string, unknown>;
-    const apiCode = str(b.Code) ?? `HTTP${statusCode}`;
+    const bounded = (value: unknown, maxChars: number): string | undefined =>
+      typeof value === 'string' && value !== '' ? serverText(value, secrets, { maxChars }) : undefined;
+    const apiCode =
+      bounded(typeof b.Code === 'number' ? String(b.Code) : b.Code, MAX_CODE_CHARS) ?? `HTTP${statusCode}`;
     const rawRetryAfter = headerValue(headers, 'x-acs-retry-after');
     const retryAfter = rawRetryAfter === undefined ? Number.NaN : Number.parseInt(rawRetryAfter, 10);
     const fields = {
       apiCode,
-      apiMessage: str(b.Message) === undefined ? undefined : redact(str(b.Message)!, secrets),
+      apiMessage: bounded(b.Message, MAX_API_MESSAGE_CHARS),
       statusCode,
-      requestId: str(b.RequestId) ?? headerValue(headers, 'x-acs-request-id'),
-      hostId: str(b.HostId),
-      recommend: str(b.Recommend),
+      requestId:
+        bounded(b.RequestId, MAX_CODE_CHARS) ??
+        bounded(headerValue(headers, 'x-acs-request-id'), MAX_CODE_CHARS),
+      hostId: bounded(b.HostId, MAX_CODE_CHARS),
+      recommend: bounded(b.Recommend, MAX_CODE_CHARS * 4),
       retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
       action,
     };
