@@ -3,8 +3,11 @@
  * reproducing the original probe against loopback servers and asserting the fixed behaviour.
  * Item 9 (`client.close()` with the limiter and retry sleep) belongs to the request-budget rewrite.
  */
+
 import { spawn } from 'node:child_process';
 import { inspect } from 'node:util';
+import * as EcsModule from '@alicloud/ecs20140526';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 import {
   closestMatch,
   createEcsClient,
@@ -13,7 +16,13 @@ import {
   UnknownOptionError,
 } from '@cloud-assistant-gate/core';
 import { startEcsSimulator } from '@cloud-assistant-gate/simulator';
-import { waitForCloudAssistant, watchCloudAssistant } from '@cloud-assistant-gate/waiter';
+import {
+  isCloudAssistantTimeoutError,
+  isInvalidStatusReadingError,
+  isStatusSourceError,
+  waitForCloudAssistant,
+  watchCloudAssistant,
+} from '@cloud-assistant-gate/waiter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_SECRET_FRAGMENT, serverText } from '../packages/core/src/errors.js';
 import { ROOT, runInProcess, sealedEnv } from './helpers/cli.js';
@@ -427,6 +436,247 @@ describe('item 12: V1 sends its token and signature in a form body, never in a U
     } finally {
       await server.close();
     }
+    figures.probes++;
+  });
+});
+
+// Under native ESM the CJS module's `default` is `module.exports`, whose `default` is the class.
+const Ecs: typeof EcsModule.default =
+  (EcsModule.default as unknown as { default?: typeof EcsModule.default }).default ?? EcsModule.default;
+
+/** A status source that answers every call with `make(ids)`. */
+const source = (make: (ids: readonly string[]) => unknown) => async (ids: readonly string[]) =>
+  make(ids) as never;
+const quick = { timeoutMs: 400, minDelayMs: 50, maxDelayMs: 100 } as const;
+
+describe('item 1: only a reading that says online counts; a source breaking its contract is named', () => {
+  it('the official SDK\'s string "false" is offline (the probe resolved at once with i-abc ready)', async () => {
+    const error = await failure(() =>
+      waitForCloudAssistant(['i-abc'], {
+        ...quick,
+        client: source((ids) => ids.map((id) => ({ instanceId: id, cloudAssistantStatus: 'false' }))),
+      }),
+    );
+    expect(isCloudAssistantTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({ ready: [], pending: [{ instanceId: 'i-abc', reason: 'not-installed' }] });
+    const ok = await waitForCloudAssistant(['i-abc'], {
+      ...quick,
+      client: source((ids) => ids.map((id) => ({ instanceId: id, cloudAssistantStatus: 'true' }))),
+    });
+    expect(ok.ready).toEqual(['i-abc']);
+    figures.probes += 2;
+  });
+
+  it('a source built on the official SDK against the simulator: exactly the online instances are ready', async () => {
+    const sim = await startEcsSimulator({
+      speed: 60,
+      instances: [
+        { id: 'i-online1', onlineAfterMs: 0 },
+        { id: 'i-online2', onlineAfterMs: 0, osType: 'Windows' },
+        { id: 'i-offline', onlineAfterMs: null },
+      ],
+    });
+    try {
+      const sdk = new Ecs(
+        new $OpenApiUtil.Config({
+          ...sim.credentials,
+          regionId: sim.region,
+          endpoint: sim.host,
+          protocol: 'http',
+        }),
+      );
+      const client = async (ids: readonly string[]) =>
+        (
+          await sdk.describeCloudAssistantStatus(
+            new EcsModule.DescribeCloudAssistantStatusRequest({ regionId: sim.region, instanceId: [...ids] }),
+          )
+        ).body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus ?? [];
+      const error = await failure(() =>
+        waitForCloudAssistant(['i-online1', 'i-online2', 'i-offline'], {
+          ...quick,
+          timeoutMs: 1_500,
+          client: client as never,
+        }),
+      );
+      expect(error).toMatchObject({
+        ready: ['i-online1', 'i-online2'],
+        pending: [{ instanceId: 'i-offline' }],
+      });
+      // The SDK's OSType is read as osType.
+      const linux = await failure(() =>
+        waitForCloudAssistant(['i-online1', 'i-online2'], {
+          ...quick,
+          timeoutMs: 1_500,
+          client: client as never,
+          readiness: { osType: 'Linux' },
+        }),
+      );
+      expect(linux).toMatchObject({
+        ready: ['i-online1'],
+        pending: [{ instanceId: 'i-online2', reason: 'readiness-unmet: OS Windows is not Linux' }],
+      });
+    } finally {
+      await sim.close();
+    }
+    figures.probes += 2;
+  });
+
+  it.each([
+    ['"online"', 'online'],
+    ['"yes"', 'yes'],
+    ['1', 1],
+    ['null', null],
+    ['undefined', undefined],
+    ['an object', { value: true }],
+    ['" true"', ' true'],
+  ])(
+    'cloudAssistantStatus %s ends the wait with an error naming the instance, the field and the value',
+    async (_name, value) => {
+      let calls = 0;
+      const error = await failure(() =>
+        waitForCloudAssistant(['i-abc', 'i-def'], {
+          ...quick,
+          client: source((ids) => {
+            calls++;
+            return ids.map((id) => ({ instanceId: id, cloudAssistantStatus: id === 'i-def' ? value : true }));
+          }),
+        }),
+      );
+      expect(isStatusSourceError(error)).toBe(true);
+      const cause = (error as Error).cause;
+      expect(isInvalidStatusReadingError(cause)).toBe(true);
+      expect(cause).toMatchObject({
+        instanceId: 'i-def',
+        field: 'cloudAssistantStatus',
+        index: 1,
+        retryable: false,
+      });
+      expect((error as Error).message).toMatch(/i-def.*cloudAssistantStatus is/);
+      expect((error as Error).message).toMatch(/status source contract/);
+      // Nobody is ready from a batch whose answer broke the contract.
+      expect(error).toMatchObject({ ready: [] });
+      expect(calls).toBe(1);
+      figures.probes++;
+    },
+  );
+
+  it('an answer that is not an array, a reading without instanceId, or a wrong field type is refused', async () => {
+    for (const [answer, field] of [
+      [{ instances: [] }, '(answer)'],
+      [[{ InstanceId: 'i-abc', CloudAssistantStatus: 'true' }], 'instanceId'],
+      [
+        [{ instanceId: 'i-abc', cloudAssistantStatus: true, cloudAssistantVersion: 2 }],
+        'cloudAssistantVersion',
+      ],
+      [
+        [{ instanceId: 'i-abc', cloudAssistantStatus: true, supportSessionManager: 'maybe' }],
+        'supportSessionManager',
+      ],
+      [['i-abc'], '(reading)'],
+    ] as const) {
+      const error = await failure(() =>
+        waitForCloudAssistant(['i-abc'], { ...quick, client: source(() => answer) }),
+      );
+      expect((error as Error).cause, JSON.stringify(answer)).toMatchObject({
+        code: 'WAITER_INVALID_STATUS',
+        field,
+      });
+      figures.probes++;
+    }
+  });
+});
+
+describe("item 2: one rule for wait and status: a conflicting duplicate is not ready, others' IDs are ignored", () => {
+  const item = (id: string, online: boolean) => ({
+    InstanceId: id,
+    CloudAssistantStatus: online ? 'true' : 'false',
+    CloudAssistantVersion: '2.2.3.317',
+  });
+  const body = (items: unknown[]) => ({
+    RequestId: 'r',
+    InstanceCloudAssistantStatusSet: { InstanceCloudAssistantStatus: items },
+  });
+  let server: TestServer;
+  let respond: (ids: string[]) => unknown[] = () => [];
+  beforeAll(async () => {
+    server = await startServer((req, res) => sendJson(res, 200, body(respond(requestedIds(req)))));
+  });
+  afterAll(() => server.close());
+  const env = () =>
+    sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET });
+  const cli = (argv: string[]) =>
+    runInProcess([...argv, '--region', 'cn-hangzhou', '--endpoint', server.url, '--json'], env());
+
+  for (const order of [
+    [true, false],
+    [false, true],
+  ]) {
+    it(`"${order.join('" then "')}" for one ID: wait is not ready (exit 1) and status shows it offline`, async () => {
+      respond = (ids) =>
+        ids.flatMap((id) => (id === 'i-dup' ? order.map((o) => item(id, o)) : [item(id, true)]));
+      const wait = await cli(['wait', 'i-dup', 'i-ok', '--timeout', '1s', '--min-delay', '100ms']);
+      expect(wait.code).toBe(1);
+      expect(JSON.parse(wait.stdout)).toMatchObject({ ready: ['i-ok'], notReady: [{ instanceId: 'i-dup' }] });
+      const status = await cli(['status', 'i-dup', 'i-ok']);
+      expect(status.code).toBe(0);
+      const shown = JSON.parse(status.stdout) as {
+        instances: { instanceId: string; cloudAssistantStatus: boolean }[];
+      };
+      expect(shown.instances.map((i) => [i.instanceId, i.cloudAssistantStatus])).toEqual([
+        ['i-dup', false],
+        ['i-ok', true],
+      ]);
+      // The same through the library.
+      const lib = await failure(() =>
+        waitForCloudAssistant(['i-dup', 'i-ok'], {
+          ...quick,
+          region: 'cn-hangzhou',
+          endpoint: server.url,
+          credentials: { accessKeyId: KEY_ID, accessKeySecret: SECRET },
+        }),
+      );
+      expect(lib).toMatchObject({ ready: ['i-ok'] });
+      figures.probes += 3;
+    });
+  }
+
+  it('an entry for an ID the call did not ask for is ignored by wait and by status (status once took it from another batch)', async () => {
+    // 150 IDs: two batches. Every answer also claims i-b149 (in the second batch) is online;
+    // the second batch's own answer says it is offline.
+    const ids = Array.from({ length: 150 }, (_, i) => `i-b${i}`);
+    respond = (asked) => [
+      ...asked.map((id) => item(id, id !== 'i-b149')),
+      ...(asked.includes('i-b149') ? [] : [item('i-b149', true), item('i-stranger', true)]),
+    ];
+    for (const concurrency of ['1', '2']) {
+      const status = await cli(['status', ...ids, '--concurrency', concurrency]);
+      const shown = JSON.parse(status.stdout) as {
+        instances: { instanceId: string; cloudAssistantStatus: boolean }[];
+      };
+      expect(shown.instances.find((i) => i.instanceId === 'i-b149')?.cloudAssistantStatus).toBe(false);
+      expect(shown.instances.map((i) => i.instanceId)).toEqual(ids);
+      const wait = await cli([
+        'wait',
+        ...ids,
+        '--timeout',
+        '1s',
+        '--min-delay',
+        '100ms',
+        '--concurrency',
+        concurrency,
+      ]);
+      expect(wait.code).toBe(1);
+      expect(JSON.parse(wait.stdout).notReady).toEqual([{ instanceId: 'i-b149', reason: 'agent-offline' }]);
+      figures.probes += 2;
+    }
+    // A source answering for an ID it was not asked about: ignored, the asked one is missing.
+    const error = await failure(() =>
+      waitForCloudAssistant(['i-asked'], {
+        ...quick,
+        client: source(() => [{ instanceId: 'i-other', cloudAssistantStatus: true }]),
+      }),
+    );
+    expect(error).toMatchObject({ ready: [], pending: [{ instanceId: 'i-asked', reason: 'not-found' }] });
     figures.probes++;
   });
 });
