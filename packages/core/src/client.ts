@@ -396,6 +396,29 @@ function headerValue(
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** `promise`, or `signal.reason` as soon as `signal` aborts (the promise is left to settle alone). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 class Client implements EcsClient {
   readonly region: string;
   readonly endpoint: string;
@@ -620,12 +643,19 @@ class Client implements EcsClient {
     const { signal, onAttempt } = options;
     const wait = this.#rate.acquire(signal);
     if (wait !== undefined) await wait;
-    const credentials = await this.#credentials();
+    // The lookup may read files or ask the metadata service: the call's signal (a wait's deadline)
+    // releases the call at once, whatever the provider does.
+    const credentials = await untilAborted(
+      this.#credentials(signal === undefined ? undefined : { signal }),
+      signal,
+    );
     signal?.throwIfAborted();
     const sentAt = performance.now();
     let statusCode: number | undefined;
+    let dispatched = false;
     try {
       const signed = this.#sign(action, prepared, credentials);
+      dispatched = true;
       const res = await this.#transport.request({
         method: 'POST',
         path: signed.path,
@@ -642,7 +672,21 @@ class Client implements EcsClient {
       onAttempt?.({ action, attempt, durationMs: performance.now() - sentAt, statusCode, throttled: false });
       return result;
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) {
+        // A request that was sent and then abandoned is still an attempt (a waiter counts its API
+        // calls from these), but not an error of the API.
+        if (dispatched) {
+          onAttempt?.({
+            action,
+            attempt,
+            durationMs: performance.now() - sentAt,
+            statusCode,
+            throttled: false,
+            aborted: true,
+          });
+        }
+        throw signal.reason;
+      }
       const e = error as Partial<EcsApiError> & { code?: string };
       const throttled = e.code === 'ECS_THROTTLED';
       if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);

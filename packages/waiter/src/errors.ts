@@ -25,7 +25,10 @@ export interface WaitCounters {
   readonly rounds: number;
   /**
    * HTTP attempts made for this wait: from `onAttempt` when the status source reports attempts
-   * (retries and bisection included), otherwise one per batch call.
+   * (retries, bisection and requests abandoned at the deadline included), otherwise one per batch
+   * call that settled. A call aborted before its source reported an attempt is not counted: a
+   * core client reports every request it sent, so for it that means nothing was sent (for
+   * example while credentials were still being read).
    */
   readonly apiCalls: number;
   /** Attempts beyond the first of a call (only known when the source reports attempts). */

@@ -117,6 +117,7 @@ async function sendCall(
     attempts++;
     counters.apiCalls++;
     if (event.attempt > 1) counters.retries++;
+    if (event.aborted === true) return;
     if (event.throttled) {
       counters.throttledCalls++;
       limiter.onThrottled();
@@ -139,14 +140,15 @@ async function sendCall(
     // contract names never counts as online, and a source that breaks it ends the wait (fatal).
     return readingsFor(ids, statuses);
   } catch (error) {
-    if (attempts === 0) {
+    // A call the source reported no attempt for counts once, unless it was aborted (deadline,
+    // cancel): then nothing says a request went out (core reports every request it sent, aborted
+    // ones included), and apiCalls counts requests, not intentions.
+    if (attempts === 0 && !signal.aborted) {
       counters.apiCalls++;
-      if (!signal.aborted) {
-        bump(counters.errors, errorKey(error));
-        if (isThrottled(error)) {
-          counters.throttledCalls++;
-          limiter.onThrottled();
-        }
+      bump(counters.errors, errorKey(error));
+      if (isThrottled(error)) {
+        counters.throttledCalls++;
+        limiter.onThrottled();
       }
     }
     // The API said when to come back: no call of this wait starts before then.
