@@ -12,7 +12,7 @@ import {
   toCredentialsProvider,
 } from './credentials.js';
 import { resolveEndpoint, validateRegion } from './endpoints.js';
-import { EcsApiError, EcsError, serverText, ThrottlingError } from './errors.js';
+import { EcsApiError, EcsError, ResponseValidationError, serverText, ThrottlingError } from './errors.js';
 import { allKeys, checkOptionKeys } from './options.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import {
@@ -89,7 +89,19 @@ export interface ListCloudAssistantStatusRequest extends CallOptions {
    * @default 50
    */
   readonly maxResults?: number | undefined;
+  /**
+   * The most pages read: a server that keeps handing out a new `NextToken` is stopped with a
+   * {@link ResponseValidationError} on `NextToken` instead of growing memory without end. The
+   * default covers 1,000,000 instances at 50 per page.
+   * @default 20000
+   */
+  readonly maxPages?: number | undefined;
 }
+
+/** The default of {@link ListCloudAssistantStatusRequest.maxPages}. */
+export const DEFAULT_MAX_PAGES = 20_000;
+/** Pages in a row with no instance but a `NextToken` before the listing is given up as a loop. */
+const MAX_EMPTY_PAGES = 10;
 
 export type { DescribeCloudAssistantStatusResult } from './schemas.js';
 
@@ -544,9 +556,19 @@ class Client implements EcsClient {
 
   async *listCloudAssistantStatus(req: ListCloudAssistantStatusRequest = {}): AsyncIterable<InstanceStatus> {
     const maxResults = positiveInteger('maxResults', req.maxResults ?? 50);
+    const maxPages = positiveInteger('maxPages', req.maxPages ?? DEFAULT_MAX_PAGES);
     const seen = new Set<string>();
     let nextToken: string | undefined;
+    let pages = 0;
+    let emptyPages = 0;
+    const stop = (problem: string): ResponseValidationError =>
+      new ResponseValidationError('NextToken', problem, 'DescribeCloudAssistantStatus', { retryable: false });
     do {
+      if (pages >= maxPages) {
+        throw stop(
+          `still came after ${maxPages} pages (maxPages, ${maxPages * maxResults} instances at ${maxResults} a page); stopping. Raise maxPages if the region really holds more`,
+        );
+      }
       const page = await this.describeCloudAssistantStatus({
         osType: req.osType,
         maxResults,
@@ -554,15 +576,17 @@ class Client implements EcsClient {
         signal: req.signal,
         onAttempt: req.onAttempt,
       });
+      pages++;
       yield* page.instances;
       nextToken = page.nextToken;
       if (nextToken !== undefined) {
-        if (seen.has(nextToken)) {
-          throw new EcsError(
-            `ECS DescribeCloudAssistantStatus returned the NextToken of an earlier page again; stopping`,
-          );
-        }
+        if (seen.has(nextToken))
+          throw stop(`repeats the token of an earlier page (after ${pages} pages); stopping`);
         seen.add(nextToken);
+        emptyPages = page.instances.length === 0 ? emptyPages + 1 : 0;
+        if (emptyPages >= MAX_EMPTY_PAGES) {
+          throw stop(`came with ${MAX_EMPTY_PAGES} empty pages in a row (after ${pages} pages); stopping`);
+        }
       }
     } while (nextToken !== undefined);
   }

@@ -21,12 +21,20 @@ export interface StatusReading {
 export const readStatuses = async (
   client: EcsClient,
   ids: readonly string[],
-  options: { readonly concurrency: number; readonly signal?: AbortSignal },
+  options: {
+    readonly concurrency: number;
+    readonly signal?: AbortSignal;
+    /** Counts the readings received so far (for a timeout message). */
+    readonly read?: { instances: number };
+  },
 ): Promise<StatusReading[]> => {
   const signal = options.signal;
+  const read = options.read ?? { instances: 0 };
   if (ids.length === 0) {
     const all = new Map<string, InstanceStatus>();
+    // Core stops a listing whose NextToken repeats, runs empty or goes past its page cap.
     for await (const status of client.listCloudAssistantStatus(signal === undefined ? {} : { signal })) {
+      read.instances++;
       const before = all.get(status.instanceId);
       all.set(status.instanceId, before === undefined ? status : mergeReadings(before, status));
     }
@@ -39,7 +47,10 @@ export const readStatuses = async (
         instanceIds: [...batch],
         ...(signal === undefined ? {} : { signal }),
       });
-      for (const status of readingsFor(batch, result.instances)) found.set(status.instanceId, status);
+      for (const status of readingsFor(batch, result.instances)) {
+        read.instances++;
+        found.set(status.instanceId, status);
+      }
     } catch (error) {
       const api = apiCodeOf(error);
       if (api === undefined || !NOT_FOUND_API_CODES.has(api) || batch.length === 1) {
