@@ -4,7 +4,11 @@
  * Item 9 (`client.close()` with the limiter and retry sleep) belongs to the request-budget rewrite.
  */
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as EcsModule from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
@@ -25,7 +29,8 @@ import {
 } from '@cloud-assistant-gate/waiter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_SECRET_FRAGMENT, serverText } from '../packages/core/src/errors.js';
-import { ROOT, runInProcess, sealedEnv } from './helpers/cli.js';
+import { runCli } from '../packages/waiter/src/cli/main.js';
+import { BIN, emptyHome, ROOT, runInProcess, sealedEnv } from './helpers/cli.js';
 import {
   requestedIds,
   sendJson,
@@ -677,6 +682,755 @@ describe("item 2: one rule for wait and status: a conflicting duplicate is not r
       }),
     );
     expect(error).toMatchObject({ ready: [], pending: [{ instanceId: 'i-asked', reason: 'not-found' }] });
+    figures.probes++;
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** Runs the built CLI; sends `signal` after `signalAfterMs` if given; resolves with how it ended. */
+function spawnCli(
+  argv: readonly string[],
+  env: Record<string, string>,
+  options: { signal?: NodeJS.Signals; signalAfterMs?: number; limitMs?: number; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; msAfterSignal: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let signalledAt = Number.NaN;
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const signalTimer =
+      options.signal === undefined
+        ? undefined
+        : setTimeout(() => {
+            signalledAt = Date.now();
+            child.kill(options.signal);
+          }, options.signalAfterMs ?? 500);
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the CLI did not exit within ${options.limitMs ?? 15_000} ms; stderr: ${stderr}`));
+    }, options.limitMs ?? 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(limit);
+      if (signalTimer !== undefined) clearTimeout(signalTimer);
+      const now = Date.now();
+      resolve({ code, stdout, stderr, ms: now - started, msAfterSignal: now - signalledAt });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+
+describe('item 5: no read can block an exit, a deadline or a signal; apiCalls counts only requests sent', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cag-hardening-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const fifo = (name: string): string => {
+    const path = join(dir, name);
+    execFileSync('mkfifo', [path]);
+    return path;
+  };
+
+  it('--ids-file on a FIFO with no writer: SIGTERM and SIGINT end the CLI at once (exit 130)', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const path = fifo(`ids-${signal}`);
+      const run = await spawnCli(['wait', '--ids-file', path, '--region', 'cn-hangzhou'], sealedEnv(), {
+        signal,
+        signalAfterMs: 700,
+      });
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.msAfterSignal).toBeLessThan(3_000);
+      figures.probes++;
+      figures[`idsFifoExitAfter${signal}Ms`] = run.msAfterSignal;
+    }
+  });
+
+  it('--ids-file on a FIFO with a writer (like <(…)) reads the IDs; a device is refused naming it', async () => {
+    const server = await startServer((req, res) => sendJson(res, 200, statusBody(requestedIds(req))));
+    try {
+      const path = fifo('ids-written');
+      const writer = spawn('sh', ['-c', `sleep 0.3; printf 'i-abc\\ni-def\\n' > '${path}'`]);
+      const run = await spawnCli(
+        ['status', '--ids-file', path, '--region', 'cn-hangzhou', '--endpoint', server.url, '--json'],
+        sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET }),
+      );
+      writer.kill();
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([
+        'i-abc',
+        'i-def',
+      ]);
+      const device = await runInProcess(
+        ['status', '--ids-file', '/dev/zero', '--region', 'cn-hangzhou'],
+        sealedEnv(),
+      );
+      expect(device.code).toBe(2);
+      expect(device.stderr).toMatch(/\/dev\/zero.*a device, not a file or a pipe/);
+    } finally {
+      await server.close();
+    }
+    figures.probes += 2;
+  });
+
+  it('~/.aliyun/config.json as a FIFO: the CLI names it and exits 3 at once (it printed its timeout report, then hung, claiming apiCalls: 1)', async () => {
+    const server = await startServer((req, res) => sendJson(res, 200, statusBody(requestedIds(req))));
+    try {
+      const home = emptyHome();
+      mkdirSync(join(home, '.aliyun'));
+      execFileSync('mkfifo', [join(home, '.aliyun', 'config.json')]);
+      const run = await spawnCli(
+        ['wait', 'i-abc', '--region', 'cn-hangzhou', '--endpoint', server.url, '--timeout', '3s', '--json'],
+        { ...sealedEnv(), HOME: home, ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'false' },
+        { limitMs: 10_000 },
+      );
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.ms).toBeLessThan(6_000);
+      expect(run.stderr).toMatch(/config\.json: is a FIFO \(named pipe\), not a regular file/);
+      expect(server.requests).toHaveLength(0);
+      figures['fifoConfigExitMs'] = run.ms;
+    } finally {
+      await server.close();
+    }
+    figures.probes++;
+  });
+
+  it('/dev/urandom and a 2 MiB file as the credentials file are refused at once, naming the file', async () => {
+    const big = join(dir, 'big-credentials');
+    writeFileSync(big, `[default]\ntype = access_key\n${'#'.repeat(2 * 1024 * 1024)}\n`);
+    for (const [file, pattern] of [
+      ['/dev/urandom', /\/dev\/urandom \(ALIBABA_CLOUD_CREDENTIALS_FILE\): is a device, not a regular file/],
+      [big, /big-credentials \(ALIBABA_CLOUD_CREDENTIALS_FILE\): is \d+ bytes, over the 1048576-byte limit/],
+    ] as const) {
+      const started = Date.now();
+      const ecs = createEcsClient({
+        region: 'cn-hangzhou',
+        endpoint: 'http://127.0.0.1:9',
+        credentialsChain: {
+          env: { ALIBABA_CLOUD_CREDENTIALS_FILE: file, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' },
+          homeDir: emptyHome(),
+        },
+      });
+      const error = await failure(() => ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }));
+      await ecs.close();
+      expect(error).toMatchObject({ code: 'ECS_CREDENTIALS' });
+      expect((error as Error).message).toMatch(pattern);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      figures.probes++;
+    }
+  });
+
+  it('a call honours its signal while credentials are looked up (a provider that never answers, a metadata service that never answers)', async () => {
+    const silent = await startServer(() => undefined);
+    // Sockets of the silent metadata service, and whether the client closed them.
+    const { createServer } = await import('node:http');
+    let opened = 0;
+    let closed = 0;
+    const imds = createServer(() => undefined);
+    imds.on('connection', (socket) => {
+      opened++;
+      socket.on('close', () => {
+        closed++;
+      });
+    });
+    await new Promise<void>((r) => imds.listen(0, '127.0.0.1', r));
+    const imdsUrl = `http://127.0.0.1:${(imds.address() as { port: number }).port}`;
+    try {
+      for (const credentials of [
+        { credentials: () => new Promise<never>(() => undefined) },
+        {
+          credentialsChain: {
+            env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'false' },
+            homeDir: emptyHome(),
+            imdsEndpoint: imdsUrl,
+            imdsTimeoutMs: 60_000,
+          },
+        },
+      ]) {
+        const ecs = createEcsClient({
+          region: 'cn-hangzhou',
+          endpoint: 'http://127.0.0.1:9',
+          ...credentials,
+        });
+        const started = Date.now();
+        const error = await failure(() =>
+          ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'], signal: AbortSignal.timeout(300) }),
+        );
+        expect((error as Error).name).toBe('TimeoutError');
+        expect(Date.now() - started).toBeLessThan(2_000);
+        await ecs.close();
+        figures.probes++;
+      }
+      // The metadata request was abandoned with the last caller: its connection is closed, not
+      // left for the 60 s imdsTimeoutMs.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(opened).toBeGreaterThan(0);
+      expect(closed).toBe(opened);
+    } finally {
+      imds.closeAllConnections();
+      await new Promise((r) => imds.close(r));
+      await silent.close();
+    }
+  });
+
+  it('apiCalls counts requests sent: 0 when none was, 1 for a request abandoned at the deadline', async () => {
+    const hung = createEcsClient({
+      region: 'cn-hangzhou',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: () => new Promise<never>(() => undefined),
+    });
+    const none = await failure(() =>
+      waitForCloudAssistant(['i-abc'], { client: hung, timeoutMs: 300, minDelayMs: 50 }),
+    );
+    await hung.close();
+    expect(isCloudAssistantTimeoutError(none)).toBe(true);
+    expect(none).toMatchObject({ apiCalls: 0 });
+    const stall = await startServer(() => undefined);
+    try {
+      const ecs = createEcsClient({
+        region: 'cn-hangzhou',
+        endpoint: stall.url,
+        credentials: { accessKeyId: KEY_ID, accessKeySecret: SECRET },
+      });
+      const one = await failure(() =>
+        waitForCloudAssistant(['i-abc'], { client: ecs, timeoutMs: 300, minDelayMs: 50 }),
+      );
+      await ecs.close();
+      expect(one).toMatchObject({ apiCalls: 1, errors: {} });
+      expect(stall.requests.length + stall.connections).toBeGreaterThan(0);
+    } finally {
+      await stall.close();
+    }
+    figures.probes += 2;
+  });
+});
+
+describe('item 6: status without IDs honours --timeout and stops a listing that never ends', () => {
+  let server: TestServer;
+  let page: (n: number) => unknown = () => ({});
+  let pages = 0;
+  beforeAll(async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, page(++pages)));
+  });
+  afterAll(() => server.close());
+  const cli = (argv: string[]) =>
+    runInProcess(
+      ['status', ...argv, '--region', 'cn-hangzhou', '--endpoint', server.url, '--json'],
+      sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET }),
+    );
+  const endless = (n: number) => ({
+    RequestId: `r${n}`,
+    NextToken: `token-${n}`,
+    InstanceCloudAssistantStatusSet: {
+      InstanceCloudAssistantStatus: [{ InstanceId: `i-page${n}`, CloudAssistantStatus: 'true' }],
+    },
+  });
+
+  it('a server handing out a new NextToken forever: --timeout ends it with exit 1 and the count read', async () => {
+    page = endless;
+    pages = 0;
+    const started = Date.now();
+    const run = await cli(['--timeout', '1500ms']);
+    const ms = Date.now() - started;
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /status did not finish within --timeout 1500ms \(\d+ instances read\); raise --timeout/,
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, exitCode: 1, error: { code: 'CLI_TIMEOUT' } });
+    expect(ms).toBeLessThan(4_000);
+    figures['endlessPagesBeforeTimeout'] = pages;
+    figures.probes++;
+  });
+
+  it('core stops at maxPages, at 10 empty pages in a row, and at a repeated token, naming NextToken', async () => {
+    const ecs = createEcsClient({
+      region: 'cn-hangzhou',
+      endpoint: server.url,
+      credentials: { accessKeyId: KEY_ID, accessKeySecret: SECRET },
+    });
+    try {
+      const drain = async (maxPages?: number) => {
+        let n = 0;
+        for await (const _ of ecs.listCloudAssistantStatus(maxPages === undefined ? {} : { maxPages })) n++;
+        return n;
+      };
+      page = endless;
+      pages = 0;
+      await expect(drain(200)).rejects.toMatchObject({
+        code: 'ECS_RESPONSE_INVALID',
+        path: 'NextToken',
+        retryable: false,
+        message: expect.stringMatching(/after 200 pages \(maxPages/),
+      });
+      expect(pages).toBe(200);
+      page = (n) => ({ RequestId: `r${n}`, NextToken: `empty-${n}` });
+      pages = 0;
+      await expect(drain()).rejects.toMatchObject({
+        path: 'NextToken',
+        message: expect.stringMatching(/10 empty pages/),
+      });
+      expect(pages).toBe(10);
+      page = (n) => ({ ...endless(n), NextToken: n > 3 ? 'token-2' : `token-${n}` });
+      pages = 0;
+      await expect(drain()).rejects.toMatchObject({
+        path: 'NextToken',
+        message: expect.stringMatching(/repeats/),
+      });
+      expect(pages).toBe(4);
+    } finally {
+      await ecs.close();
+    }
+    // The CLI: exit 4 naming the field, at once.
+    page = (n) => ({ RequestId: `r${n}`, NextToken: `empty-${n}` });
+    const run = await cli(['--timeout', '20s']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/NextToken/);
+    figures.probes += 4;
+  });
+
+  it('status with IDs honours --timeout too (an API that never answers)', async () => {
+    const silent = await startServer(() => undefined);
+    try {
+      const started = Date.now();
+      const run = await runInProcess(
+        ['status', 'i-abc', '--region', 'cn-hangzhou', '--endpoint', silent.url, '--timeout', '800ms'],
+        sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET }),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/status did not finish within --timeout 800ms/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await silent.close();
+    }
+    figures.probes++;
+  });
+});
+
+describe('item 7: nothing from the network or a file reaches the terminal raw', () => {
+  const hostile = {
+    version: '2.2.3\u001b]0;pwned\u0007\u001b[2K\r\u2714 All 2 instances ready\u001b[8m',
+    os: 'Linux\u009b31m\u202etxet desrever\u2066\u0085',
+    message: 'Denied\u001b[2J\u001b[H\u2714 All 2 instances ready\u009d0;title\u009c',
+  };
+  /** Raw control characters, C1, bidi controls (what must never be printed), other than our own SGR colours. */
+  const RAW =
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const withoutOurColours = (text: string) => text.replace(/\u001b\[(?:\d+(?:;\d+)*)?m|\r\u001b\[2K/g, '');
+  let server: TestServer;
+  let mode: 'status' | 'error' = 'status';
+  beforeAll(async () => {
+    server = await startServer((req, res) => {
+      if (mode === 'error') {
+        sendJson(res, 403, { RequestId: 'r', Code: 'Forbidden.RAM', Message: hostile.message });
+        return;
+      }
+      sendJson(res, 200, {
+        RequestId: 'r',
+        InstanceCloudAssistantStatusSet: {
+          InstanceCloudAssistantStatus: requestedIds(req).map((id) => ({
+            InstanceId: id,
+            CloudAssistantStatus: 'true',
+            CloudAssistantVersion: hostile.version,
+            OSType: hostile.os,
+            LastHeartbeatTime: '2026-01-01T00:00:00Z\u001b[31m',
+          })),
+        },
+      });
+    });
+  });
+  afterAll(() => server.close());
+
+  const run = async (argv: string[], tty: boolean) => {
+    let out = '';
+    const code = await runCli({
+      argv: [...argv, '--region', 'cn-hangzhou', '--endpoint', server.url],
+      env: {
+        ...sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET }),
+        ...(tty ? { NO_COLOR: '', TERM: 'xterm' } : {}),
+      },
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: (t: string) => (out += t) },
+      isTTY: tty,
+    });
+    return { code, out };
+  };
+
+  for (const tty of [false, true]) {
+    it(`${tty ? 'TTY with colour' : 'plain, NO_COLOR=1'}: status and wait tables and an API error message show escapes, not control characters`, async () => {
+      mode = 'status';
+      const status = await run(['status', 'i-a', 'i-b'], tty);
+      expect(status.code).toBe(0);
+      const wait = await run(
+        ['wait', 'i-a', 'i-b', '--min-version', '9.9', '--timeout', '600ms', '--min-delay', '100ms'],
+        tty,
+      );
+      expect(wait.code).toBe(1);
+      mode = 'error';
+      const error = await run(['status', 'i-a'], tty);
+      expect(error.code).toBe(3);
+      for (const { out } of [status, wait, error]) {
+        const visible = withoutOurColours(out);
+        const raw = RAW.exec(visible);
+        if (raw !== null)
+          expect.fail(
+            `raw U+${raw[0].charCodeAt(0).toString(16)} at ${raw.index}: ${JSON.stringify(visible.slice(Math.max(0, raw.index - 40), raw.index + 40))}`,
+          );
+        expect(out).not.toContain('\u0007');
+      }
+      // Escaped visibly, so nothing is lost: the forged line cannot pass for ours.
+      expect(status.out).toContain('2.2.3\\u001b]0;pwned\\u0007');
+      expect(status.out).toContain('Linux\\u009b31m\\u202e');
+      expect(error.out).toContain('Denied\\u001b[2J');
+      figures.probes += 3;
+    });
+  }
+
+  it('--json stays valid JSON holding the exact strings, with C1 and bidi controls escaped too', async () => {
+    mode = 'status';
+    const status = await run(['status', 'i-a', '--json'], false);
+    const jsonText = status.out.split('\n').find((l) => l.startsWith('{'))!;
+    expect(RAW.test(jsonText)).toBe(false);
+    const parsed = JSON.parse(jsonText) as { instances: { cloudAssistantVersion: string; osType: string }[] };
+    expect(parsed.instances[0]).toMatchObject({ cloudAssistantVersion: hostile.version, osType: hostile.os });
+    mode = 'error';
+    const error = await run(['status', 'i-a', '--json'], false);
+    const errorJson = error.out.split('\n').find((l) => l.startsWith('{'))!;
+    expect(RAW.test(errorJson)).toBe(false);
+    expect(JSON.parse(errorJson)).toMatchObject({ exitCode: 3, error: { apiCode: 'Forbidden.RAM' } });
+    figures.probes += 2;
+  });
+
+  it('an ID file smuggling C1 and bidi controls is named with them escaped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cag-hardening-'));
+    try {
+      const file = join(dir, 'ids.txt');
+      writeFileSync(file, 'i-abc\ni-\u009b2J\u202eevil\n');
+      const { out, code } = await run(['status', '--ids-file', file], false);
+      expect(code).toBe(2);
+      expect(RAW.test(out)).toBe(false);
+      expect(out).toContain('\\u009b2J\\u202eevil');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    figures.probes++;
+  });
+});
+
+describe('item 8: a credential with a control character is a credentials error naming where it came from, never its value', () => {
+  let sim: Awaited<ReturnType<typeof startEcsSimulator>>;
+  beforeAll(async () => {
+    sim = await startEcsSimulator({ instances: [{ id: 'i-abc', onlineAfterMs: 0 }] });
+  });
+  afterAll(() => sim.close());
+  const base = () => ['status', 'i-abc', '--region', sim.region, '--endpoint', sim.url];
+
+  it('one trailing newline (a secret mounted from a file) is tolerated: trimmed, and the call succeeds', async () => {
+    const { accessKeyId, accessKeySecret } = sim.credentials;
+    for (const [id, secret] of [
+      [accessKeyId, `${accessKeySecret}\n`],
+      [`${accessKeyId}\r\n`, accessKeySecret],
+    ]) {
+      const run = await runInProcess(
+        base(),
+        sealedEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: id!, ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret! }),
+      );
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const sts = sim.stsCredentials!;
+    const ecs = createEcsClient({
+      region: sim.region,
+      endpoint: sim.url,
+      credentials: async () => ({ ...sts, securityToken: `${sts.securityToken}\n` }),
+    });
+    await expect(ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] })).resolves.toMatchObject({
+      instances: [{ instanceId: 'i-abc' }],
+    });
+    await ecs.close();
+    figures.probes += 3;
+  });
+
+  it.each([
+    ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'Secret\nValue-9f8e7d'],
+    ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'SecretValue-9f8e7d\n\n'],
+    ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'LTAI5t\u0000KeyId'],
+    ['ALIBABA_CLOUD_SECURITY_TOKEN', 'CAIS-token\r\nX-Injected: 1'],
+    ['ALIBABA_CLOUD_SECURITY_TOKEN', 'CAIS-token\u0085tail'],
+  ])(
+    '%s holding %j: exit 3 naming the variable (was exit 4, UND_ERR_INVALID_ARG)',
+    async (variable, value) => {
+      const env: Record<string, string> = {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: sim.credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.credentials.accessKeySecret,
+        [variable]: value,
+      };
+      for (const argv of [base(), [...base(), '--json']]) {
+        const run = await runInProcess(argv, sealedEnv(env));
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toContain(`Environment variable ${variable} contains a control character`);
+        expect(run.stdout + run.stderr).not.toContain('UND_ERR');
+        const visible = value.split(/[\u0000-\u001f\u0085]/).filter((p) => p.length >= 4);
+        for (const piece of visible) expect(run.stdout + run.stderr).not.toContain(piece);
+      }
+      figures.probes += 2;
+    },
+  );
+
+  it('a profile file, a credentials file, a provider, the static option and the metadata service are named the same way', async () => {
+    const home = emptyHome();
+    mkdirSync(join(home, '.aliyun'));
+    writeFileSync(
+      join(home, '.aliyun', 'config.json'),
+      JSON.stringify({
+        current: 'p',
+        profiles: [
+          {
+            name: 'p',
+            mode: 'StsToken',
+            access_key_id: 'id',
+            access_key_secret: 's3cr3tv4lue',
+            sts_token: 'tok\nen-value',
+          },
+        ],
+      }),
+    );
+    const ini = join(home, 'credentials.ini');
+    writeFileSync(
+      ini,
+      '[default]\ntype = access_key\naccess_key_id = id\naccess_key_secret = s3cr\u001bt-value\n',
+    );
+    const cases: [EcsClientOptions, RegExp][] = [
+      [
+        {
+          region: 'cn-hangzhou',
+          credentialsChain: { homeDir: home, env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' } },
+        },
+        /config\.json, profile "p": sts_token contains a control character \(U\+000A at position 4 of 12\)/,
+      ],
+      [
+        {
+          region: 'cn-hangzhou',
+          credentialsChain: {
+            homeDir: emptyHome(),
+            env: { ALIBABA_CLOUD_CREDENTIALS_FILE: ini, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' },
+          },
+        },
+        /credentials\.ini \(ALIBABA_CLOUD_CREDENTIALS_FILE\), section \[default\]: access_key_secret contains a control character \(U\+001B/,
+      ],
+      [
+        {
+          region: 'cn-hangzhou',
+          credentials: async () => ({ accessKeyId: 'id', accessKeySecret: 'abc\u0007def' }),
+        },
+        /The credentials provider result: accessKeySecret contains a control character/,
+      ],
+    ];
+    for (const [options, pattern] of cases) {
+      const ecs = createEcsClient({ ...options, endpoint: sim.url });
+      const error = await failure(() => ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }));
+      await ecs.close();
+      expect(error).toMatchObject({ code: 'ECS_CREDENTIALS', retryable: false });
+      expect((error as Error).message).toMatch(pattern);
+      expect(shownTexts(error).join('\n')).not.toMatch(/s3cr|en-value|abc|t-value/);
+      figures.probes++;
+    }
+    expect(() =>
+      createEcsClient({
+        region: 'cn-hangzhou',
+        credentials: { accessKeyId: 'id', accessKeySecret: 'abc\u009bdef' },
+      }),
+    ).toThrow(/Option `credentials`: accessKeySecret contains a control character \(U\+009B/);
+    figures.probes++;
+  });
+
+  it('the metadata service: a token or credential with a control character is a credentials error, one trailing newline is fine', async () => {
+    let token = 'imds-token\n';
+    let secret = 'imds-secret-value';
+    const imds = await startServer((req, res) => {
+      if (req.url === '/latest/api/token') {
+        res.end(token);
+      } else if (req.url === '/latest/meta-data/ram/security-credentials/') {
+        res.end('role-a\n');
+      } else {
+        sendJson(res, 200, {
+          Code: 'Success',
+          AccessKeyId: 'STS.imds',
+          AccessKeySecret: secret,
+          SecurityToken: 'imds-sts-token',
+          Expiration: '2999-01-01T00:00:00Z',
+        });
+      }
+    });
+    try {
+      const lookup = async () => {
+        const ecs = createEcsClient({
+          region: 'cn-hangzhou',
+          endpoint: 'http://127.0.0.1:9',
+          retry: false,
+          timeoutMs: 200,
+          credentialsChain: {
+            homeDir: emptyHome(),
+            env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'false' },
+            imdsEndpoint: imds.url,
+          },
+        });
+        const error = await failure(() => ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }));
+        await ecs.close();
+        return error;
+      };
+      // Credentials came through (the call then fails on the closed port, a network error).
+      expect(await lookup()).toMatchObject({ code: 'ECS_NETWORK_ERROR' });
+      expect(
+        imds.requests.find((r) => r.url.endsWith('/role-a'))?.headers['x-aliyun-ecs-metadata-token'],
+      ).toBe('imds-token');
+      token = 'imds\r\ntoken';
+      const badToken = await lookup();
+      expect(badToken).toMatchObject({ code: 'ECS_CREDENTIALS' });
+      expect((badToken as Error).message).toMatch(/the IMDSv2 token contains a control character/);
+      token = 'imds-token';
+      secret = 'imds\u001bsecret';
+      const badSecret = await lookup();
+      expect((badSecret as Error).message).toMatch(
+        /role "role-a": AccessKeySecret contains a control character/,
+      );
+      expect(shownTexts(badSecret).join('\n')).not.toContain('secret');
+    } finally {
+      await imds.close();
+    }
+    figures.probes += 3;
+  });
+});
+
+describe('item 10: numbers and sizes are bounded, and the errors name the option', () => {
+  it('core refuses timers that would overflow and limits that are not finite', () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const base = {
+        region: 'cn-hangzhou',
+        credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
+      } as const;
+      for (const [extra, option] of [
+        [{ timeoutMs: 1e12 }, 'timeoutMs'],
+        [{ timeoutMs: 2 ** 31 }, 'timeoutMs'],
+        [{ keepAliveTimeoutMs: 1e12 }, 'keepAliveTimeoutMs'],
+        [{ maxResponseBytes: 2 ** 40 }, 'maxResponseBytes'],
+        [{ maxRequestsPerSecond: 1e-9 }, 'maxRequestsPerSecond'],
+        [{ retry: { maxTotalMs: Number.POSITIVE_INFINITY } }, 'retry.maxTotalMs'],
+        [{ retry: { maxDelayMs: 1e12 } }, 'retry.maxDelayMs'],
+        [{ retry: { maxRetryAfterMs: Number.POSITIVE_INFINITY } }, 'retry.maxRetryAfterMs'],
+        [{ retry: { baseDelayMs: 2 ** 31 } }, 'retry.baseDelayMs'],
+        [{ retry: { maxAttempts: 1e6 } }, 'retry.maxAttempts'],
+        [{ credentialsChain: { imdsTimeoutMs: 1e12 } }, 'credentialsChain.imdsTimeoutMs'],
+        [
+          { credentialsChain: { refreshBeforeExpiryMs: Number.POSITIVE_INFINITY } },
+          'credentialsChain.refreshBeforeExpiryMs',
+        ],
+      ] as const) {
+        const options = { ...base, ...extra } as EcsClientOptions;
+        if ('credentialsChain' in extra) delete (options as { credentials?: unknown }).credentials;
+        expect(() => createEcsClient(options), option).toThrow(RangeError);
+        expect(() => createEcsClient(options), option).toThrow(
+          new RegExp(`\`${option.replace('.', '\\.')}\``),
+        );
+        figures.probes++;
+      }
+      expect(() => createEcsClient({ ...base, timeoutMs: 2 ** 31 - 1 }).close()).not.toThrow();
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
+  it('the waiter refuses a rate whose pause would overflow a timer', () => {
+    expect(() =>
+      watchCloudAssistant(['i-abc'], { client: async () => [], maxRequestsPerSecond: 1e-9 }),
+    ).toThrow(/maxRequestsPerSecond to be a number ≥ 0.001/);
+    expect(() => watchCloudAssistant(['i-abc'], { client: async () => [], timeoutMs: 1e12 })).toThrow(
+      RangeError,
+    );
+    figures.probes += 2;
+  });
+
+  it('a 9 MB API Message is cut to 1,024 characters in the error (it went whole into the message)', async () => {
+    const huge = `Denied: ${'x'.repeat(9 * 1024 * 1024)}`;
+    const server = await startServer((_req, res) =>
+      sendJson(res, 403, { RequestId: 'r', Code: 'Forbidden.RAM', Message: huge }),
+    );
+    try {
+      const ecs = createEcsClient({
+        region: 'cn-hangzhou',
+        endpoint: server.url,
+        credentials: { accessKeyId: KEY_ID, accessKeySecret: SECRET },
+        maxResponseBytes: 16 * 1024 * 1024,
+      });
+      const error = (await failure(() =>
+        ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }),
+      )) as Error & {
+        apiMessage: string;
+      };
+      await ecs.close();
+      expect(error.apiMessage.length).toBeLessThanOrEqual(1024);
+      expect(error.apiMessage.endsWith('…')).toBe(true);
+      expect(error.message.length).toBeLessThan(1_300);
+      expect(JSON.stringify(error).length).toBeLessThan(3_000);
+      figures['apiMessageChars'] = error.apiMessage.length;
+    } finally {
+      await server.close();
+    }
+    figures.probes++;
+  });
+
+  it('a metadata-service body is read up to 64 KiB, not for the whole timeout (751 MB were read)', async () => {
+    let sent = 0;
+    const { createServer } = await import('node:http');
+    const imds = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const pump = () => {
+        for (;;) {
+          sent += chunk.length;
+          if (sent > 64 * 1024 * 1024) return res.end();
+          if (!res.write(chunk)) break;
+        }
+        res.once('drain', pump);
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+    });
+    await new Promise<void>((r) => imds.listen(0, '127.0.0.1', r));
+    try {
+      const started = Date.now();
+      const ecs = createEcsClient({
+        region: 'cn-hangzhou',
+        endpoint: 'http://127.0.0.1:9',
+        credentialsChain: {
+          homeDir: emptyHome(),
+          env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'false' },
+          imdsEndpoint: `http://127.0.0.1:${(imds.address() as { port: number }).port}`,
+          imdsTimeoutMs: 20_000,
+        },
+      });
+      const error = await failure(() => ecs.describeCloudAssistantStatus({ instanceIds: ['i-abc'] }));
+      await ecs.close();
+      expect(error).toMatchObject({ code: 'ECS_CREDENTIALS' });
+      expect((error as Error).message).toMatch(/more than 65536 bytes; that is not credentials/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+      figures['imdsBytesSentBeforeRefusal'] = sent;
+    } finally {
+      imds.closeAllConnections();
+      await new Promise((r) => imds.close(r));
+    }
     figures.probes++;
   });
 });

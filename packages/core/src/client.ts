@@ -302,6 +302,42 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
+/** Node timers overflow above 2^31 − 1 ms (TimeoutOverflowWarning, then they fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The largest `maxResponseBytes`: V8 cannot hold a much longer string than 2^29 characters. */
+const MAX_RESPONSE_BYTES_LIMIT = 2 ** 28;
+/** Below this, the pause between two requests would overflow a timer. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
+/** The most attempts one call may make: past this a retry loop is a loop. */
+const MAX_ATTEMPTS_LIMIT = 100;
+
+function boundedInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Expected option \`${name}\` to be an integer in [${min}, ${max}], got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The bounds `retry` must respect on top of its own checks (in retry.ts): finite, and every
+ * delay a timer can hold (no `Infinity`, nothing over 2^31 − 1 ms); at most 100 attempts.
+ */
+function checkRetryBounds(retry: unknown): void {
+  if (typeof retry !== 'object' || retry === null) return;
+  const r = retry as Record<string, unknown>;
+  for (const [key, value] of Object.entries(r)) {
+    if (typeof value !== 'number') continue;
+    const max = key === 'maxAttempts' ? MAX_ATTEMPTS_LIMIT : MAX_TIMER_MS;
+    if (!Number.isFinite(value) || value > max) {
+      throw new RangeError(
+        `Expected option \`retry.${key}\` to be a finite number ≤ ${max}${key === 'maxAttempts' ? '' : ' ms'}, got ${String(value)}`,
+      );
+    }
+  }
+}
+
 function fn<T>(name: string, value: T): T {
   if (typeof value !== 'function')
     throw new TypeError(`Expected option \`${name}\` to be a function, got ${typeof value}`);
@@ -478,17 +514,29 @@ class Client implements EcsClient {
       );
     }
     this.#v1 = signatureVersion === 'v1';
-    this.#timeoutMs = positiveInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs);
+    this.#timeoutMs = boundedInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs, 1, MAX_TIMER_MS);
+    checkRetryBounds(o.retry);
     this.#retry = resolveRetryPolicy(o.retry);
     const maxConcurrency = positiveInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency);
-    const maxResponseBytes = positiveInteger(
+    const maxResponseBytes = boundedInteger(
       'maxResponseBytes',
       o.maxResponseBytes ?? defaults.maxResponseBytes,
+      1,
+      MAX_RESPONSE_BYTES_LIMIT,
     );
-    const keepAliveTimeoutMs = positiveInteger(
+    const keepAliveTimeoutMs = boundedInteger(
       'keepAliveTimeoutMs',
       o.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
+      1,
+      MAX_TIMER_MS,
     );
+    const rps = o.maxRequestsPerSecond;
+    if (rps !== undefined && typeof rps === 'number' && rps > 0 && rps < MIN_REQUESTS_PER_SECOND) {
+      // The pause between two requests would overflow a timer.
+      throw new RangeError(
+        `Expected option \`maxRequestsPerSecond\` to be at least ${MIN_REQUESTS_PER_SECOND} (or Infinity), got ${rps}`,
+      );
+    }
     this.#now = fn('now', o.now ?? defaults.now);
     this.#random = fn('random', o.random ?? defaults.random);
     if (

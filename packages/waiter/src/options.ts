@@ -229,6 +229,8 @@ const READINESS_KEYS = allKeys<ReadinessOptions>()([
 
 /** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The slowest `maxRequestsPerSecond`: one call per 1,000 s keeps the pause within a timer. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
 
 /** The status source of one wait, and how to release it. */
 export interface OpenedSource {
@@ -463,9 +465,10 @@ export function resolveOptions(
   if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
     throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
   }
-  if (rps !== undefined && (rps as number) <= 0) {
+  if (rps !== undefined && (rps as number) < MIN_REQUESTS_PER_SECOND) {
+    // Below this the pause between two calls would overflow a timer (and fire at once).
     throw new RangeError(
-      `Expected maxRequestsPerSecond to be a number > 0 (or Infinity for no cap), got ${rps}.`,
+      `Expected maxRequestsPerSecond to be a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap), got ${rps}.`,
     );
   }
   const notFound = o['notFound'] ?? defaults.notFound;
