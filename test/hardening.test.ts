@@ -40,7 +40,7 @@ import {
   type TestServer,
 } from './helpers/http.js';
 
-const figures: Record<string, number> = { probes: 0 };
+const figures: { probes: number } & Record<string, number> = { probes: 0 };
 afterAll(() => {
   console.log(`HARDENING-FIGURES ${JSON.stringify(figures)}`);
 });
