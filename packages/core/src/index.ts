@@ -32,6 +32,7 @@ export {
   ResponseValidationError,
   ThrottlingError,
 } from './errors.js';
+export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';
