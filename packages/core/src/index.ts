@@ -35,6 +35,7 @@ export {
   ThrottlingError,
 } from './errors.js';
 export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
+export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';

@@ -1,6 +1,7 @@
 /**
  * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
  */
+import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core';
 import type { NotFoundMode } from './actions/context.js';
 import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
@@ -155,6 +156,79 @@ export const DEFAULT_CREDENTIALS: readonly SimulatorCredential[] = [
   },
 ];
 
+/** Every key of {@link Scenario}; any other is refused, naming the closest. */
+const SCENARIO_KEYS = allKeys<Scenario>()([
+  'seed',
+  'region',
+  'regions',
+  'speed',
+  'startTime',
+  'reportTimes',
+  'notFoundMode',
+  'timestampSkewMs',
+  'nonceWindowMs',
+  'commandDurationMs',
+  'deliveryWindowMs',
+  'fileTransferMs',
+  'lifecycle',
+  'credentials',
+  'quota',
+  'fleets',
+  'instances',
+  'faults',
+]);
+
+const OPTION_KEYS = allKeys<SimulatorOptions>()([...SCENARIO_KEYS, 'host', 'port', 'now', 'scenario']);
+
+/** Refuses keys nobody reads and lists that are not lists, before anything starts. */
+function checkOptions(options: SimulatorOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Expected the simulator options to be an object, got ${JSON.stringify(options)}`);
+  }
+  checkOptionKeys(options, OPTION_KEYS, 'startEcsSimulator');
+  const scenario = options.scenario;
+  if (scenario !== undefined) {
+    if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
+      throw new TypeError(`Expected option \`scenario\` to be an object, got ${JSON.stringify(scenario)}`);
+    }
+    checkOptionKeys(scenario, SCENARIO_KEYS, 'startEcsSimulator options.scenario', 'scenario.');
+  }
+  const lists = {
+    instances:
+      'an array of instance specs such as [{ id: "i-abc", onlineAfterMs: 30000 }]; for a number of generated instances use fleets: [{ count: 40 }]',
+    fleets: 'an array of fleet specs such as [{ count: 40 }]',
+    regions: 'an array of region IDs such as ["cn-hangzhou"]',
+    credentials: 'an array of { accessKeyId, accessKeySecret, securityToken? }',
+  } as const;
+  for (const [source, prefix] of [
+    [options, ''],
+    [scenario ?? {}, 'scenario.'],
+  ] as const) {
+    for (const [key, expects] of Object.entries(lists)) {
+      const value = (source as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const bad = Array.isArray(value)
+        ? value.findIndex((x) =>
+            key === 'regions' ? typeof x !== 'string' : typeof x !== 'object' || x === null,
+          )
+        : -1;
+      if (Array.isArray(value) && bad === -1) continue;
+      // Never the value of `credentials` (it holds secrets); a short, typed picture of others.
+      const got = Array.isArray(value)
+        ? `an array whose item ${bad} is ${describe(value[bad], key === 'credentials')}`
+        : describe(value, key === 'credentials');
+      throw new TypeError(`Expected option \`${prefix}${key}\` to be ${expects}, got ${got}`);
+    }
+  }
+}
+
+function describe(value: unknown, secret: boolean): string {
+  if (value === null) return 'null';
+  if (secret || typeof value === 'object' || typeof value === 'function') return `a ${typeof value}`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
+}
+
 const defaults = {
   host: '127.0.0.1',
   port: 0,
@@ -179,6 +253,7 @@ const defaults = {
  * await sim.close();
  */
 export async function startEcsSimulator(options: SimulatorOptions = {}): Promise<EcsSimulator> {
+  checkOptions(options);
   const o: SimulatorOptions = { ...options.scenario, ...stripUndefined(options) };
   const regions = [...(o.regions ?? [o.region ?? defaults.region])];
   const region = o.region ?? regions[0] ?? defaults.region;

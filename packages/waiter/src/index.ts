@@ -6,6 +6,7 @@ export {
   InvalidInstanceIdError,
   isCloudAssistantTimeoutError,
   isInvalidInstanceIdError,
+  isInvalidStatusReadingError,
   isQuorumUnreachableError,
   isReadinessPredicateError,
   isRemediationError,
@@ -23,6 +24,7 @@ export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './optio
 export { defaults } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';
+export { InvalidStatusReadingError } from './readings.js';
 export { REGION_ENV_VAR } from './region-clients.js';
 export type { RemediateOptions, RemediationOutcome, RemediationRecord } from './remediate.js';
 export { dryRunAction, installIsolating } from './remediate.js';

@@ -1,9 +1,11 @@
-import type {
-  AgentInstaller,
-  EcsClientOptions,
-  InstanceRebooter,
-  InstanceStatusLookup,
-  StatusSource,
+import {
+  type AgentInstaller,
+  allKeys,
+  checkOptionKeys,
+  type EcsClientOptions,
+  type InstanceRebooter,
+  type InstanceStatusLookup,
+  type StatusSource,
 } from '@cloud-assistant-gate/core';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { DEFAULT_AGENT_GRACE_MS } from './instance-check.js';
@@ -150,9 +152,10 @@ export interface WaitForCloudAssistantOptions {
    * Calls a round may spend locating IDs that ECS does not know, when a batch fails with
    * `InvalidInstance.NotFound` (bisection, counted in `bisectionCalls`). IDs not located when it
    * is spent are polled apart next round, as suspects. So a round costs at most
-   * ceil(known / 100) + ceil(suspects / 100) + this many calls, retries aside. 100 covers one
-   * fully unknown batch (100 freshly created IDs cost 1 call each) or about 11 sparse unknown
-   * IDs (8–9 calls each) per round.
+   * ceil(known / 100) + ceil(suspects / 100) + this many calls, retries aside. 100 covers
+   * almost all of a fully unknown batch (100 freshly created IDs cost 105 calls, 1 each after
+   * the first), or at least 8 unknown IDs anywhere in batches of 100 (at most 12 calls each;
+   * 8–9 for one alone) per round.
    * @default 100
    */
   readonly maxBisectionCallsPerRound?: number | undefined;
@@ -246,8 +249,50 @@ export const defaults = {
   remediateAfterMs: DEFAULT_AGENT_GRACE_MS,
 } as const;
 
+/** Every key of {@link WaitForCloudAssistantOptions}; any other is refused, naming the closest. */
+const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
+  'client',
+  'clients',
+  'region',
+  'regions',
+  'endpoint',
+  'credentials',
+  'env',
+  'timeoutMs',
+  'minDelayMs',
+  'maxDelayMs',
+  'pollCostMs',
+  'concurrency',
+  'maxRequestsPerSecond',
+  'maxBisectionCallsPerRound',
+  'minReady',
+  'readiness',
+  'notFound',
+  'notFoundGraceMs',
+  'stoppedInstances',
+  'remediate',
+  'signal',
+  'onProgress',
+  'now',
+  'random',
+  'scheduler',
+]);
+
+const REMEDIATE_KEYS = allKeys<RemediateOptions>()(['install', 'reboot', 'afterMs']);
+
+const READINESS_KEYS = allKeys<ReadinessOptions>()([
+  'requireSessionManager',
+  'minAgentVersion',
+  'maxHeartbeatAgeMs',
+  'osType',
+  'consecutive',
+  'predicate',
+]);
+
 /** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The slowest `maxRequestsPerSecond`: one call per 1,000 s keeps the pause within a timer. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
 
 /** `remediate` with its defaults filled in. */
 export interface ResolvedRemediation {
@@ -357,10 +402,7 @@ function resolveRemediate(value: unknown): ResolvedRemediation | undefined {
     );
   }
   const r = value as Record<string, unknown>;
-  for (const key of Object.keys(r)) {
-    if (key !== 'install' && key !== 'reboot' && key !== 'afterMs')
-      throw new TypeError(`Unknown remediate option ${JSON.stringify(key)}.`);
-  }
+  checkOptionKeys(r, REMEDIATE_KEYS, 'options.remediate', 'remediate.');
   if (r['install'] !== true) {
     throw new TypeError(
       `Expected remediate.install to be true (remediation installs the agent), got ${show(r['install'])}; leave remediate out to turn it off.`,
@@ -382,17 +424,7 @@ function resolveReadiness(value: unknown): ReadinessOptions {
     throw new TypeError(`Expected readiness to be an object, got ${show(value)}.`);
   }
   const r = value as Record<string, unknown>;
-  const known = new Set([
-    'requireSessionManager',
-    'minAgentVersion',
-    'maxHeartbeatAgeMs',
-    'osType',
-    'consecutive',
-    'predicate',
-  ]);
-  for (const key of Object.keys(r)) {
-    if (!known.has(key)) throw new TypeError(`Unknown readiness option ${JSON.stringify(key)}.`);
-  }
+  checkOptionKeys(r, READINESS_KEYS, 'options.readiness', 'readiness.');
   if (r['requireSessionManager'] !== undefined && typeof r['requireSessionManager'] !== 'boolean') {
     throw new TypeError(
       `Expected readiness.requireSessionManager to be a boolean, got ${show(r['requireSessionManager'])}.`,
@@ -437,6 +469,8 @@ export function resolveOptions(
     throw new TypeError(`Expected options to be an object, got ${show(options)}.`);
   }
   const o = options as unknown as Record<string, unknown>;
+  // Before anything else: `{ timeout: 5000 }` would otherwise wait the 10-minute default.
+  checkOptionKeys(o, OPTION_KEYS, 'waitForCloudAssistant/watchCloudAssistant');
   const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
@@ -457,9 +491,10 @@ export function resolveOptions(
   if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
     throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
   }
-  if (rps !== undefined && (rps as number) <= 0) {
+  if (rps !== undefined && (rps as number) < MIN_REQUESTS_PER_SECOND) {
+    // Below this the pause between two calls would overflow a timer (and fire at once).
     throw new RangeError(
-      `Expected maxRequestsPerSecond to be a number > 0 (or Infinity for no cap), got ${rps}.`,
+      `Expected maxRequestsPerSecond to be a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap), got ${rps}.`,
     );
   }
   const notFound = o['notFound'] ?? defaults.notFound;

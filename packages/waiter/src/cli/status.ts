@@ -2,6 +2,7 @@ import type { EcsClient, InstanceStatus } from '@cloud-assistant-gate/core';
 import { toBatches } from '../batch.js';
 import { NOT_FOUND_API_CODES } from '../classify.js';
 import { isEcsInstance, LOOKUP_BATCH_SIZE, safeToken } from '../instance-check.js';
+import { mergeReadings, readingsFor } from '../readings.js';
 import { parseInstanceTargets } from '../targets.js';
 import { apiCodeOf } from './exit-code.js';
 
@@ -18,11 +19,16 @@ export interface StatusReading {
 interface Options {
   readonly concurrency: number;
   readonly signal?: AbortSignal | undefined;
+  /** Counts the readings received so far (for a timeout message). */
+  readonly read?: { instances: number };
 }
 
 /**
  * Reads the statuses of `ids` in one region: batches of 100, `concurrency` at a time; a batch that
  * fails with `InvalidInstance.NotFound` is split in halves until the unknown IDs are isolated.
+ *
+ * The readings follow the wait's rule ({@link readingsFor}): a call's readings count only for the
+ * IDs it asked for, and an instance listed twice with conflicting readings is shown offline.
  */
 const readRegion = async (
   client: EcsClient,
@@ -30,6 +36,7 @@ const readRegion = async (
   options: Options,
 ): Promise<Map<string, InstanceStatus>> => {
   const signal = options.signal;
+  const read = options.read ?? { instances: 0 };
   const found = new Map<string, InstanceStatus>();
   const describe = async (batch: readonly string[]): Promise<void> => {
     try {
@@ -37,9 +44,10 @@ const readRegion = async (
         instanceIds: [...batch],
         ...(signal === undefined ? {} : { signal }),
       });
-      const wanted = new Set(batch);
-      for (const status of result.instances)
-        if (wanted.has(status.instanceId)) found.set(status.instanceId, status);
+      for (const status of readingsFor(batch, result.instances)) {
+        read.instances++;
+        found.set(status.instanceId, status);
+      }
     } catch (error) {
       const api = apiCodeOf(error);
       if (api === undefined || !NOT_FOUND_API_CODES.has(api) || batch.length === 1) {
@@ -73,12 +81,19 @@ export const readStatuses = async (
 ): Promise<StatusReading[]> => {
   const signal = options.signal;
   let rows: StatusReading[];
+  const read = options.read ?? { instances: 0 };
   if (entries.length === 0) {
     rows = [];
     for (const client of clients) {
+      const all = new Map<string, InstanceStatus>();
+      // Core stops a listing whose NextToken repeats, runs empty or goes past its page cap.
       for await (const status of client.listCloudAssistantStatus(signal === undefined ? {} : { signal })) {
-        rows.push({ instanceId: status.instanceId, region: client.region, status });
+        read.instances++;
+        const before = all.get(status.instanceId);
+        all.set(status.instanceId, before === undefined ? status : mergeReadings(before, status));
       }
+      for (const status of all.values())
+        rows.push({ instanceId: status.instanceId, region: client.region, status });
     }
   } else {
     const targets = parseInstanceTargets(entries);
@@ -88,7 +103,7 @@ export const readStatuses = async (
       clients.map(async (client) => {
         const ids = targets.filter((t) => t.region === client.region).map((t) => t.instanceId);
         if (ids.length === 0) return;
-        for (const [id, status] of await readRegion(client, ids, options)) {
+        for (const [id, status] of await readRegion(client, ids, { ...options, read })) {
           found.set(id, { region: client.region, status });
         }
       }),
@@ -96,7 +111,7 @@ export const readStatuses = async (
     let bare = targets.filter((t) => t.region === undefined).map((t) => t.instanceId);
     for (const client of clients) {
       if (bare.length === 0) break;
-      const statuses = await readRegion(client, bare, options);
+      const statuses = await readRegion(client, bare, { ...options, read });
       for (const [id, status] of statuses) found.set(id, { region: client.region, status });
       bare = bare.filter((id) => !statuses.has(id));
     }
