@@ -6,6 +6,7 @@ import { formatDuration } from './duration.js';
 import { ExitCode } from './errors.js';
 import type { Context } from './main.js';
 import { makeStyle, table } from './render.js';
+import { jsonLine } from './sanitize.js';
 import { readStatuses } from './status.js';
 
 /** What remediation did so far, by instance (the last record of each wins). */
@@ -67,7 +68,7 @@ export const runDryRun = async (
   }
   if (s.json) {
     ctx.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         command: 'wait',
         dryRun: true,
         ok: true,
@@ -86,7 +87,7 @@ export const runDryRun = async (
           action: p.action,
           why: p.why,
         })),
-      })}\n`,
+      }),
     );
   }
   return ExitCode.ok;
