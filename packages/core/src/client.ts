@@ -573,7 +573,7 @@ class Client implements EcsClient {
       signal,
       closed: this.#closing.signal,
       retryIf,
-      budgetHoldsThrottles: this.#adaptive,
+      throttleHoldMs: this.#adaptive ? () => budget.heldForMs() : undefined,
     });
   }
 

@@ -225,11 +225,12 @@ export class ClientClosedError extends EcsError {
   override readonly code: EcsErrorCode = 'ECS_CLIENT_CLOSED';
   readonly action: string | undefined;
 
+  /** `action` is the call refused after `close()`; without it, a call that was pending. */
   constructor(action?: string) {
     super(
       action === undefined
-        ? 'The ECS client was closed; create a new client to send more requests'
-        : `The ECS client was closed before ${action} completed; create a new client to send more requests`,
+        ? 'The ECS client was closed while the call was pending; create a new client to send it again'
+        : `ECS client is closed; cannot send ${action} (create a new client)`,
     );
     this.action = action;
   }

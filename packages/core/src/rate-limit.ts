@@ -520,6 +520,11 @@ export class ActionBudget {
     return this.#holdUntil;
   }
 
+  /** How long from now the action's calls are held (0 when they are not). */
+  heldForMs(): number {
+    return Math.max(0, this.#holdUntil - this.#b.clock.now());
+  }
+
   #updateFree(): void {
     this.#free =
       this.#rate === Number.POSITIVE_INFINITY &&

@@ -5,7 +5,7 @@
  * budget per window, exactly as a core client paces `DescribeCloudAssistantStatus`.
  */
 import { type BudgetClock, type Outcome, type RateLimitOptions, RequestBudget } from './rate-limit.js';
-import type { StatusSource } from './types.js';
+import type { AttemptEvent, StatusSource } from './types.js';
 
 /** Marks a status source whose calls are already paced by a request budget. */
 const RATE_LIMITED: unique symbol = Symbol.for('cloud-assistant-gate.rate-limited-source');
@@ -91,7 +91,9 @@ function outcomeOf(error: unknown): { outcome: Outcome; retryAfterMs: number | u
  * its calls are paced like a core client's `DescribeCloudAssistantStatus` calls, held when a call
  * is throttled, and released as the quota allows. Throttled calls are not retried here: the error
  * reaches the caller (a wait polls those IDs again next round) while the other calls wait.
- * Share one wrapped source between waits to share its budget.
+ * Share one wrapped source between waits to share its budget. A source that reports its HTTP
+ * attempts through `onAttempt` (one built on a core client, which paces itself) is passed straight
+ * through once it has reported one, so that a throttle is not held twice.
  *
  * @example
  * ```ts
@@ -124,20 +126,34 @@ export function rateLimitedSource(
   });
   const action = budget.for('DescribeCloudAssistantStatus');
   const clock = budget.clock;
+  // A source that reports HTTP attempts goes through a core client, which has a budget of its
+  // own: two budgets would hold the same throttle twice, so from then on calls pass straight through.
+  let paced = true;
   return markRateLimited(async (ids, opts) => {
+    if (!paced) return source(ids, opts);
     const wait = action.acquire(opts.signal);
     if (wait !== undefined) await wait;
     const sentAt = clock.now();
     let outcome: Outcome = 'no-answer';
     let retryAfterMs: number | undefined;
+    let reported = false;
+    const outer = opts.onAttempt;
+    const onAttempt = (event: AttemptEvent): void => {
+      reported = true;
+      outer?.(event);
+    };
     try {
-      const statuses = await source(ids, opts);
+      const statuses = await source(ids, { signal: opts.signal, onAttempt });
       outcome = 'accepted';
       return statuses;
     } catch (error) {
       if (!opts.signal.aborted) ({ outcome, retryAfterMs } = outcomeOf(error));
       throw error;
     } finally {
+      if (reported) {
+        paced = false;
+        outcome = 'no-answer';
+      }
       action.settle(sentAt, clock.now(), outcome, retryAfterMs);
     }
   });

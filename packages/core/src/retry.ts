@@ -199,18 +199,20 @@ export interface RetryContext {
    */
   readonly retryIf?: ((error: EcsError) => boolean) | undefined;
   /**
-   * Throttled attempts are retried without a delay of their own: the client's request budget
-   * holds the action's calls (set when the budget adapts; without it a throttle is backed off
-   * here like any other failure).
+   * Set when the client's request budget holds a throttled action's calls: a throttled attempt is
+   * then retried without a sleep of its own (the retry waits its turn in the budget), and this
+   * says how long the budget holds the action from now, which counts against `maxTotalMs`.
+   * Without it a throttle is backed off here like any other failure.
    */
-  readonly budgetHoldsThrottles?: boolean | undefined;
+  readonly throttleHoldMs?: (() => number) | undefined;
   /** Called before sleeping `delayMs` ahead of attempt `attempt + 1`. */
   readonly onRetry?: ((error: EcsError, attempt: number, delayMs: number) => void) | undefined;
 }
 
 /**
  * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with an error that is not worth
- * retrying, runs out of `maxAttempts`, or the next retry would start after `maxTotalMs`. Only our
+ * retrying, runs out of `maxAttempts`, or the next retry would start after `maxTotalMs` (for a
+ * throttle: the budget's hold would end after it). Only our
  * errors marked `retryable` are retried (never a plain TypeError: a bug). Rejects with
  * `signal.reason` on abort, and with the close reason when `closed` aborts during a delay.
  */
@@ -229,13 +231,11 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: 
       }
       if (n >= policy.maxAttempts || !shouldRetryError(error)) throw error;
       if (context.retryIf !== undefined && !context.retryIf(error)) throw error;
-      const delayMs =
-        context.budgetHoldsThrottles && isThrottlingError(error)
-          ? 0
-          : retryDelayMs(error, n, policy, context.random);
+      const held = context.throttleHoldMs !== undefined && isThrottlingError(error);
+      const delayMs = held ? context.throttleHoldMs!() : retryDelayMs(error, n, policy, context.random);
       if (performance.now() - start + delayMs >= policy.maxTotalMs) throw error;
       context.onRetry?.(error, n, delayMs);
-      await sleep(delayMs, signal, context.closed);
+      if (!held) await sleep(delayMs, signal, context.closed);
     }
   }
 }
