@@ -290,6 +290,8 @@ const NEVER_RETRY = [
   /^Forbidden/,
   /^Missing/,
   /^InvalidParameter/,
+  // InvalidParam.PageSize / .PageNumber: 400 since the 2024 tables (403 before), never retryable.
+  /^InvalidParam\./,
   /^InvalidAction/,
   /^UnsupportedHTTPMethod/,
   /NotFound/,

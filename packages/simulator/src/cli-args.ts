@@ -32,7 +32,14 @@ Options:
                         relative to the wall clock, so heartbeat ages stay right at any --speed
   --seed S              seed for every random choice (default 1)
   --not-found MODE      unknown IDs: error (404 for the whole request, default) or omit
-  --throttle RPS        rate limit per AccessKey and action, answered with Throttling.User
+  --quota ACTION=N[/WINDOW]
+                        account quota, ECS's throttling model: N calls per WINDOW (default 1m;
+                        e.g. 10s, 500ms, 1m) per account, region and action; ACTION * = every
+                        action without its own --quota. Repeatable, one WINDOW for all. Over it:
+                        400 Throttling.User. Replaces the scenario's quota limits
+  --quota-retry-after   with the quota, send x-acs-retry-after (ms to the next window)
+  --throttle RPS        token bucket per account and action (not ECS's model; see --quota),
+                        answered with Throttling.User and x-acs-retry-after
   --json                print the endpoint and credentials as one JSON line
   -h, --help            show this help
 `;
@@ -43,6 +50,72 @@ export interface CliRequest {
   readonly scenarioFile: string | undefined;
   /** Options from flags only; merge over the scenario file's content. */
   readonly options: SimulatorOptions;
+  /** `--quota-retry-after`, applied by {@link mergeCliOptions} (to the flags' or the scenario's quota). */
+  readonly quotaRetryAfter: boolean;
+}
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A window such as `1m`, `10s`, `500ms`, `1m30s`: a unit is required (`60000` alone is ambiguous). */
+export function parseWindow(text: string, flag: string): number {
+  let ms = 0;
+  let at = 0;
+  DURATION_PART.lastIndex = 0;
+  while (at < text.length) {
+    DURATION_PART.lastIndex = at;
+    const m = DURATION_PART.exec(text);
+    if (m === null) break;
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    at = DURATION_PART.lastIndex;
+  }
+  if (text === '' || at !== text.length) {
+    throw new RangeError(
+      `${flag}: window ${JSON.stringify(text)} is not a duration; use a number with a unit (ms, s, m, h), e.g. 1m, 10s or 500ms`,
+    );
+  }
+  if (!Number.isInteger(ms) || ms < 1) {
+    throw new RangeError(`${flag}: window ${JSON.stringify(text)} must be a whole number of ms ≥ 1`);
+  }
+  return ms;
+}
+
+/** `--quota ACTION=N[/WINDOW]` flags → `quota` (the action names are checked when the simulator starts). */
+export function parseQuotaFlags(values: readonly string[]): {
+  limits: Record<string, number>;
+  windowMs?: number;
+} {
+  const limits: Record<string, number> = {};
+  let windowMs: number | undefined;
+  let windowText: string | undefined;
+  for (const value of values) {
+    const m = /^([^=]+)=([^/]*)(?:\/(.*))?$/.exec(value);
+    if (m === null) {
+      throw new RangeError(
+        `--quota ${JSON.stringify(value)}: expected ACTION=N or ACTION=N/WINDOW, e.g. DescribeCloudAssistantStatus=600/1m or '*=1200'`,
+      );
+    }
+    const action = m[1]!.trim();
+    const n = m[2]!.trim();
+    if (!/^\d+$/.test(n)) {
+      throw new RangeError(
+        `--quota ${JSON.stringify(value)}: N must be a whole number of calls ≥ 0, got ${JSON.stringify(n)}`,
+      );
+    }
+    if (action in limits) throw new RangeError(`--quota: ${action} is given twice`);
+    limits[action] = Number(n);
+    if (m[3] !== undefined) {
+      const w = parseWindow(m[3].trim(), `--quota ${value}`);
+      if (windowMs !== undefined && w !== windowMs) {
+        throw new RangeError(
+          `--quota: every limit shares one window, but ${windowText} and ${m[3].trim()} differ; give the window once (or the same everywhere)`,
+        );
+      }
+      windowMs = w;
+      windowText = m[3].trim();
+    }
+  }
+  return windowMs === undefined ? { limits } : { limits, windowMs };
 }
 
 function share(value: string | undefined, name: string): number | undefined {
@@ -83,6 +156,8 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       seed: { type: 'string' },
       'not-found': { type: 'string' },
       throttle: { type: 'string' },
+      quota: { type: 'string', multiple: true },
+      'quota-retry-after': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -145,19 +220,45 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   set('notFoundMode', notFound as NotFoundMode | undefined);
   set('fleets', fleets);
   if (throttle !== undefined) set('faults', { rateLimit: { ratePerSecond: throttle, retryAfter: true } });
+  const quotaRetryAfter = values['quota-retry-after'];
+  if (values.quota !== undefined && values.quota.length > 0) set('quota', parseQuotaFlags(values.quota));
   return {
     help: values.help,
     json: values.json,
     scenarioFile: values.scenario,
     options: options as SimulatorOptions,
+    quotaRetryAfter,
   };
 }
 
-/** Flags over the scenario file; with neither, a default fleet of 10 instances booting like real ones. */
-export function mergeCliOptions(scenario: Scenario | undefined, flags: SimulatorOptions): SimulatorOptions {
+/**
+ * Flags over the scenario file; with neither, a default fleet of 10 instances booting like real
+ * ones. Quota fields are merged one by one: `--quota` limits replace the scenario's limits, a
+ * `/WINDOW` replaces its `windowMs`, `--quota-retry-after` sets `retryAfter`.
+ */
+export function mergeCliOptions(
+  scenario: Scenario | undefined,
+  flags: SimulatorOptions,
+  extra: { readonly quotaRetryAfter?: boolean } = {},
+): SimulatorOptions {
   const merged: SimulatorOptions = { ...scenario, ...flags };
-  if (merged.fleets === undefined && merged.instances === undefined)
-    return { ...merged, fleets: [{ count: 10 }] };
-  if (flags.faults && scenario?.faults) return { ...merged, faults: { ...scenario.faults, ...flags.faults } };
-  return merged;
+  let quota = scenario?.quota;
+  if (flags.quota !== undefined) {
+    const base = typeof quota === 'object' && quota !== null && !Array.isArray(quota) ? quota : {};
+    quota = { ...base, ...flags.quota };
+  }
+  if (extra.quotaRetryAfter) {
+    if (quota === undefined) {
+      throw new RangeError(
+        '--quota-retry-after needs a quota: give --quota ACTION=N[/WINDOW] or a scenario with "quota"',
+      );
+    }
+    quota = { ...quota, retryAfter: true };
+  }
+  const withQuota = quota === undefined ? merged : { ...merged, quota };
+  if (withQuota.fleets === undefined && withQuota.instances === undefined)
+    return { ...withQuota, fleets: [{ count: 10 }] };
+  if (flags.faults && scenario?.faults)
+    return { ...withQuota, faults: { ...scenario.faults, ...flags.faults } };
+  return withQuota;
 }

@@ -31,7 +31,24 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const sim = await startEcsSimulator(mergeCliOptions(scenario, request.options));
+  let options: ReturnType<typeof mergeCliOptions>;
+  try {
+    options = mergeCliOptions(scenario, request.options, request);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  let sim: Awaited<ReturnType<typeof startEcsSimulator>>;
+  try {
+    sim = await startEcsSimulator(options);
+  } catch (err) {
+    // Bad scenario content (a quota for an unknown action, a negative share, …): say what, exit 2.
+    if (err instanceof RangeError || err instanceof TypeError) {
+      process.stderr.write(`cloud-assistant-gate-sim: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const counts = sim.fleet.counts();
   if (request.json) {
     process.stdout.write(

@@ -2,14 +2,22 @@
  * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
  */
 import type { NotFoundMode } from './actions/context.js';
+import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
 import { createFaultEngine, type FaultOptions } from './faults.js';
 import { createFleet, type Fleet, type FleetSpec, type InstanceSpec } from './fleet.js';
 import { InvocationStore } from './invocations.js';
 import { createPrng } from './prng.js';
+import {
+  createQuota,
+  type QuotaOptions,
+  type QuotaUsageFilter,
+  type QuotaWindowUsage,
+  validateQuota,
+} from './quota.js';
 import { startServer } from './server.js';
 import { createStats, type SimulatorStats } from './stats.js';
-import { RequestVerifier, type SimulatorCredential } from './verify.js';
+import { DEFAULT_ACCOUNT_ID, RequestVerifier, type SimulatorCredential } from './verify.js';
 
 /**
  * Everything a scenario file may say: plain JSON, the same shape for `startEcsSimulator` options
@@ -46,13 +54,24 @@ export interface Scenario {
   readonly nonceWindowMs?: number;
   /** Simulated run time of a delivered command. @default 2000 */
   readonly commandDurationMs?: number;
-  /** AccessKeys accepted. @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token" */
+  /**
+   * AccessKeys accepted, each of an account (`accountId`, default `"sim-account"`).
+   * @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token", both of "sim-account"
+   */
   readonly credentials?: readonly SimulatorCredential[];
   /** Groups of instances created at start. @default none */
   readonly fleets?: readonly FleetSpec[];
   /** Single instances created at start. @default none */
   readonly instances?: readonly InstanceSpec[];
-  /** Faults and rate limits. @default none */
+  /**
+   * Account quotas, ECS's documented throttling: calls per window (default one minute) per
+   * account, region and action, shared by every key of the account; over it, 400
+   * `Throttling.User`. ECS does not publish its numbers, so there is none by default.
+   * @example { "limits": { "DescribeCloudAssistantStatus": 600, "*": 1200 } }
+   * @default none (nothing is throttled)
+   */
+  readonly quota?: QuotaOptions;
+  /** Faults, and the token-bucket rate limit (`faults.rateLimit`, not ECS's model). @default none */
   readonly faults?: FaultOptions;
 }
 
@@ -94,13 +113,25 @@ export interface EcsSimulator {
   notFoundMode: NotFoundMode;
   /** Accepts one more AccessKey (or STS token) from now on. */
   addCredential(credential: SimulatorCredential): void;
+  /** The `quota` in force (defaults filled in), or undefined when none is configured. */
+  readonly quota: Required<QuotaOptions> | undefined;
+  /**
+   * Calls granted and throttled per (account, region, action) and quota window, oldest window
+   * first; `[]` without a quota. Not cleared by `stats.reset()` (the quota's state is not).
+   */
+  quotaUsage(filter?: QuotaUsageFilter): QuotaWindowUsage[];
   /** Stops listening, closes every connection and clears every timer. */
   close(): Promise<void>;
 }
 
 export const DEFAULT_CREDENTIALS: readonly SimulatorCredential[] = [
-  { accessKeyId: 'testid', accessKeySecret: 'testsecret' },
-  { accessKeyId: 'STS.testid', accessKeySecret: 'stssecret', securityToken: 'sim-sts-token' },
+  { accessKeyId: 'testid', accessKeySecret: 'testsecret', accountId: DEFAULT_ACCOUNT_ID },
+  {
+    accessKeyId: 'STS.testid',
+    accessKeySecret: 'stssecret',
+    securityToken: 'sim-sts-token',
+    accountId: DEFAULT_ACCOUNT_ID,
+  },
 ];
 
 const defaults = {
@@ -141,6 +172,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
   const plain = credentials.find((c) => c.securityToken === undefined);
   const sts = credentials.find((c) => c.securityToken !== undefined);
 
+  const quotaOptions = o.quota === undefined ? undefined : validateQuota(o.quota, actions.keys());
   const reportTimes = o.reportTimes ?? 'simulated';
   if (reportTimes !== 'simulated' && reportTimes !== 'wall')
     throw new RangeError(`reportTimes must be "simulated" or "wall", got ${String(reportTimes)}`);
@@ -164,6 +196,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     maxNonces: defaults.maxNonces,
   });
   let mode: NotFoundMode = notFound;
+  const quota = quotaOptions === undefined ? undefined : createQuota(quotaOptions, now);
   const running = await startServer(
     {
       verifier,
@@ -171,6 +204,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
       clock,
       invocations: new InvocationStore(o.commandDurationMs ?? defaults.commandDurationMs),
       faults: createFaultEngine(o.faults ?? {}, seed, now),
+      quota,
       stats,
       notFoundMode: () => mode,
       regions: new Set(regions),
@@ -214,6 +248,8 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
       mode = next;
     },
     addCredential: (c) => verifier.addCredential(c),
+    quota: quotaOptions,
+    quotaUsage: (filter) => quota?.usage(filter) ?? [],
     close: () => running.close(),
   };
 }
