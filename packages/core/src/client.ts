@@ -595,6 +595,7 @@ class Client implements EcsClient {
     let outcome: Outcome = 'no-answer';
     let retryAfterMs: number | undefined;
     let statusCode: number | undefined;
+    let answeredAt = Number.NaN;
     try {
       const credentials = await this.#credentials();
       signal?.throwIfAborted();
@@ -607,10 +608,11 @@ class Client implements EcsClient {
         signal,
         action,
       });
+      answeredAt = clock.now();
       statusCode = res.statusCode;
       outcome = 'accepted';
       const date = res.headers.date;
-      this.#budget.observeDate(typeof date === 'string' ? date : undefined, sentAt, clock.now());
+      this.#budget.observeDate(typeof date === 'string' ? date : undefined, sentAt, answeredAt);
       const result = this.#interpret(action, res.statusCode, res.headers, res.body, credentials, parse);
       onAttempt?.({ action, attempt, durationMs: performance.now() - started, statusCode, throttled: false });
       return result;
@@ -637,7 +639,7 @@ class Client implements EcsClient {
       }
       throw error;
     } finally {
-      budget.settle(sentAt, clock.now(), outcome, retryAfterMs);
+      budget.settle(sentAt, Number.isNaN(answeredAt) ? clock.now() : answeredAt, outcome, retryAfterMs);
     }
   }
 
