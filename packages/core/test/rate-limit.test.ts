@@ -385,3 +385,16 @@ describe('the strategy against simulated quotas (fake clock)', () => {
     expect(r.perClient[0]!.elapsedMs / ((100 / limit) * 1000)).toBeLessThanOrEqual(1.2);
   });
 });
+
+describe('the strategy at ECS scale (one-minute windows, 80 ms calls)', () => {
+  it('one wait of 100 calls against 20 per minute: few throttles, within the ideal time', async () => {
+    const r = await simulate({
+      model: { kind: 'window', windowMs: 60_000, limit: 20 },
+      clients: [{ startMs: 25_000, calls: 100, concurrency: 4 }],
+      latencyMs: 80,
+    });
+    expect(r.throttled / r.sent).toBeLessThanOrEqual(0.05);
+    expect(r.perClient[0]!.elapsedMs / (5 * 60_000)).toBeLessThanOrEqual(1.2);
+    for (const n of r.grantedPerWindow.values()) expect(n).toBeLessThanOrEqual(20);
+  });
+});
