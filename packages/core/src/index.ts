@@ -34,6 +34,7 @@ export {
   ResponseValidationError,
   ThrottlingError,
 } from './errors.js';
+export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
 export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
 export { rateLimitDefaults } from './rate-limit.js';
 export type { RateLimitedSourceOptions } from './rate-limited-source.js';

@@ -5,13 +5,15 @@
 import { parseArgs } from 'node:util';
 import type { NotFoundMode } from './actions/context.js';
 import { parseDistribution } from './distribution.js';
-import type { FleetSpec, OsType } from './fleet.js';
+import { parseDurationMs } from './duration.js';
+import { AGENT_ERROR_CODES, type AgentErrorCode, type FleetSpec, type OsType } from './fleet.js';
 import type { Scenario, SimulatorOptions } from './simulator.js';
 
 export const USAGE = `Usage: cloud-assistant-gate-sim [options]
 
 A simulated Alibaba Cloud ECS region on loopback (DescribeCloudAssistantStatus, RunCommand,
-DescribeInvocations, DescribeInvocationResults), signature-checked like the real one.
+DescribeInvocations, DescribeInvocationResults, DescribeInstanceStatus, RebootInstance(s),
+InstallCloudAssistant, SendFile, DescribeSendFileResults), signature-checked like the real one.
 
 Options:
   --scenario FILE       JSON scenario (same shape as startEcsSimulator options); flags override it
@@ -27,6 +29,14 @@ Options:
   --flapping SHARE      share (0-1) of agents that go offline again (default 0)
   --appear DIST         delay before the API knows a new instance (default 0)
   --managed SHARE       share (0-1) of managed instances (mi- IDs) (default 0)
+  --stopped SHARE       share (0-1) of instances created Stopped (default 0)
+  --os-name NAME        the image's OS name, e.g. "Red Hat Enterprise Linux 9" (InstallCloudAssistant
+                        refuses Red Hat)
+  --delivery-window DUR how long a command or file sent while the agent is down waits for it, in
+                        simulated time: 500ms, 90s, 2m; a bare number means seconds (default 60s)
+  --agent-errors LIST   shares of deliveries failing with agent error codes, e.g.
+                        ClientNotResponse=0.01,DeliveryTimeout=0.02 (also ClientIsUpgrading,
+                        ClientNeedUpgrade)
   --speed X             simulated seconds per wall second (default 1; 60 = a minute per second)
   --report-times CLOCK  simulated (default) or wall: wall reports LastHeartbeatTime and other times
                         relative to the wall clock, so heartbeat ages stay right at any --speed
@@ -134,6 +144,24 @@ function positive(value: string | undefined, name: string, integer = false): num
   return n;
 }
 
+/** `ClientNotResponse=0.01,DeliveryTimeout=0.02` → shares by code. */
+function parseAgentErrors(text: string): Partial<Record<AgentErrorCode, number>> {
+  const out: Partial<Record<AgentErrorCode, number>> = {};
+  let total = 0;
+  for (const part of text.split(',')) {
+    const [code, value, ...rest] = part.trim().split('=');
+    if (!AGENT_ERROR_CODES.includes(code as AgentErrorCode) || value === undefined || rest.length > 0)
+      throw new RangeError(
+        `--agent-errors: expected CODE=SHARE[,CODE=SHARE] with CODE one of ${AGENT_ERROR_CODES.join(', ')}, got ${JSON.stringify(part)}`,
+      );
+    const p = share(value, 'agent-errors') ?? 0;
+    out[code as AgentErrorCode] = p;
+    total += p;
+  }
+  if (total > 1) throw new RangeError(`--agent-errors: the shares add up to ${total}, more than 1`);
+  return out;
+}
+
 export function parseCliArgs(argv: readonly string[]): CliRequest {
   const { values } = parseArgs({
     args: [...argv],
@@ -151,6 +179,10 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       flapping: { type: 'string' },
       appear: { type: 'string' },
       managed: { type: 'string' },
+      stopped: { type: 'string' },
+      'os-name': { type: 'string' },
+      'delivery-window': { type: 'string' },
+      'agent-errors': { type: 'string' },
       speed: { type: 'string' },
       'report-times': { type: 'string' },
       seed: { type: 'string' },
@@ -183,6 +215,8 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     values.flapping,
     values.appear,
     values.managed,
+    values.stopped,
+    values['os-name'],
   ];
   let fleets: FleetSpec[] | undefined;
   if (fleetFlags.some((v) => v !== undefined)) {
@@ -197,6 +231,14 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     if (flap !== undefined) spec.flappingShare = flap;
     const managed = share(values.managed, 'managed');
     if (managed !== undefined) spec.managedShare = managed;
+    const stopped = share(values.stopped, 'stopped');
+    if (stopped !== undefined) spec.stoppedShare = stopped;
+    const osName = values['os-name'];
+    if (osName !== undefined) {
+      if (osName.trim() === '')
+        throw new RangeError('--os-name needs a name, e.g. "Red Hat Enterprise Linux 9"');
+      spec.osName = osName;
+    }
     fleets = [spec as FleetSpec];
   }
   const throttle = positive(values.throttle, 'throttle');
@@ -219,7 +261,15 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   set('seed', values.seed);
   set('notFoundMode', notFound as NotFoundMode | undefined);
   set('fleets', fleets);
-  if (throttle !== undefined) set('faults', { rateLimit: { ratePerSecond: throttle, retryAfter: true } });
+  const window = values['delivery-window'];
+  if (window !== undefined) set('deliveryWindowMs', parseDurationMs(window, '--delivery-window'));
+  const agentErrors =
+    values['agent-errors'] === undefined ? undefined : parseAgentErrors(values['agent-errors']);
+  if (throttle !== undefined || agentErrors !== undefined)
+    set('faults', {
+      ...(throttle === undefined ? {} : { rateLimit: { ratePerSecond: throttle, retryAfter: true } }),
+      ...(agentErrors === undefined ? {} : { agentErrors }),
+    });
   const quotaRetryAfter = values['quota-retry-after'];
   if (values.quota !== undefined && values.quota.length > 0) set('quota', parseQuotaFlags(values.quota));
   return {

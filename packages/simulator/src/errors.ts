@@ -120,4 +120,35 @@ export const apiErrors = {
     e(500, 'InternalError.Dispatch', 'An error occurred when you dispatched the request.'),
   serviceUnavailable: () =>
     e(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+  // ---- RunCommand, the instance lifecycle, InstallCloudAssistant, SendFile (issue 10) ----
+  // RunCommand with a Type it does not know (ecs-fidelity §3, Docs2024).
+  invalidCmdType: () => e(403, 'InvalidCmdType.NotFound', 'The specified command type does not exist.'),
+  // RebootInstance's table (Docs2021 RebootInstance.md); also used, UNVERIFIED, for
+  // RebootInstances and InstallCloudAssistant on an instance that is not Running.
+  incorrectInstanceStatus: () =>
+    e(403, 'IncorrectInstanceStatus', 'The current status of the resource does not support this operation.'),
+  // RebootInstance's table (Docs2021); UNVERIFIED for RebootInstances.
+  invalidInstanceIdNotFound: () =>
+    e(404, 'InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.'),
+  // DryRun=true that passed (RebootInstance page: "the DryRunOperation error code is returned"); status and text UNVERIFIED.
+  dryRunOperation: () =>
+    e(400, 'DryRunOperation', 'Request validation has been passed with DryRun flag set.'),
+  // RebootInstances page: "DRYRUN.SUCCESS is returned"; status and text UNVERIFIED.
+  dryRunSuccess: () => e(400, 'DRYRUN.SUCCESS', 'This request is a dryrun request with successful result.'),
+  // InstallCloudAssistant on a Red Hat image: not supported through the API (ecs-fidelity §4), but
+  // the code is UNVERIFIED: Operation.Forbidden is the documented Cloud Assistant code closest to it.
+  installNotSupportedOnOs: (osName: string) =>
+    e(
+      403,
+      'Operation.Forbidden',
+      `The operation is not permitted: installing Cloud Assistant through the API is not supported on this image (${osName}); install the agent from inside the instance.`,
+    ),
+  // SendFile's error table (Docs2021 SendFile.md).
+  fileSizeExceedLimit: () => e(403, 'FileSize.ExceedLimit', 'The length of file content exceeds limit.'),
+  fileNameExceedLimit: () => e(403, 'FileName.ExceedLimit', 'The length of file name exceeds limit.'),
+  fileDescExceedLimit: () => e(403, 'FileDesc.ExceedLimit', 'The length of file description exceeds limit.'),
+  fileTargetDirInvalid: () => e(403, 'FileTargetDir.Invalid', 'The target directory of file is invalid.'),
+  fileModeInvalid: () => e(403, 'FileMode.Invalid', 'The mode of file is invalid.'),
+  fileContentDecodeError: () => e(403, 'FileContent.DecodeError', 'The Content can not be base64 decoded.'),
+  fileContentTypeInvalid: () => e(403, 'FileContentType.Invalid', 'The ContentType of file is invalid.'),
 } as const;

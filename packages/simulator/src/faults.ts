@@ -54,6 +54,16 @@ export interface FaultOptions {
   readonly truncatedJson?: FaultRule;
   /** A 200 whose JSON body does not match the action's schema. */
   readonly badSchema?: FaultRule;
+  /**
+   * Shares (0–1, seeded) of command and file deliveries that fail on the instance with each agent
+   * error code, e.g. `{ "ClientNotResponse": 0.01 }` (see invocations.ts; `ClientNotRunning`
+   * comes from the agent's schedule instead). Per instance: `InstanceSpec.agentFault`.
+   */
+  readonly agentErrors?: Readonly<
+    Partial<
+      Record<'ClientNotResponse' | 'ClientIsUpgrading' | 'DeliveryTimeout' | 'ClientNeedUpgrade', number>
+    >
+  >;
 }
 
 export type PreFault = 'connectionReset' | 'gateway502';

@@ -5,11 +5,14 @@ export type { Distribution } from './distribution.js';
 export { parseDistribution } from './distribution.js';
 export type { FaultOptions, FaultRule } from './faults.js';
 export type {
+  AgentErrorCode,
   AgentState,
   Fleet,
   FleetCounts,
   FleetSpec,
   InstanceSpec,
+  InstanceStatus,
+  LifecycleSpec,
   OnlineInterval,
   OsType,
   SimulatedStatus,

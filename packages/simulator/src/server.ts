@@ -281,7 +281,9 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     }
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  // The official SDKs send every parameter in the query, SendFile's 32 KB `Content` included:
+  // Node's default 16 KiB header limit would refuse such a request line with a 431.
+  const server = createServer({ keepAlive: true, maxHeaderSize: 256 * 1024 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': JSON_TYPE });

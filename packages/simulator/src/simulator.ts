@@ -1,11 +1,21 @@
 /**
  * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
  */
+import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core';
 import type { NotFoundMode } from './actions/context.js';
 import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
 import { createFaultEngine, type FaultOptions } from './faults.js';
-import { createFleet, type Fleet, type FleetSpec, type InstanceSpec } from './fleet.js';
+import {
+  AGENT_ERROR_CODES,
+  createFleet,
+  DEFAULT_LIFECYCLE,
+  type Fleet,
+  type FleetSpec,
+  type InstanceSpec,
+  type LifecycleSpec,
+  resolveLifecycle,
+} from './fleet.js';
 import { InvocationStore } from './invocations.js';
 import { createPrng } from './prng.js';
 import {
@@ -54,6 +64,18 @@ export interface Scenario {
   readonly nonceWindowMs?: number;
   /** Simulated run time of a delivered command. @default 2000 */
   readonly commandDurationMs?: number;
+  /**
+   * How long (simulated ms) a command or file sent while the agent is down waits for it: if the
+   * agent comes up within the window the run is delivered, otherwise it ends `Aborted` with
+   * `ClientNotRunning`. UNVERIFIED: read from the documented "`Aborted`: … make sure that … the
+   * command can be sent to the instance within 1 minute".
+   * @default 60000
+   */
+  readonly deliveryWindowMs?: number;
+  /** Simulated time a file transfer takes once delivered (SendFile). @default 1000 */
+  readonly fileTransferMs?: number;
+  /** Lifecycle timings (boot, stop, start, reboot, agent start after a boot) for every instance; fleets and instances may override. */
+  readonly lifecycle?: LifecycleSpec;
   /**
    * AccessKeys accepted, each of an account (`accountId`, default `"sim-account"`).
    * @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token", both of "sim-account"
@@ -134,6 +156,79 @@ export const DEFAULT_CREDENTIALS: readonly SimulatorCredential[] = [
   },
 ];
 
+/** Every key of {@link Scenario}; any other is refused, naming the closest. */
+const SCENARIO_KEYS = allKeys<Scenario>()([
+  'seed',
+  'region',
+  'regions',
+  'speed',
+  'startTime',
+  'reportTimes',
+  'notFoundMode',
+  'timestampSkewMs',
+  'nonceWindowMs',
+  'commandDurationMs',
+  'deliveryWindowMs',
+  'fileTransferMs',
+  'lifecycle',
+  'credentials',
+  'quota',
+  'fleets',
+  'instances',
+  'faults',
+]);
+
+const OPTION_KEYS = allKeys<SimulatorOptions>()([...SCENARIO_KEYS, 'host', 'port', 'now', 'scenario']);
+
+/** Refuses keys nobody reads and lists that are not lists, before anything starts. */
+function checkOptions(options: SimulatorOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Expected the simulator options to be an object, got ${JSON.stringify(options)}`);
+  }
+  checkOptionKeys(options, OPTION_KEYS, 'startEcsSimulator');
+  const scenario = options.scenario;
+  if (scenario !== undefined) {
+    if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
+      throw new TypeError(`Expected option \`scenario\` to be an object, got ${JSON.stringify(scenario)}`);
+    }
+    checkOptionKeys(scenario, SCENARIO_KEYS, 'startEcsSimulator options.scenario', 'scenario.');
+  }
+  const lists = {
+    instances:
+      'an array of instance specs such as [{ id: "i-abc", onlineAfterMs: 30000 }]; for a number of generated instances use fleets: [{ count: 40 }]',
+    fleets: 'an array of fleet specs such as [{ count: 40 }]',
+    regions: 'an array of region IDs such as ["cn-hangzhou"]',
+    credentials: 'an array of { accessKeyId, accessKeySecret, securityToken? }',
+  } as const;
+  for (const [source, prefix] of [
+    [options, ''],
+    [scenario ?? {}, 'scenario.'],
+  ] as const) {
+    for (const [key, expects] of Object.entries(lists)) {
+      const value = (source as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const bad = Array.isArray(value)
+        ? value.findIndex((x) =>
+            key === 'regions' ? typeof x !== 'string' : typeof x !== 'object' || x === null,
+          )
+        : -1;
+      if (Array.isArray(value) && bad === -1) continue;
+      // Never the value of `credentials` (it holds secrets); a short, typed picture of others.
+      const got = Array.isArray(value)
+        ? `an array whose item ${bad} is ${describe(value[bad], key === 'credentials')}`
+        : describe(value, key === 'credentials');
+      throw new TypeError(`Expected option \`${prefix}${key}\` to be ${expects}, got ${got}`);
+    }
+  }
+}
+
+function describe(value: unknown, secret: boolean): string {
+  if (value === null) return 'null';
+  if (secret || typeof value === 'object' || typeof value === 'function') return `a ${typeof value}`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
+}
+
 const defaults = {
   host: '127.0.0.1',
   port: 0,
@@ -144,6 +239,8 @@ const defaults = {
   timestampSkewMs: 15 * 60_000,
   nonceWindowMs: 31 * 60_000,
   commandDurationMs: 2000,
+  deliveryWindowMs: 60_000,
+  fileTransferMs: 1000,
   maxNonces: 1_000_000,
 } as const;
 
@@ -156,6 +253,7 @@ const defaults = {
  * await sim.close();
  */
 export async function startEcsSimulator(options: SimulatorOptions = {}): Promise<EcsSimulator> {
+  checkOptions(options);
   const o: SimulatorOptions = { ...options.scenario, ...stripUndefined(options) };
   const regions = [...(o.regions ?? [o.region ?? defaults.region])];
   const region = o.region ?? regions[0] ?? defaults.region;
@@ -177,6 +275,30 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
   if (reportTimes !== 'simulated' && reportTimes !== 'wall')
     throw new RangeError(`reportTimes must be "simulated" or "wall", got ${String(reportTimes)}`);
 
+  const nonNegative = (v: number | undefined, name: string, fallback: number): number => {
+    const x = v ?? fallback;
+    if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0))
+      throw new RangeError(`${name} must be a number of ms ≥ 0, got ${String(v)}`);
+    return x;
+  };
+  const commandDurationMs = nonNegative(o.commandDurationMs, 'commandDurationMs', defaults.commandDurationMs);
+  const deliveryWindowMs = nonNegative(o.deliveryWindowMs, 'deliveryWindowMs', defaults.deliveryWindowMs);
+  const fileTransferMs = nonNegative(o.fileTransferMs, 'fileTransferMs', defaults.fileTransferMs);
+  const agentErrors = o.faults?.agentErrors;
+  if (agentErrors !== undefined) {
+    let total = 0;
+    for (const [code, p] of Object.entries(agentErrors)) {
+      if (!AGENT_ERROR_CODES.includes(code as (typeof AGENT_ERROR_CODES)[number]))
+        throw new RangeError(
+          `faults.agentErrors: ${code} is not one of ${AGENT_ERROR_CODES.join(', ')} (ClientNotRunning comes from the agent's schedule)`,
+        );
+      if (!(typeof p === 'number' && p >= 0 && p <= 1))
+        throw new RangeError(`faults.agentErrors.${code} must be a share between 0 and 1, got ${String(p)}`);
+      total += p;
+    }
+    if (total > 1) throw new RangeError(`faults.agentErrors: the shares add up to ${total}, more than 1`);
+  }
+
   const clock = createSimulatedClock({ startTime: o.startTime, speed: o.speed ?? defaults.speed });
   const rng = createPrng(seed);
   const fleet = createFleet({
@@ -184,6 +306,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     regions,
     rng: rng.fork('fleet'),
     reportShift: reportTimes === 'wall' ? (simNow) => now() - simNow : undefined,
+    lifecycle: resolveLifecycle(o.lifecycle, DEFAULT_LIFECYCLE, 'lifecycle'),
   });
   for (const spec of o.fleets ?? []) fleet.addInstances(spec);
   for (const spec of o.instances ?? []) fleet.addInstance(spec);
@@ -202,7 +325,13 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
       verifier,
       fleet,
       clock,
-      invocations: new InvocationStore(o.commandDurationMs ?? defaults.commandDurationMs),
+      invocations: new InvocationStore({
+        commandDurationMs,
+        deliveryWindowMs,
+        fileTransferMs,
+        agentErrors,
+        rng: createPrng(o.faults?.seed ?? seed).fork('agent-errors'),
+      }),
       faults: createFaultEngine(o.faults ?? {}, seed, now),
       quota,
       stats,

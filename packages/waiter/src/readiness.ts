@@ -76,7 +76,9 @@ export function evaluateReading(
   now: number,
   everOnline: boolean,
 ): ReadingVerdict {
-  if (!status.cloudAssistantStatus) {
+  // Only a reading that says online is online (the source's readings are checked, but this
+  // function is the last word: nothing but `true` counts).
+  if (status.cloudAssistantStatus !== true) {
     const notInstalled = !everOnline && (status.cloudAssistantVersion ?? '') === '';
     return { ok: false, reason: notInstalled ? 'not-installed' : 'agent-offline' };
   }

@@ -12,7 +12,7 @@ import { defaults, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, parseCliArgs } from './args.js';
-import { CliUsageError, ExitCode } from './errors.js';
+import { CliTimeoutError, CliUsageError, ExitCode } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
 import { helpText } from './help.js';
 import { type ByteSource, collectIds, type OpenFile } from './ids.js';
@@ -27,6 +27,7 @@ import {
   type TextSink,
   type WaitOutcome,
 } from './render.js';
+import { jsonLine, printable, printableOrUndefined } from './sanitize.js';
 import { readStatuses } from './status.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -311,12 +312,20 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
   }
 };
 
-const toStraggler = (p: PendingInstance): Straggler => ({
-  instanceId: p.instanceId,
-  reason: p.reason,
+/**
+ * A row of the straggler table. Its text came from the API (versions, OS names inside reasons,
+ * heartbeat times) or from a status source: printable only, never raw.
+ */
+const toStraggler = (p: {
+  readonly instanceId: string;
+  readonly reason?: string | undefined;
+  readonly status?: InstanceStatus | undefined;
+}): Straggler => ({
+  instanceId: printable(p.instanceId),
+  reason: printable(p.reason ?? 'agent-offline'),
   online: p.status?.cloudAssistantStatus,
-  version: p.status?.cloudAssistantVersion,
-  lastHeartbeatTime: p.status?.lastHeartbeatTime,
+  version: printableOrUndefined(p.status?.cloudAssistantVersion),
+  lastHeartbeatTime: printableOrUndefined(p.status?.lastHeartbeatTime),
 });
 
 const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
@@ -328,15 +337,7 @@ const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
   rounds: report.rounds,
   apiCalls: report.apiCalls,
   throttledCalls: report.throttledCalls,
-  stragglers: report.instances
-    .filter((i) => !i.ready)
-    .map((i) => ({
-      instanceId: i.instanceId,
-      reason: i.reason ?? 'agent-offline',
-      online: i.status?.cloudAssistantStatus,
-      version: i.status?.cloudAssistantVersion,
-      lastHeartbeatTime: i.status?.lastHeartbeatTime,
-    })),
+  stragglers: report.instances.filter((i) => !i.ready).map(toStraggler),
 });
 
 /** The exit code of a wait that ended with an outcome (not an exception). */
@@ -393,7 +394,7 @@ const finishWait = (
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
     };
-    ctx.stdout.write(`${JSON.stringify(json)}\n`);
+    ctx.stdout.write(jsonLine(json));
   }
   return exitCode;
 };
@@ -431,7 +432,7 @@ const aborted = (
   if (!s.quiet) ctx.human.write(`${renderOutcome(outcome, makeStyle(ctx.color), ctx.now())}\n`);
   if (s.json) {
     ctx.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         command: s.command,
         ok: false,
         exitCode: ExitCode.aborted,
@@ -444,7 +445,7 @@ const aborted = (
         rounds: outcome.rounds,
         apiCalls: outcome.apiCalls,
         error: { code: 'ABORTED', message: 'Aborted by a signal before the wait finished.' },
-      })}\n`,
+      }),
     );
   }
   return ExitCode.aborted;
@@ -452,22 +453,46 @@ const aborted = (
 
 const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
   const s = ctx.settings;
-  const statuses = await readStatuses(client, ids, {
-    concurrency: s.concurrency ?? defaults.concurrency,
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
+  // `--timeout` bounds status too (a listing that never ends, an API that never answers).
+  const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(new CliTimeoutError(`status did not finish within --timeout ${formatMs(timeoutMs)}`)),
+    timeoutMs,
+  );
+  const signal = ctx.signal === undefined ? deadline.signal : AbortSignal.any([ctx.signal, deadline.signal]);
+  const read = { instances: 0 };
+  let statuses: Awaited<ReturnType<typeof readStatuses>>;
+  try {
+    statuses = await readStatuses(client, ids, {
+      concurrency: s.concurrency ?? defaults.concurrency,
+      signal,
+      read,
+    });
+  } catch (error) {
+    if (deadline.signal.aborted && !ctx.signal?.aborted) {
+      throw new CliTimeoutError(
+        `status did not finish within --timeout ${formatMs(timeoutMs)} (${read.instances} instance${read.instances === 1 ? '' : 's'} read); raise --timeout.`,
+      );
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   const nowMs = ctx.now();
+  // Without IDs every ID, and always the versions, times and OS names, came from the API.
   const rows: StatusRow[] = statuses.map((r) =>
     r.status === undefined
-      ? { instanceId: r.instanceId, found: false }
+      ? { instanceId: printable(r.instanceId), found: false }
       : {
-          instanceId: r.instanceId,
+          instanceId: printable(r.instanceId),
           found: true,
           online: r.status.cloudAssistantStatus,
-          version: r.status.cloudAssistantVersion,
-          lastHeartbeatTime: r.status.lastHeartbeatTime,
+          version: printableOrUndefined(r.status.cloudAssistantVersion),
+          lastHeartbeatTime: printableOrUndefined(r.status.lastHeartbeatTime),
           supportSessionManager: r.status.supportSessionManager,
-          osType: r.status.osType,
+          osType: printableOrUndefined(r.status.osType),
         },
   );
   if (!s.quiet) {
@@ -479,7 +504,7 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   }
   if (s.json) {
     ctx.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         command: 'status',
         ok: true,
         exitCode: ExitCode.ok,
@@ -493,7 +518,7 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
           found: r.status !== undefined,
           ...(r.status === undefined ? {} : statusJson(r.status, nowMs)),
         })),
-      })}\n`,
+      }),
     );
   }
   return ExitCode.ok;
@@ -520,7 +545,8 @@ const fail = (
   },
 ): number => {
   const exitCode = exitCodeForError(error);
-  const message = describeError(error);
+  // Messages quote the API (Message, an error page's excerpt) and files: printable only.
+  const message = printable(describeError(error), true);
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
   // A permanent API error during a wait still accounts for every instance: which were ready.
@@ -528,7 +554,7 @@ const fail = (
   if (fatal !== undefined) {
     const shown = fatal.pending
       .slice(0, 3)
-      .map((p) => `${p.instanceId} (${p.reason})`)
+      .map((p) => `${p.instanceId} (${printable(p.reason)})`)
       .join(', ');
     const more = fatal.pending.length > 3 ? ` and ${fatal.pending.length - 3} more` : '';
     out.stderr.write(
@@ -541,7 +567,7 @@ const fail = (
   if (out.json) {
     const apiCode = apiCodeOf(error);
     out.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         ...(out.command === undefined ? {} : { command: out.command }),
         ok: false,
         exitCode,
@@ -563,7 +589,7 @@ const fail = (
           ...(apiCode === undefined ? {} : { apiCode }),
           message,
         },
-      })}\n`,
+      }),
     );
   }
   return exitCode;
