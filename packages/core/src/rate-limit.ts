@@ -68,7 +68,7 @@ export interface RateLimitOptions {
   /**
    * Slow start: the pace after the initial window starts at `initialWindow` calls per
    * `slowStartMs` and doubles every `slowStartMs` while calls are accepted.
-   * @default 500
+   * @default 250
    */
   readonly slowStartMs?: number | undefined;
   /**
@@ -121,7 +121,7 @@ export interface RateLimitOptions {
 export const rateLimitDefaults = {
   windowMs: 60_000,
   initialWindow: 4,
-  slowStartMs: 500,
+  slowStartMs: 250,
   windowDecreaseFactor: 0.9,
   windowIncrease: 0.05,
   longHoldMs: 2_000,

@@ -387,13 +387,17 @@ describe('the strategy against simulated quotas (fake clock)', () => {
 });
 
 describe('the strategy at ECS scale (one-minute windows, 80 ms calls)', () => {
-  it('one wait of 100 calls against 20 per minute: few throttles, within the ideal time', async () => {
+  it('one wait of 100 calls against 20 per minute: only the first window overshoots, within the ideal time', async () => {
     const r = await simulate({
       model: { kind: 'window', windowMs: 60_000, limit: 20 },
       clients: [{ startMs: 25_000, calls: 100, concurrency: 4 }],
       latencyMs: 80,
     });
-    expect(r.throttled / r.sent).toBeLessThanOrEqual(0.05);
+    // The calls in flight when the first throttle answers (at most the 4 workers) and the one
+    // test call of a long hold; nothing after the first window (the 5 % would be 5).
+    expect(r.throttled).toBeLessThanOrEqual(6);
+    const windows = [...r.grantedPerWindow.keys()].sort((a, b) => a - b);
+    expect(windows.length).toBeLessThanOrEqual(6);
     expect(r.perClient[0]!.elapsedMs / (5 * 60_000)).toBeLessThanOrEqual(1.2);
     for (const n of r.grantedPerWindow.values()) expect(n).toBeLessThanOrEqual(20);
   });

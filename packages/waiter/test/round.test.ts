@@ -162,8 +162,8 @@ describe('detection latency', () => {
     );
     expect(result.ok).toBe(true);
     expect(starts).toHaveLength(100);
-    // The first 4 at once (the budget's initial window), then slow start: 8/s doubling every
-    // 500 ms until it stops limiting. 100 calls, 4 in flight, 50 ms each: 1.25 s at best; the
+    // The first 4 at once (the budget's initial window), then slow start: 16/s doubling every
+    // 250 ms until it stops limiting. 100 calls, 4 in flight, 50 ms each: 1.25 s at best; the
     // former fixed default of 20/s took 5 s.
     expect(starts.slice(0, 4)).toEqual([0, 0, 0, 0]);
     expect(Math.max(...starts)).toBeLessThan(3_500);
