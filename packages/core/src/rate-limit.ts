@@ -30,7 +30,14 @@
  * The budget never sleeps for nothing: a timer exists only while a call is queued, it is ref'd (a
  * queued call must keep the process alive) and `close()` clears it and rejects every queued call.
  * A call that may go at once costs no allocation and no promise.
+ *
+ * This file holds the queues, the concurrency slots, the holds and the mode switches; the rate
+ * side (slow start, rate mode) is rate-pacer.ts, the windows (the server's clock from `Date`, the
+ * per-window budget and its slots) quota-window.ts.
  */
+
+import { QuotaWindows, ServerClock } from './quota-window.js';
+import { RatePacer } from './rate-pacer.js';
 
 /** The clock and timers of a budget. A test seam: the waiter passes its rxjs scheduler's. */
 export interface BudgetClock {
@@ -168,20 +175,6 @@ export interface RequestBudgetOptions {
  */
 export type Outcome = 'accepted' | 'throttled' | 'no-answer';
 
-const MODE_START = 0;
-const MODE_RATE = 1;
-const MODE_WINDOW = 2;
-/** Slow start stops limiting once it allows this many calls per second. */
-const FREE_RATE = 1_000;
-/** Rate mode: the accepted rate is measured over about this long. */
-const METER_MS = 1_000;
-/** Rate mode: cruise at the estimate this long after it was confirmed, before probing above it. */
-const RATE_HOLD_MS = 5_000;
-/** Rate mode: growth above the estimate, per second, as a fraction of it. */
-const RATE_PROBE_PER_SECOND = 0.03;
-/** Window mode: how many windows in a row must use the whole budget before it grows. */
-const CAPPED_WINDOWS_TO_GROW = 2;
-
 function check(name: string, value: unknown, ok: (v: number) => boolean, expected: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) {
     throw new RangeError(`Expected option \`${name}\` to be ${expected}, got ${String(value)}`);
@@ -284,15 +277,8 @@ export class RequestBudget {
   /** @internal */ seq = 0;
   #closed = false;
   #closedReason: unknown;
-  // The server's clock: offset = server time − local time, known to lie in [#lo, #hi] from the
-  // second-resolution `Date` headers seen so far (each one brackets the server's clock).
-  #lo = Number.NEGATIVE_INFINITY;
-  #hi = Number.POSITIVE_INFINITY;
-  #dateText: string | undefined;
-  #dateMs = 0;
-  /** @internal */ offset = 0;
-  /** @internal How far off `offset` may be, beyond a synchronised clock's error. */
-  offsetUncertainty = 0;
+  /** @internal The server's clock, from the `Date` headers. */
+  readonly server = new ServerClock();
 
   constructor(options: RequestBudgetOptions = {}) {
     this.#maxConcurrency = check(
@@ -384,34 +370,10 @@ export class RequestBudget {
 
   /**
    * One response's `Date` header (second resolution), with the local times the request was sent
-   * and answered: the server's clock was at least `date` while answering and below `date + 1 s`,
-   * which brackets the offset between the clocks. A header equal to the previous one costs a
-   * string comparison; a new second is parsed once.
+   * and answered: it aligns the windows with the server's clock.
    */
   observeDate(date: string | undefined, sentAt: number, answeredAt: number): void {
-    if (date === undefined) return;
-    if (date !== this.#dateText) {
-      const ms = Date.parse(date);
-      if (!Number.isFinite(ms)) return;
-      this.#dateText = date;
-      this.#dateMs = ms;
-    }
-    const lo = this.#dateMs - answeredAt;
-    const hi = this.#dateMs + 1000 - sentAt;
-    if (lo <= this.#lo && hi >= this.#hi) return;
-    let newLo = Math.max(this.#lo, lo);
-    let newHi = Math.min(this.#hi, hi);
-    if (newLo > newHi) {
-      // The clocks moved (a clock step, another server): start again from this sample.
-      newLo = lo;
-      newHi = hi;
-    }
-    this.#lo = newLo;
-    this.#hi = newHi;
-    // A synchronised clock (NTP) is closer than a second-resolution header can tell: keep 0
-    // while the headers allow it, and move only as far as they require.
-    this.offset = Math.max(newLo, Math.min(0, newHi));
-    this.offsetUncertainty = this.offset === 0 ? 0 : (newHi - newLo) / 2;
+    this.server.observe(date, sentAt, answeredAt);
   }
 
   /** Rejects every queued call with `reason` and clears every timer; later calls reject too. */
@@ -433,15 +395,11 @@ export class ActionBudget {
   #head = 0;
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
-  #mode = MODE_START;
+  /** Window mode (else the rate pacer: slow start or rate mode). */
+  #window = false;
   /** Nothing limits this action (slow start done, no ceiling, no hold): the hot path. */
   #free = false;
-  // Token bucket of slow start and rate mode.
-  #rate: number;
-  #tokens: number;
-  #capacity: number;
-  #refillAt = Number.NaN;
-  #growAt = Number.NaN;
+  readonly #pacer: RatePacer;
   // The ceiling (maxRequestsPerSecond): the earliest time of the next release.
   #ceilingAt = Number.NEGATIVE_INFINITY;
   // Holds.
@@ -452,41 +410,16 @@ export class ActionBudget {
   #probe = 0;
   #probeRate = 0;
   #windowEvidence = false;
-  // Rate mode (AIMD on the rate).
-  #good = Number.POSITIVE_INFINITY;
-  #confirmed = false;
-  #cruiseUntil = 0;
-  #meter = 0;
-  #meterAt = Number.NaN;
-  // Window mode.
-  #budget = 1;
-  #win = Number.NEGATIVE_INFINITY;
-  #released = 0;
-  #lead = 0;
-  #capped = false;
-  #cappedRun = 0;
-  #throttledWin = Number.NEGATIVE_INFINITY;
-  // Accepted calls per server window (the current one and the one before), for learning.
-  #accWin = Number.NEGATIVE_INFINITY;
-  #accN = 0;
-  #accPrevWin = Number.NEGATIVE_INFINITY;
-  #accPrevN = 0;
+  /** The action's quota windows (undefined without adaptation). */
+  readonly #w: QuotaWindows | undefined;
 
   constructor(budget: RequestBudget, action: string) {
     this.#b = budget;
     this.action = action;
     this.#t = budget.tuning;
     const t = this.#t;
-    if (t === undefined) {
-      this.#rate = budget.ceiling;
-      this.#capacity = 1;
-      this.#tokens = 1;
-      this.#mode = MODE_RATE;
-    } else {
-      this.#rate = Math.min(budget.ceiling, (t.initialWindow * 1000) / t.slowStartMs);
-      this.#capacity = t.initialWindow;
-      this.#tokens = t.initialWindow;
-    }
+    this.#pacer = new RatePacer(t, budget.ceiling);
+    this.#w = t === undefined ? undefined : new QuotaWindows(t, budget.server, budget.random);
     this.#updateFree();
   }
 
@@ -502,17 +435,17 @@ export class ActionBudget {
 
   /** `'start'`, `'rate'` or `'window'`. */
   get mode(): 'start' | 'rate' | 'window' {
-    return this.#mode === MODE_START ? 'start' : this.#mode === MODE_RATE ? 'rate' : 'window';
+    return this.#window ? 'window' : this.#pacer.slowStart ? 'start' : 'rate';
   }
 
   /** The current pace in calls per second (slow start and rate mode; Infinity when unlimited). */
   get rate(): number {
-    return this.#rate;
+    return this.#pacer.rate;
   }
 
   /** Window mode: the budget per window. */
   get windowBudget(): number {
-    return this.#budget;
+    return this.#w?.budget ?? Number.POSITIVE_INFINITY;
   }
 
   /** No call is released before this time (`clock.now()` scale); -Infinity when not held. */
@@ -527,10 +460,10 @@ export class ActionBudget {
 
   #updateFree(): void {
     this.#free =
-      this.#rate === Number.POSITIVE_INFINITY &&
+      this.#pacer.rate === Number.POSITIVE_INFINITY &&
       this.#holdUntil === Number.NEGATIVE_INFINITY &&
       this.#probe === 0 &&
-      this.#mode !== MODE_WINDOW;
+      !this.#window;
   }
 
   /**
@@ -667,44 +600,6 @@ export class ActionBudget {
 
   // ---- pacing -------------------------------------------------------------------------------
 
-  /** The server window index at local time `t`. */
-  #windowAt(t: number): number {
-    return Math.floor((t + this.#b.offset) / this.#t!.windowMs);
-  }
-
-  /** Local time at which server window `k` starts. */
-  #turn(k: number): number {
-    return k * this.#t!.windowMs - this.#b.offset;
-  }
-
-  /**
-   * How far from a turn a window's calls stay: 1 % of the window for the clocks' error and the
-   * network, plus the uncertainty of a corrected offset (at most a tenth of the window).
-   */
-  #margin(): number {
-    const t = this.#t!;
-    return t.windowMs / 100 + Math.min(t.windowMs / 10, this.#b.offsetUncertainty);
-  }
-
-  /** Enters window `k` (window mode): counts what the last one did, draws this one's lead. */
-  #rollTo(k: number): void {
-    if (k <= this.#win) return;
-    const t = this.#t!;
-    if (k === this.#win + 1 && this.#capped && this.#throttledWin !== this.#win) {
-      this.#cappedRun++;
-      if (this.#cappedRun >= CAPPED_WINDOWS_TO_GROW) {
-        this.#budget += Math.max(1, this.#budget * t.windowIncrease);
-        this.#cappedRun = 0;
-      }
-    } else {
-      this.#cappedRun = 0;
-    }
-    this.#win = k;
-    this.#released = 0;
-    this.#capped = false;
-    this.#lead = this.#margin() + this.#b.random() * t.jitterMs;
-  }
-
   /** The earliest time (≥ now) the next call may be released. */
   #readyAt(now: number): number {
     if (this.#probe === 2) return Number.POSITIVE_INFINITY;
@@ -715,32 +610,7 @@ export class ActionBudget {
       this.#updateFree();
     }
     if (this.#ceilingAt > at) at = this.#ceilingAt;
-    if (this.#mode === MODE_WINDOW) return this.#windowSlot(at);
-    if (this.#rate === Number.POSITIVE_INFINITY) return at;
-    const tokens = this.#tokensAt(at);
-    return tokens >= 1 ? at : at + ((1 - tokens) * 1000) / this.#rate;
-  }
-
-  #tokensAt(t: number): number {
-    if (Number.isNaN(this.#refillAt)) return this.#tokens;
-    return Math.min(this.#capacity, this.#tokens + ((t - this.#refillAt) * this.#rate) / 1000);
-  }
-
-  /** Window mode: the time of the next free slot at or after `at`. */
-  #windowSlot(at: number): number {
-    const t = this.#t!;
-    let k = this.#windowAt(at);
-    this.#rollTo(k);
-    if (k < this.#win) k = this.#win;
-    const whole = Math.max(1, Math.floor(this.#budget));
-    if (this.#released >= whole) {
-      this.#capped = true;
-      k = this.#win + 1;
-      this.#rollTo(k);
-    }
-    const span = t.windowMs - this.#lead - this.#margin();
-    const slot = this.#turn(k) + this.#lead + (this.#released * Math.max(0, span)) / whole;
-    return Math.max(slot, at);
+    return this.#window ? this.#w!.slot(at) : this.#pacer.readyAt(at);
   }
 
   /** Counts a release at `now`. */
@@ -752,14 +622,8 @@ export class ActionBudget {
       this.#probe = 2;
       this.#free = false;
     }
-    if (this.#mode === MODE_WINDOW) {
-      this.#rollTo(this.#windowAt(now));
-      this.#released++;
-      return;
-    }
-    if (this.#rate === Number.POSITIVE_INFINITY) return;
-    this.#tokens = this.#tokensAt(now) - 1;
-    this.#refillAt = now;
+    if (this.#window) this.#w!.release(now);
+    else this.#pacer.take(now);
   }
 
   // ---- feedback -----------------------------------------------------------------------------
@@ -791,106 +655,38 @@ export class ActionBudget {
   }
 
   #accepted(sentAt: number, answeredAt: number): void {
-    const t = this.#t!;
-    const k = Math.floor(((sentAt + answeredAt) / 2 + this.#b.offset) / t.windowMs);
-    if (k === this.#accWin) this.#accN++;
-    else if (k > this.#accWin) {
-      this.#accPrevWin = this.#accWin;
-      this.#accPrevN = this.#accN;
-      this.#accWin = k;
-      this.#accN = 1;
-    } else if (k === this.#accPrevWin) this.#accPrevN++;
+    this.#w!.accepted(sentAt, answeredAt);
     if (this.#probe === 2) {
       // The test call went through: the quota is not a closed window. Pace by rate.
       this.#probe = 0;
-      this.#mode = MODE_RATE;
-      this.#rate = Math.min(this.#b.ceiling, this.#probeRate);
-      this.#capacity = 1;
-      this.#tokens = 0;
-      this.#refillAt = answeredAt;
-      this.#growAt = answeredAt;
+      this.#pacer.resume(this.#probeRate, answeredAt);
       this.#holdUntil = Number.NEGATIVE_INFINITY;
       this.#updateFree();
       return;
     }
-    if (this.#mode === MODE_WINDOW) return;
-    const now = answeredAt;
-    // The accepted rate, decayed over about a second.
-    if (Number.isNaN(this.#meterAt)) this.#meter = 1;
-    else this.#meter = this.#meter * Math.exp(-(now - this.#meterAt) / METER_MS) + 1;
-    this.#meterAt = now;
-    if (this.#rate === Number.POSITIVE_INFINITY) return;
-    if (this.#mode === MODE_START) this.#growStart(now);
-    else this.#growRate(now);
-  }
-
-  /** Slow start: the pace doubles every `slowStartMs` of accepted calls. */
-  #growStart(now: number): void {
-    const t = this.#t!;
-    const dt = Number.isNaN(this.#growAt) ? 0 : Math.min(now - this.#growAt, t.slowStartMs);
-    this.#growAt = now;
-    if (dt <= 0) return;
-    this.#tokens = this.#tokensAt(now);
-    this.#refillAt = now;
-    this.#rate *= 2 ** (dt / t.slowStartMs);
-    this.#capacity = Math.max(t.initialWindow, (this.#rate * t.slowStartMs) / 1000 / 4);
-    if (this.#rate >= FREE_RATE) {
-      this.#rate = this.#b.ceiling;
-      this.#capacity = 1;
-      this.#tokens = 1;
-      this.#refillAt = Number.NaN;
-      this.#updateFree();
-    } else if (this.#rate >= this.#b.ceiling) {
-      this.#rate = this.#b.ceiling;
-    }
-  }
-
-  /** Rate mode: linear recovery to the known good rate, a cruise, then a slow upward probe. */
-  #growRate(now: number): void {
-    const t = this.#t!;
-    const dt = now - this.#growAt;
-    this.#growAt = now;
-    if (dt <= 0 || this.#rate >= this.#b.ceiling) return;
-    this.#tokens = this.#tokensAt(now);
-    this.#refillAt = now;
-    const good = this.#good;
-    let rate = this.#rate;
-    if (rate < good) {
-      rate = Math.min(good, rate + (good * (1 - t.decreaseFactor) * dt) / t.recoveryMs);
-      if (rate >= good) this.#cruiseUntil = now + (this.#confirmed ? RATE_HOLD_MS : 0);
-    } else if (now > this.#cruiseUntil) {
-      const base = Math.max(RATE_PROBE_PER_SECOND * good, t.minRequestsPerSecond);
-      const probing = now - this.#cruiseUntil;
-      rate += (base * (1 + probing / 1000) * Math.min(dt, probing)) / 1000;
-    }
-    this.#rate = Math.min(this.#b.ceiling, rate);
-  }
-
-  /** Accepted calls in server window `k` (the current or previous one), else 0. */
-  #acceptedIn(k: number): number {
-    if (k === this.#accWin) return this.#accN;
-    if (k === this.#accPrevWin) return this.#accPrevN;
-    return 0;
+    if (!this.#window) this.#pacer.accepted(answeredAt);
+    if (this.#free !== (this.#pacer.rate === Number.POSITIVE_INFINITY)) this.#updateFree();
   }
 
   #throttled(sentAt: number, answeredAt: number, retryAfterMs: number | undefined): void {
     const t = this.#t!;
     const b = this.#b;
+    const w = this.#w!;
     const now = answeredAt;
-    const k = Math.floor(((sentAt + answeredAt) / 2 + b.offset) / t.windowMs);
+    const k = w.of(sentAt, answeredAt);
     const wasProbe = this.#probe === 2;
     if (wasProbe) this.#probe = 0;
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
       const wait = Math.min(retryAfterMs, b.maxRetryAfterMs);
       // The time the server names: a turn of our window grid means the quota is window-shaped.
-      const named = now + b.offset + wait;
+      const named = now + b.server.offset + wait;
       const fromTurn = named - Math.round(named / t.windowMs) * t.windowMs;
-      const tolerance = Math.max(this.#margin(), t.windowMs / 50, 1000);
+      const tolerance = Math.max(w.margin(), t.windowMs / 50, 1000);
       if (Math.abs(fromTurn) <= tolerance && wait >= Math.min(t.longHoldMs, t.windowMs / 4)) {
         this.#windowEvidence = true;
       }
       this.#hold(now + wait + b.random() * Math.min(wait / 10, t.jitterMs));
-      if (this.#mode === MODE_WINDOW || this.#windowEvidence) {
+      if (this.#window || this.#windowEvidence) {
         this.#windowCut(k);
       } else if (sentAt >= this.#cutAt) {
         this.#rateCut(now);
@@ -898,78 +694,48 @@ export class ActionBudget {
       this.#updateFree();
       return;
     }
-    if (this.#mode === MODE_WINDOW) {
+    if (this.#window) {
       this.#windowCut(k);
-      this.#hold(this.#turn(Math.max(k, this.#windowAt(now)) + 1) + 1);
+      this.#hold(w.turn(Math.max(k, w.at(now)) + 1) + 1);
       this.#updateFree();
       return;
     }
     // Slow start or rate mode. A throttle of a call sent before our last reaction is old news.
     if (!wasProbe && sentAt < this.#cutAt) return;
-    const turnIn = this.#turn(this.#windowAt(now) + 1) - now;
+    const turnIn = w.turn(w.at(now) + 1) - now;
     if (wasProbe || this.#windowEvidence || turnIn <= t.longHoldMs) {
       // The window is closed (the test call was refused too, or the window turns soon anyway).
       if (wasProbe) this.#windowEvidence = true;
       this.#enterWindow(k);
-      this.#hold(this.#turn(Math.max(k, this.#windowAt(now)) + 1) + 1);
+      this.#hold(w.turn(Math.max(k, w.at(now)) + 1) + 1);
       this.#updateFree();
       return;
     }
     // A long hold: first test with one call whether the quota is window-shaped at all.
     this.#rateCut(now);
-    this.#probeRate = this.#rate;
+    this.#probeRate = this.#pacer.rate;
     this.#probe = 1;
-    this.#hold(now + Math.min(t.longHoldMs, Math.max(100, 2000 / this.#rate)));
+    this.#hold(now + Math.min(t.longHoldMs, Math.max(100, 2000 / this.#pacer.rate)));
     this.#updateFree();
   }
 
-  /** Rate mode's multiplicative cut from the rate the server accepted. */
+  /** Rate mode's multiplicative cut from the rate the server accepted (see {@link RatePacer.cut}). */
   #rateCut(now: number): void {
-    const t = this.#t!;
-    const measured = Number.isNaN(this.#meterAt)
-      ? 0
-      : (this.#meter * Math.exp(-(now - this.#meterAt) / METER_MS) * 1000) / METER_MS;
-    const fromStart = this.#mode === MODE_START;
-    let current =
-      this.#rate === Number.POSITIVE_INFINITY ? measured : Math.min(this.#rate, measured || this.#rate);
-    // Slow start overshoots by up to twice: halve the estimate, as TCP's ssthresh does.
-    if (fromStart) current /= 2;
-    current = Math.max(t.minRequestsPerSecond, current);
-    this.#confirmed = !fromStart && this.#good !== Number.POSITIVE_INFINITY;
-    this.#good = Math.max(t.minRequestsPerSecond, current * t.utilization);
-    this.#mode = MODE_RATE;
-    this.#rate = Math.min(this.#b.ceiling, Math.max(t.minRequestsPerSecond, current * t.decreaseFactor));
-    this.#capacity = 1;
-    this.#tokens = Math.min(this.#tokensAt(now), 0);
-    this.#refillAt = now;
+    this.#pacer.cut(now);
     this.#cutAt = now;
-    this.#growAt = now;
   }
 
-  /**
-   * Enters window mode with what got through in server window `k` as the budget, or the initial
-   * window if less got through: a client that arrived in a window others had already used up has
-   * learnt nothing about its share, and one call per window would starve it.
-   */
+  /** Enters window mode after a throttle in server window `k` (see {@link QuotaWindows.enter}). */
   #enterWindow(k: number): void {
-    this.#mode = MODE_WINDOW;
-    this.#budget = Math.max(this.#t!.initialWindow, this.#acceptedIn(k));
-    this.#throttledWin = k;
-    this.#cappedRun = 0;
+    this.#window = true;
+    this.#w!.enter(k);
     this.#cutAt = this.#b.clock.now();
   }
 
   /** Window mode: once per window, the budget becomes a fraction of what got through. */
   #windowCut(k: number): void {
-    if (this.#mode !== MODE_WINDOW) {
-      this.#enterWindow(k);
-      return;
-    }
-    if (k <= this.#throttledWin) return;
-    this.#throttledWin = k;
-    this.#cappedRun = 0;
-    const got = this.#acceptedIn(k);
-    this.#budget = Math.max(1, Math.min(this.#budget, got * this.#t!.windowDecreaseFactor));
+    if (!this.#window) this.#enterWindow(k);
+    else this.#w!.cut(k);
   }
 
   /** Rejects every queued call and clears the timer. */
