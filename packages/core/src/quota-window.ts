@@ -61,7 +61,7 @@ export interface WindowTuning {
   readonly windowIncrease: number;
 }
 
-/** How many windows in a row must use the whole budget before it grows. */
+/** How many windows in a row must use the whole budget before it grows (then faster each time). */
 const CAPPED_WINDOWS_TO_GROW = 2;
 
 /**
@@ -158,10 +158,14 @@ export class QuotaWindows {
   #rollTo(k: number): void {
     if (k <= this.#win) return;
     if (k === this.#win + 1 && this.#capped && this.#throttledWin !== this.#win) {
+      // Windows in a row that used the whole budget without a throttle: grow, faster the longer it
+      // lasts (after n such windows, by n − 1 steps), so capacity others have freed is taken back
+      // in a few windows, while a probe above the quota (about one throttled call per client)
+      // stays rare when the share is right.
       this.#cappedRun++;
       if (this.#cappedRun >= CAPPED_WINDOWS_TO_GROW) {
-        this.budget += Math.max(1, this.budget * this.#t.windowIncrease);
-        this.#cappedRun = 0;
+        this.budget +=
+          Math.max(1, this.budget * this.#t.windowIncrease) * (this.#cappedRun - CAPPED_WINDOWS_TO_GROW + 1);
       }
     } else {
       this.#cappedRun = 0;

@@ -15,8 +15,9 @@
  *    with the server's `Date` header, and each return is jittered). What got through in the
  *    throttled window becomes the action's budget per window, B; from then on at most B calls are
  *    sent per window, spread evenly over it rather than bursting into it. AIMD on B: a throttle
- *    cuts it to `windowDecreaseFactor` × what got through; two windows in a row that used all of
- *    B without a throttle raise it by `windowIncrease` × B (at least one call).
+ *    cuts it to `windowDecreaseFactor` × what got through; windows in a row that used all of B
+ *    without a throttle raise it, from the second on and faster each time (`windowIncrease` × B,
+ *    at least one call, times n − 1 after n such windows).
  * 3. **Rate.** A hold longer than `longHoldMs` is first tested with one call after a short pause:
  *    if it is accepted, the quota is not a closed window (a token bucket, say) and the action is
  *    paced AIMD-style instead: the rate is cut to `decreaseFactor` × the rate the server accepted,
@@ -93,7 +94,7 @@ export interface RateLimitOptions {
   readonly windowDecreaseFactor?: number | undefined;
   /**
    * Window mode: after two windows in a row that used the whole budget without a throttle, it
-   * grows by this fraction (at least one call).
+   * grows by this fraction (at least one call), and by n − 1 times that after n such windows.
    * @default 0.05
    */
   readonly windowIncrease?: number | undefined;
