@@ -119,9 +119,10 @@ export interface WaitForCloudAssistantOptions {
    * Calls a round may spend locating IDs that ECS does not know, when a batch fails with
    * `InvalidInstance.NotFound` (bisection, counted in `bisectionCalls`). IDs not located when it
    * is spent are polled apart next round, as suspects. So a round costs at most
-   * ceil(known / 100) + ceil(suspects / 100) + this many calls, retries aside. 100 covers one
-   * fully unknown batch (100 freshly created IDs cost 1 call each) or about 11 sparse unknown
-   * IDs (8–9 calls each) per round.
+   * ceil(known / 100) + ceil(suspects / 100) + this many calls, retries aside. 100 covers
+   * almost all of a fully unknown batch (100 freshly created IDs cost 105 calls, 1 each after
+   * the first), or at least 8 unknown IDs anywhere in batches of 100 (at most 12 calls each;
+   * 8–9 for one alone) per round.
    * @default 100
    */
   readonly maxBisectionCallsPerRound?: number | undefined;
