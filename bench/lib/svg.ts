@@ -56,7 +56,8 @@ export function scatterSvg(o: PlotOptions): string {
   const sy = (y: number) => M.top + ph - ((Math.log10(Math.max(y, 10 ** yLo)) - yLo) / (yHi - yLo)) * ph;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="title" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<title id="title">${esc(o.title)}: ${esc(o.yLabel)} against ${esc(o.xLabel)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${M.left}" y="28" font-size="16" font-weight="bold">${esc(o.title)}</text>`,
   );
