@@ -14,11 +14,13 @@ export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
 export {
+  ClientClosedError,
   CredentialsError,
   EcsApiError,
   EcsError,
   EcsNetworkError,
   EcsTimeoutError,
+  isClientClosedError,
   isCredentialsError,
   isEcsApiError,
   isEcsError,
@@ -33,7 +35,10 @@ export {
   ThrottlingError,
 } from './errors.js';
 export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
-export type { RateLimitOptions } from './rate-limit.js';
+export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
+export { rateLimitDefaults } from './rate-limit.js';
+export type { RateLimitedSourceOptions } from './rate-limited-source.js';
+export { isRateLimitedSource, rateLimitedSource } from './rate-limited-source.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';
 export {

@@ -33,8 +33,9 @@ export interface AttemptEvent {
   readonly throttled: boolean;
   /**
    * The wait in ms the server asked for in `x-acs-retry-after`, when the attempt failed with an
-   * answer that carried one (ECS sends it with `Throttling*` errors). A waiter sharing the client
-   * can pause its own calls for this long. Absent otherwise.
+   * answer that carried one (ECS may send it with `Throttling*` errors; UNVERIFIED). The client's
+   * request budget already holds every queued call of the action for it; this is for the record.
+   * Absent otherwise.
    */
   readonly retryAfterMs?: number | undefined;
   /**

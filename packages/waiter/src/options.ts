@@ -1,11 +1,14 @@
 import {
   allKeys,
+  type BudgetClock,
   checkOptionKeys,
   createEcsClient,
   type EcsClientOptions,
+  isRateLimitedSource,
+  rateLimitedSource,
   type StatusSource,
 } from '@cloud-assistant-gate/core';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ReadinessOptions } from './readiness.js';
 import { isDottedVersion } from './readiness.js';
 import type { ReadinessProgress } from './report.js';
@@ -30,8 +33,10 @@ export interface WaitForCloudAssistantOptions {
   /**
    * Where statuses come from: a core `EcsClient` (its `statusSource` is used; the wait does not
    * close it, so share one client per region and its request budget across waits) or any function
-   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. Give at most one of `client`
-   * and `region`.
+   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. A plain function gets a request
+   * budget of its own for this wait (core's `rateLimitedSource`, on this wait's `scheduler`), so
+   * it still backs off when throttled; wrap it yourself with `rateLimitedSource` to share one
+   * budget between waits or to tune it. Give at most one of `client` and `region`.
    * @default undefined (a client for `region`, or for `ALIBABA_CLOUD_REGION_ID`)
    */
   readonly client?: StatusSource | StatusSourceProvider | undefined;
@@ -99,21 +104,15 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly concurrency?: number | undefined;
   /**
-   * Client-side cap on calls started per second by this wait. By default there is none: the
-   * calls of a round are bounded by `concurrency` in flight, and the request rate by the status
-   * source; a core client (`client` or `region`) paces all its callers with one adaptive budget
-   * per client (AIMD on `Throttling*`, learning the rate the API accepts), which is where a
-   * per-account quota is best enforced. ECS throttles per account, region and API, shared with
-   * the console and Terraform, and does not publish the DescribeCloudAssistantStatus quota (the
-   * real figure is UNVERIFIED), so a fixed per-wait cap is a guess either way: the former default
-   * of 20/s made a 10,000-instance round (100 calls) take 5 s and delayed detection by as much,
-   * while not composing across waits (four waits at 20/s each offer 80/s). Throttling is still
-   * backed off twice: by core (retries with backoff, and its adaptive rate) and by this wait's
-   * limiter, which on the first throttle drops to half the rate its calls started at, halves
-   * again on further throttles (at most once a second), recovers by one request per second per
-   * successful call, and honours `retryAfterMs` for every queued call. Set a number to give one
-   * wait a fixed share of the quota (e.g. several waits sharing a user-supplied source).
-   * @default undefined (no cap: `concurrency` and the client's adaptive budget govern)
+   * Ceiling of the request rate of the budget this wait creates: the core client it creates for
+   * `region`, or the budget around a plain function `client`. The request budget, pacing and
+   * throttling back-off belong to core, per client and per action (the waiter has no limiter):
+   * a shared `EcsClient`, or a source already wrapped by `rateLimitedSource`, has its own budget,
+   * so this option is refused with them (set `maxRequestsPerSecond` where that budget is made).
+   * By default there is no ceiling: the budget starts with a slow start and learns the account's
+   * quota from ECS's throttling (per-minute windows, UNVERIFIED for this API and configurable on
+   * the client), which composes across waits where a fixed per-wait figure does not.
+   * @default undefined (no ceiling)
    */
   readonly maxRequestsPerSecond?: number | undefined;
   /**
@@ -167,7 +166,8 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly random?: (() => number) | undefined;
   /**
-   * Test seam: the rxjs scheduler all timers go through (pauses, rate limit, deadline).
+   * Test seam: the rxjs scheduler all timers go through (pauses, deadline, and the request
+   * budget the wait creates around a plain function source).
    * @default asyncScheduler
    */
   readonly scheduler?: SchedulerLike | undefined;
@@ -186,7 +186,7 @@ export const defaults = {
   maxDelayMs: 20_000,
   pollCostMs: 40,
   concurrency: 4,
-  /** No waiter-level cap: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
+  /** No ceiling: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
   maxRequestsPerSecond: undefined,
   maxBisectionCallsPerRound: 100,
   minReady: 'all',
@@ -240,15 +240,13 @@ export interface OpenedSource {
 }
 
 export interface ResolvedOptions {
-  /** Called once per wait (per subscription). */
+  /** Called once per wait (per subscription): the source, paced by a request budget. */
   readonly open: () => OpenedSource;
   readonly timeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly pollCostMs: number;
   readonly concurrency: number;
-  /** Undefined: no cap. */
-  readonly maxRequestsPerSecond: number | undefined;
   readonly maxBisectionCallsPerRound: number;
   /** `minReady` resolved against the deduplicated list. */
   readonly required: number;
@@ -298,15 +296,28 @@ function fn<T>(name: string, value: unknown): T | undefined {
   return value as T;
 }
 
-function resolveSource(client: unknown): StatusSource {
-  if (typeof client === 'function') return client as StatusSource;
+/** The source a `client` option names, and whether a request budget already paces it. */
+function resolveSource(client: unknown): { source: StatusSource; budgeted: boolean } {
+  if (typeof client === 'function')
+    return { source: client as StatusSource, budgeted: isRateLimitedSource(client) };
   if (typeof client === 'object' && client !== null) {
     const source = (client as { statusSource?: unknown }).statusSource;
-    if (typeof source === 'function') return source.bind(client) as StatusSource;
+    if (typeof source === 'function') {
+      return { source: source.bind(client) as StatusSource, budgeted: isRateLimitedSource(source) };
+    }
   }
   throw new TypeError(
     `Expected client to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
   );
+}
+
+/** The wait's scheduler as the clock of a request budget (virtual time in tests). */
+function schedulerClock(scheduler: SchedulerLike, now: () => number): BudgetClock {
+  return {
+    now,
+    setTimeout: (callback, ms) => scheduler.schedule(callback, ms),
+    clearTimeout: (handle) => (handle as Subscription).unsubscribe(),
+  };
 }
 
 /** The environment variable the region is read from when neither `client` nor `region` is given. */
@@ -320,8 +331,16 @@ function resolveEnv(value: unknown): Readonly<Record<string, string | undefined>
   return value as Readonly<Record<string, string | undefined>>;
 }
 
-function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
+interface Seams {
+  readonly scheduler: SchedulerLike;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly maxRequestsPerSecond: number | undefined;
+}
+
+function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSource {
   const { client } = o;
+  const { maxRequestsPerSecond } = seams;
   if (client !== undefined && o['region'] !== undefined) {
     throw new TypeError('Expected either options.client or options.region, not both.');
   }
@@ -330,8 +349,25 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
       if (o[key] !== undefined)
         throw new TypeError(`options.${key} only applies with options.region, not with client.`);
     }
-    const source = resolveSource(client);
-    return () => ({ source, close: undefined });
+    const { source, budgeted } = resolveSource(client);
+    if (budgeted) {
+      if (maxRequestsPerSecond !== undefined) {
+        throw new TypeError(
+          'options.maxRequestsPerSecond applies only to a budget the wait creates; this client has its own (shared) request budget: ' +
+            'set maxRequestsPerSecond in createEcsClient (or rateLimitedSource) instead.',
+        );
+      }
+      return () => ({ source, close: undefined });
+    }
+    // A plain function: a request budget of its own for each wait, on the wait's clock.
+    return () => ({
+      source: rateLimitedSource(source, {
+        maxRequestsPerSecond,
+        clock: schedulerClock(seams.scheduler, seams.now),
+        random: seams.random,
+      }),
+      close: undefined,
+    });
   }
   const env = resolveEnv(o['env']);
   let region = o['region'];
@@ -353,6 +389,7 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
       ? // The default chain reads the same environment as the region.
         { credentialsChain: { env } }
       : { credentials: o['credentials'] as EcsClientOptions['credentials'] }),
+    ...(maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond }),
   };
   // Validate now (core checks region, endpoint and credentials shape when constructing); the
   // probe client has sent nothing and is closed at once.
@@ -446,7 +483,6 @@ export function resolveOptions(
   const o = options as unknown as Record<string, unknown>;
   // Before anything else: `{ timeout: 5000 }` would otherwise wait the 10-minute default.
   checkOptionKeys(o, OPTION_KEYS, 'waitForCloudAssistant/watchCloudAssistant');
-  const open = resolveOpen(o);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
   const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
@@ -497,6 +533,15 @@ export function resolveOptions(
   }
   const readiness = resolveReadiness(o['readiness']);
   const s = scheduler as SchedulerLike;
+  const now = fn<() => number>('now', o['now']) ?? (() => s.now());
+  const random = fn<() => number>('random', o['random']) ?? Math.random;
+  const open = resolveOpen(o, {
+    scheduler: s,
+    now,
+    random,
+    maxRequestsPerSecond:
+      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
+  });
   return {
     open,
     timeoutMs,
@@ -504,8 +549,6 @@ export function resolveOptions(
     maxDelayMs,
     pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),
     concurrency,
-    maxRequestsPerSecond:
-      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
     maxBisectionCallsPerRound: integer(
       'maxBisectionCallsPerRound',
       o['maxBisectionCallsPerRound'],
@@ -520,8 +563,8 @@ export function resolveOptions(
     notFoundGraceMs: duration('notFoundGraceMs', o['notFoundGraceMs'], defaults.notFoundGraceMs, 0),
     signal: signal as AbortSignal | undefined,
     onProgress: fn('onProgress', o['onProgress']),
-    now: fn<() => number>('now', o['now']) ?? (() => s.now()),
-    random: fn<() => number>('random', o['random']) ?? Math.random,
+    now,
+    random,
     scheduler: s,
   };
 }

@@ -2,7 +2,6 @@ import type { AttemptEvent, InstanceStatus, StatusSource } from '@cloud-assistan
 import { MAX_BATCH_SIZE } from './batch.js';
 import { bisectNotFound, type ProbeResult } from './bisect.js';
 import { classifyError, errorKey, isThrottled } from './classify.js';
-import type { RateLimiter } from './limiter.js';
 import { readingsFor } from './readings.js';
 import { AbortScope, raceAbort } from './timers.js';
 
@@ -59,16 +58,12 @@ export interface RoundResult {
 /** The default of {@link PollContext.maxBisectionCallsPerRound}. */
 export const DEFAULT_MAX_BISECTION_CALLS_PER_ROUND = 100;
 
-/** The `retryAfterMs` an error carries (core's `ThrottlingError` and `EcsApiError` do), if any. */
-export function retryAfterOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
 export interface PollContext {
+  /**
+   * Paced by a request budget (a core client's, or core's `rateLimitedSource` around a function
+   * the caller passed): the waiter has no limiter of its own.
+   */
   readonly source: StatusSource;
-  readonly limiter: RateLimiter;
   readonly concurrency: number;
   readonly counters: MutableCounters;
   /** The wait's clock: when each response arrived. */
@@ -82,9 +77,9 @@ function bump(errors: Record<string, number>, key: string): void {
 }
 
 /**
- * One call of the status source for up to 100 IDs, rate-limited, raced against `signal`, and
- * counted: per HTTP attempt when the source reports attempts through `onAttempt`, otherwise once
- * per call.
+ * One call of the status source for up to 100 IDs, raced against `signal`, and counted: per HTTP
+ * attempt when the source reports attempts through `onAttempt`, otherwise once per call. Pacing
+ * and throttling back-off belong to the source's request budget.
  */
 async function callSource(
   ids: readonly string[],
@@ -109,19 +104,15 @@ async function sendCall(
   bisection: boolean,
   onSent: (() => void) | undefined,
 ): Promise<readonly InstanceStatus[]> {
-  await ctx.limiter.acquire(signal);
   onSent?.();
-  const { counters, limiter } = ctx;
+  const { counters } = ctx;
   let attempts = 0;
   const onAttempt = (event: AttemptEvent) => {
     attempts++;
     counters.apiCalls++;
     if (event.attempt > 1) counters.retries++;
     if (event.aborted === true) return;
-    if (event.throttled) {
-      counters.throttledCalls++;
-      limiter.onThrottled();
-    }
+    if (event.throttled) counters.throttledCalls++;
     const key = event.apiCode ?? event.errorCode;
     if (key !== undefined) bump(counters.errors, key);
   };
@@ -135,7 +126,6 @@ async function sendCall(
   try {
     const statuses = await raceAbort(pending, signal);
     if (attempts === 0) counters.apiCalls++;
-    limiter.onSuccess();
     // Checked before anything reads them: a reading that does not say "online" in a form the
     // contract names never counts as online, and a source that breaks it ends the wait (fatal).
     return readingsFor(ids, statuses);
@@ -146,14 +136,8 @@ async function sendCall(
     if (attempts === 0 && !signal.aborted) {
       counters.apiCalls++;
       bump(counters.errors, errorKey(error));
-      if (isThrottled(error)) {
-        counters.throttledCalls++;
-        limiter.onThrottled();
-      }
+      if (isThrottled(error)) counters.throttledCalls++;
     }
-    // The API said when to come back: no call of this wait starts before then.
-    const retryAfterMs = signal.aborted ? undefined : retryAfterOf(error);
-    if (retryAfterMs !== undefined) limiter.pause(retryAfterMs);
     throw error;
   }
 }
@@ -219,7 +203,7 @@ const idsOf = (items: readonly { readonly instanceId: string }[]): string[] => {
 /**
  * Polls `known` and `suspects` once: each list in its own batches of ≤ 100 (so a round costs
  * ceil(known / 100) + ceil(suspects / 100) batch calls), at most `concurrency` in flight, each
- * through the rate limiter, each answer handed to `sink` as it arrives. `suspects` are IDs the
+ * answer handed to `sink` as it arrives. `suspects` are IDs the
  * last reading said ECS does not know: kept apart, they never make a batch of known IDs fail with
  * NotFound.
  *

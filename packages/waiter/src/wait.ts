@@ -10,7 +10,6 @@ import {
   StatusSourceError,
 } from './errors.js';
 import { parseInstanceIds } from './ids.js';
-import { RateLimiter } from './limiter.js';
 import { pollLoop, type RoundStep } from './loop.js';
 import { type ResolvedOptions, resolveOptions, type WaitForCloudAssistantOptions } from './options.js';
 import {
@@ -74,13 +73,6 @@ class WaitRun implements RoundSink<InstanceState> {
     this.deadline = this.startedAt + opts.timeoutMs;
     this.#ctx = {
       source,
-      // A `retryAfterMs` from the API holds calls for at most one longest pause.
-      limiter: new RateLimiter(
-        opts.maxRequestsPerSecond ?? Number.POSITIVE_INFINITY,
-        opts.scheduler,
-        opts.now,
-        opts.maxDelayMs,
-      ),
       concurrency: opts.concurrency,
       counters: this.#counters,
       now: opts.now,

@@ -1,3 +1,4 @@
+import { rateLimitedSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -279,27 +280,65 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     ]);
   });
 
-  it('halves the rate when throttled and counts throttled calls', async () => {
+  it('a plain function source still backs off: a throttle holds the queued calls, and is counted', async () => {
     let n = 0;
     const fleet = fakeFleet({
       now,
       onlineAfterMs: () => 0,
+      latencyMs: 20,
       fault: () => {
         n++;
-        if (n === 1) throw new FakeApiError('Throttling.User', true, 400);
+        if (n === 5) throw new FakeApiError('Throttling.User', true, 400);
       },
     });
     const result = await settle(
-      waitForCloudAssistant(ids(300), { client: fleet.source, maxRequestsPerSecond: 4, concurrency: 1 }),
+      waitForCloudAssistant(ids(2_000), { client: fleet.source, concurrency: 4, random: () => 0.5 }),
       step,
     );
     const report = (result as { value: ReadinessReport }).value;
+    expect(report.ready).toHaveLength(2_000);
     expect(report.throttledCalls).toBe(1);
     expect(report.errors).toEqual({ 'Throttling.User': 1 });
     const starts = fleet.calls.map((c) => c.at - T0);
-    // 4/s → 250 ms apart; after the throttle the limiter drops to 2/s (500 ms), then recovers.
-    expect(starts.slice(0, 3)).toEqual([0, 250, 750]);
-    expect(report.ready).toHaveLength(300);
+    // The 5th call (slow start's first paced one) is throttled when it answers. Calls already
+    // in flight finish; the next one starts only after a pause (the minute's window turns in more
+    // than longHoldMs, so one test call goes first), and the others wait for its answer.
+    const throttledAt = starts[4]! + 20;
+    const after = starts.filter((t) => t > throttledAt);
+    expect(after[0]! - throttledAt).toBeGreaterThanOrEqual(100);
+    expect(after[1]! - after[0]!).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a throttle seen by one wait holds the queued calls of another wait sharing the source', async () => {
+    const calls: { wait: string; at: number }[] = [];
+    let n = 0;
+    const source = rateLimitedSource(
+      async (batch) => {
+        const wait = batch[0]!.slice(0, 4);
+        calls.push({ wait, at: Date.now() - T0 });
+        await new Promise((r) => setTimeout(r, 20));
+        if (++n === 3) throw new FakeApiError('Throttling.User', true, 400);
+        return batch.map((id) => ({
+          instanceId: id,
+          cloudAssistantStatus: true,
+          cloudAssistantVersion: '2.2.3',
+        }));
+      },
+      // Turns within longHoldMs: straight to the hold until the window turns.
+      { rateLimit: { windowMs: 1_000, initialWindow: 2 }, random: () => 0.5 },
+    );
+    const a = waitForCloudAssistant(ids(300, 'i-aa'), { client: source, concurrency: 2 });
+    const b = waitForCloudAssistant(ids(300, 'i-bb'), { client: source, concurrency: 2 });
+    const result = await settle(Promise.all([a, b]), step);
+    if (!result.ok) console.log(result.error);
+    expect(result.ok).toBe(true);
+    // Call 3 (wait a's or b's) is throttled at ~40 ms + its start: nobody's call starts again
+    // before the 1 s window has turned.
+    const third = calls[2]!;
+    const later = calls.filter((c) => c.at > third.at);
+    expect(later.length).toBeGreaterThan(0);
+    expect(new Set(later.map((c) => c.wait))).toEqual(new Set(['i-aa', 'i-bb']));
+    expect(Math.min(...later.map((c) => c.at))).toBeGreaterThanOrEqual(1_000);
   });
 });
 
@@ -718,7 +757,7 @@ describe('not found: suspects are polled apart', () => {
 });
 
 describe('throttling back-off (retryAfterMs)', () => {
-  it('starts no call through the limiter before retryAfterMs has passed, queued calls included', async () => {
+  it('starts no call before retryAfterMs has passed, queued calls included', async () => {
     const starts: number[] = [];
     let n = 0;
     const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), { retryAfterMs: 3_000 });
@@ -742,14 +781,14 @@ describe('throttling back-off (retryAfterMs)', () => {
       step,
     );
     expect(result.ok).toBe(true);
-    // Calls 1–3 start at once (10 ms apart); the first fails at 50 ms with retryAfterMs 3 s:
-    // nothing starts before 3,050 ms, though the rate limit alone would allow it.
+    // Calls 1–3 start at once (10 ms apart at 100/s); the first fails at 50 ms with
+    // retryAfterMs 3 s: the source's budget starts nothing before 3,050 ms.
     expect(starts.slice(0, 3)).toEqual([0, 10, 20]);
     expect(starts.slice(3).every((t) => t >= 3_050)).toBe(true);
     expect(starts[3]).toBe(3_050);
   });
 
-  it('caps the pause at maxDelayMs', async () => {
+  it('caps a retryAfterMs beyond reason at one quota window (maxRetryAfterMs, 60 s)', async () => {
     const starts: number[] = [];
     const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), {
       retryAfterMs: 3_600_000,
@@ -772,7 +811,9 @@ describe('throttling back-off (retryAfterMs)', () => {
       step,
     );
     expect(result.ok).toBe(true);
-    expect(starts).toEqual([0, 5_000]);
+    expect(starts[0]).toBe(0);
+    expect(starts[1]).toBeGreaterThanOrEqual(60_000);
+    expect(starts[1]).toBeLessThanOrEqual(60_000 + 3_100);
   });
 });
 
