@@ -196,7 +196,9 @@ describe('waiter against the simulator', () => {
     const offline = ids.filter((id) => !s.fleet.isOnline(id));
     expect(offline.length).toBeGreaterThan(0);
     expect(t.pending.map((p) => p.instanceId)).toEqual(offline);
-    expect(t.pending.every((p) => p.reason === 'not-installed' || p.reason === 'agent-offline')).toBe(true);
+    expect(t.pending.every((p) => p.reason === 'no-heartbeat-yet' || p.reason === 'agent-offline')).toBe(
+      true,
+    );
     expect(t.ready).toHaveLength(200 - offline.length);
     expect(t.apiCalls).toBe(s.stats.count({ action: DESCRIBE }));
   });

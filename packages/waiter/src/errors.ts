@@ -1,9 +1,18 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
 
-/** Why an instance is not (yet) ready, as reported on a timeout or in a report. */
+/**
+ * Why an instance is not (yet) ready, as reported on a timeout or in a report:
+ * - `no-heartbeat-yet`: offline with no agent version and never seen online in this wait. The
+ *   instance may still be booting, or its image may lack the agent: the API cannot tell which.
+ *   (Until 0.2.0 this was reported as `not-installed`, which nothing actually proved.)
+ * - `agent-offline`: the agent is known (a version, or seen online) but has no recent heartbeat.
+ * - `not-found`: ECS does not know the ID (yet).
+ * - `readiness-unmet: …`: online, but a `readiness` condition does not hold.
+ * - `errors: …`: the calls for it failed (`errors: ServiceUnavailable ×3`), or got no answer.
+ */
 export type PendingReason =
   | 'agent-offline'
-  | 'not-installed'
+  | 'no-heartbeat-yet'
   | 'not-found'
   | `readiness-unmet: ${string}`
   | `errors: ${string}`;
@@ -79,6 +88,35 @@ export class InvalidInstanceIdError extends WaiterError {
   }
 }
 
+/**
+ * What to do about the stragglers, from the kinds of reasons among them (most common first), so
+ * that instances that are merely still booting are not sent to check an agent installation.
+ */
+export function adviceFor(pending: readonly PendingInstance[]): string {
+  const counts = new Map<string, number>();
+  for (const p of pending) {
+    const kind = p.reason.startsWith('readiness-unmet')
+      ? 'readiness-unmet'
+      : p.reason.startsWith('errors')
+        ? 'errors'
+        : p.reason;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const advice: Record<string, string> = {
+    'no-heartbeat-yet':
+      'no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created',
+    'agent-offline': 'agent-offline: check the instance is running and its agent service started',
+    'not-found': 'not-found: check the IDs and the region',
+    'readiness-unmet': 'readiness-unmet: check the readiness options',
+    errors: 'errors: the API failed for them, retry later',
+  };
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind]) => advice[kind])
+    .filter((a) => a !== undefined)
+    .join('; ');
+}
+
 function describePending(pending: readonly PendingInstance[]): string {
   const shown = pending
     .slice(0, 3)
@@ -150,8 +188,7 @@ export class CloudAssistantTimeoutError extends WaitOutcomeError {
     super(
       `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
         `after ${Math.round(timeoutMs / 1000)} s (${ready.length} ready, ${required} needed): ` +
-        `${describePending(pending)}; check that these instances are running and have the agent installed, ` +
-        'or raise timeoutMs.',
+        `${describePending(pending)}; ${adviceFor(pending) || 'raise timeoutMs'}.`,
       'WAITER_TIMEOUT',
       fields,
     );

@@ -16,7 +16,7 @@ export {
   WaiterError,
 } from './errors.js';
 export { INSTANCE_ID_PATTERN, parseInstanceIds } from './ids.js';
-export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
+export type { Percentage, StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
 export { defaults, REGION_ENV_VAR } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';

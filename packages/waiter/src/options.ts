@@ -18,7 +18,7 @@ export interface StatusSourceProvider {
  *
  * @example
  * const client = createEcsClient({ region: 'cn-hangzhou' });
- * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: 0.9 });
+ * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: '90%' });
  */
 export interface WaitForCloudAssistantOptions {
   /**
@@ -121,11 +121,13 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly maxBisectionCallsPerRound?: number | undefined;
   /**
-   * How many instances must be ready: `'all'`, a count (an integer ≥ 1, so `1` means one
-   * instance), or a fraction in (0, 1) of the deduplicated list, rounded up.
+   * How many instances must be ready: `'all'`, a count (an integer ≥ 1: `1` means one instance),
+   * or a share of the deduplicated list as a percentage string (`'90%'`, `'99.5%'`), rounded up.
+   * A fractional number such as `0.9` is refused with a `RangeError` showing both readings:
+   * JavaScript cannot tell `1.0` from `1`, so a fraction form would make `1.0` mean one instance.
    * @default 'all'
    */
-  readonly minReady?: number | 'all' | undefined;
+  readonly minReady?: number | Percentage | 'all' | undefined;
   /**
    * What "ready" means beyond `CloudAssistantStatus: true`.
    * @default {}
@@ -322,28 +324,65 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
   };
 }
 
+/** A share of the instances, written as a percentage: `'90%'`, `'99.5%'`, `'100%'`. */
+export type Percentage = `${number}%`;
+
+const PERCENTAGE = /^(\d+(?:\.\d+)?)%$/;
+
 /**
- * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, a
- * fraction is rounded up (a product within 1e-9 of an integer counts as that integer, so 7% of
- * 100 is 7), a count is itself. Exported so the CLI announces the same number the wait uses.
+ * The message for a fractional number such as `0.9`: it shows both readings, because `1.0` cannot
+ * be told from `1` in JavaScript, so a fraction form would make `minReady: 1.0` mean one instance.
+ */
+function ambiguousMinReady(value: number): string {
+  if (value > 1) {
+    return `minReady ${value} is not a whole number: pass an integer count (e.g. ${Math.ceil(value)}) or a percentage string like '90%'.`;
+  }
+  const percent = Number((value * 100).toFixed(6));
+  return (
+    `minReady ${value} is ambiguous: for ${percent} % of the instances pass the string '${percent}%'; ` +
+    'for a count pass an integer (1 is one instance). Fractions are refused because 1.0 cannot be told from 1.'
+  );
+}
+
+/**
+ * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, an
+ * integer is a count, a percentage string (`'90%'`) a share rounded up (a product within 1e-9 of
+ * an integer counts as that integer, so 7% of 100 is 7). A fractional number (`0.9`, `1.5`) is
+ * refused with a message showing both readings. Exported so the CLI announces the number the wait
+ * uses.
  * @throws {TypeError | RangeError} for a value the wait would refuse
  */
 export function resolveRequired(value: unknown, total: number): number {
   if (value === undefined || value === 'all') return total;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);
-  }
-  if (value > 0 && value < 1) {
-    // 0.7 × 10 is 7.000000000000001 in floating point: a product within rounding error of an
-    // integer is that integer, so `minReady: 0.7` of 10 instances means 7, not 8.
-    const exact = value * total;
+  if (typeof value === 'string') {
+    const match = PERCENTAGE.exec(value.trim());
+    if (match === null) {
+      throw new TypeError(
+        `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+      );
+    }
+    const percent = Number(match[1]);
+    if (!(percent > 0 && percent <= 100)) {
+      throw new RangeError(`Expected minReady to be more than 0% and at most 100%, got ${show(value)}.`);
+    }
+    // 7 × 100 / 100 is exact, but 29.1% of 100 is 29.099999999999998: a product within rounding
+    // error of an integer is that integer.
+    const exact = (percent * total) / 100;
     const nearest = Math.round(exact);
     const needed = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
-    return Math.min(total, Math.max(1, needed));
+    return Math.min(total, Math.max(total === 0 ? 0 : 1, needed));
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(
+      `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+    );
+  }
+  if (!Number.isInteger(value) && Number.isFinite(value) && value > 0) {
+    throw new RangeError(ambiguousMinReady(value));
   }
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
-      `Expected minReady to be 'all', an integer ≥ 1 or a fraction in (0, 1), got ${value}.`,
+      `Expected minReady to be 'all', an integer ≥ 1 or a percentage string like '90%', got ${value}.`,
     );
   }
   if (total > 0 && value > total) {

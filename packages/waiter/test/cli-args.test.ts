@@ -63,7 +63,7 @@ describe('parseCliArgs', () => {
       minDelayMs: 500,
       maxDelayMs: 30_000,
       concurrency: 8,
-      minReady: { fraction: 0.95 },
+      minReady: { percent: 95 },
       requireSessionManager: true,
       minVersion: '2.2.3.189',
       maxHeartbeatAgeMs: 180_000,
@@ -167,7 +167,16 @@ describe('parseCliArgs', () => {
     [['wait', '--concurrency', '2.5', 'i-a'], /not a whole number/],
     [
       ['wait', '--min-ready', '0.9', 'i-a'],
-      /not a count \(950\) or a percentage \(95%\). For a share, write a percentage, e.g. 90%/,
+      /^--min-ready: "0\.9" is ambiguous: write 90% for 90 % of the instances, or a whole number for a count \(1 is one instance\)\.$/,
+    ],
+    [['wait', '--min-ready', '1.0', 'i-a'], /"1\.0" is ambiguous: write 100% for 100 % of the instances/],
+    [
+      ['wait', '--min-ready', '2.5', 'i-a'],
+      /"2\.5" is ambiguous: write a whole number for a count \(e\.g\. 3\)/,
+    ],
+    [
+      ['wait', '--min-ready', 'most', 'i-a'],
+      /"most" is not a count \(e\.g\. 950\) or a percentage \(e\.g\. 95%\)/,
     ],
     [['wait', '--min-ready', '0', 'i-a'], /at least 1/],
     [['wait', '--min-ready', '120%', 'i-a'], /more than 0% and at most 100%/],
@@ -203,9 +212,9 @@ describe('parseCliArgs', () => {
 
 describe('parseMinReady', () => {
   it.each([
-    ['95%', { fraction: 0.95 }],
-    ['100%', { fraction: 1 }],
-    ['12.5%', { fraction: 0.125 }],
+    ['95%', { percent: 95 }],
+    ['100%', { percent: 100 }],
+    ['12.5%', { percent: 12.5 }],
     ['1', { count: 1 }],
     ['950', { count: 950 }],
   ])('reads %j', (text, value) => {

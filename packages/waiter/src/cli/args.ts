@@ -7,8 +7,8 @@ import { OPTIONS, type OptionSpec } from './options.js';
 export type Command = 'wait' | 'status';
 export const COMMANDS: readonly Command[] = ['wait', 'status'];
 
-/** `--min-ready`: a count of instances, or a share of them. */
-export type MinReady = { readonly count: number } | { readonly fraction: number };
+/** `--min-ready`: a count of instances, or a share of them in percent (0 < percent ≤ 100). */
+export type MinReady = { readonly count: number } | { readonly percent: number };
 
 /** Everything `wait` and `status` need, after flags, environment and defaults are merged. */
 export interface CliSettings {
@@ -202,7 +202,10 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
-/** `95%` is a share, `950` a count; a bare fraction is refused because `1` would be ambiguous. */
+/**
+ * `95%` is a share, `950` a count. A decimal (`0.9`, `1.0`) is refused with both readings, as the
+ * library refuses it: `1.0` would be one instance to one reader and 100 % to another.
+ */
 export const parseMinReady = (text: string, from: string): MinReady => {
   const value = text.trim();
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
@@ -210,7 +213,7 @@ export const parseMinReady = (text: string, from: string): MinReady => {
     const p = Number(percent[1]);
     if (p <= 0 || p > 100)
       throw new CliUsageError(`${from}: ${quote(text)} must be more than 0% and at most 100%.`);
-    return { fraction: p / 100 };
+    return { percent: p };
   }
   if (/^\d+$/.test(value)) {
     const n = Number(value);
@@ -218,10 +221,16 @@ export const parseMinReady = (text: string, from: string): MinReady => {
       throw new CliUsageError(`${from}: ${quote(text)} must be at least 1.`);
     return { count: n };
   }
-  const hint = /^0?\.\d+$/.test(value)
-    ? ` For a share, write a percentage, e.g. ${Number(value) * 100}%.`
-    : '';
-  throw new CliUsageError(`${from}: ${quote(text)} is not a count (950) or a percentage (95%).${hint}`);
+  if (/^(?:\d+\.\d*|\.\d+)$/.test(value)) {
+    const n = Number(value);
+    const share = Number((n * 100).toFixed(6));
+    const readings =
+      n <= 1
+        ? `write ${share}% for ${share} % of the instances, or a whole number for a count (1 is one instance)`
+        : `write a whole number for a count (e.g. ${Math.ceil(n)}), or a percentage such as 95%`;
+    throw new CliUsageError(`${from}: ${quote(text)} is ambiguous: ${readings}.`);
+  }
+  throw new CliUsageError(`${from}: ${quote(text)} is not a count (e.g. 950) or a percentage (e.g. 95%).`);
 };
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);

@@ -8,7 +8,7 @@ import {
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
 import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
-import { defaults, resolveRequired } from '../options.js';
+import { defaults, type Percentage, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, parseCliArgs } from './args.js';
@@ -197,10 +197,10 @@ const makeClient = (
   }
 };
 
-const toMinReady = (settings: CliSettings, total: number): number | 'all' | undefined => {
+const toMinReady = (settings: CliSettings, total: number): number | Percentage | 'all' | undefined => {
   const m = settings.minReady;
   if (m === undefined) return undefined;
-  if ('fraction' in m) return m.fraction >= 1 ? 'all' : m.fraction;
+  if ('percent' in m) return m.percent >= 100 ? 'all' : `${m.percent}%`;
   if (m.count > total) {
     throw new CliUsageError(`--min-ready ${m.count} is more than the ${total} distinct instance IDs given.`);
   }
@@ -208,7 +208,7 @@ const toMinReady = (settings: CliSettings, total: number): number | 'all' | unde
 };
 
 /** The engine's own count (same rounding), so "(need N)" matches the wait's `required`. */
-const requiredCount = (minReady: number | 'all' | undefined, total: number): number => {
+const requiredCount = (minReady: number | Percentage | 'all' | undefined, total: number): number => {
   try {
     return resolveRequired(minReady, total);
   } catch (error) {
