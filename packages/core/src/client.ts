@@ -600,7 +600,7 @@ class Client implements EcsClient {
       return result;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const e = error as Partial<EcsApiError> & { code?: string };
+      const e = error as Partial<EcsApiError> & { code?: string; causeCode?: unknown };
       const throttled = e.code === 'ECS_THROTTLED';
       if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);
       if (onAttempt !== undefined) {
@@ -614,6 +614,7 @@ class Client implements EcsClient {
           throttled,
         };
         if (typeof e.retryAfterMs === 'number') event.retryAfterMs = e.retryAfterMs;
+        if (typeof e.causeCode === 'string') event.causeCode = e.causeCode;
         onAttempt(event);
       }
       throw error;

@@ -61,9 +61,20 @@ const chainDefaults = {
   refreshBeforeExpiryMs: 300_000,
 } as const;
 
+/** Which link of the default chain supplied the credentials (never the credentials themselves). */
+export interface CredentialsSource {
+  readonly kind: 'environment' | 'aliyun-cli-profile' | 'credentials-file' | 'ecs-ram-role';
+  /** For people: `environment variables ALIBABA_CLOUD_ACCESS_KEY_ID/…`, `Aliyun CLI profile …, profile "sim"`. */
+  readonly description: string;
+  /** The profile (`~/.aliyun/config.json`) or section (`~/.alibabacloud/credentials`) used. */
+  readonly profile?: string | undefined;
+  /** The Aliyun CLI profile's `region_id`, when it has one (the aliyun CLI uses it as the default region). */
+  readonly regionId?: string | undefined;
+}
+
 /** The result of one source: credentials, or why it gave none (for the error listing). */
 type SourceResult =
-  | { readonly kind: 'found'; readonly provider: CredentialsProvider }
+  | { readonly kind: 'found'; readonly provider: CredentialsProvider; readonly source: CredentialsSource }
   | { readonly kind: 'none'; readonly reason: string };
 
 function isTrue(value: string | undefined): boolean {
@@ -105,6 +116,7 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): SourceResul
   const token = env.ALIBABA_CLOUD_SECURITY_TOKEN;
   return {
     kind: 'found',
+    source: { kind: 'environment', description: name },
     provider: constant(
       token
         ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
@@ -169,6 +181,12 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
     return typeof v === 'string' && v !== '' ? v : undefined;
   };
   const mode = str('mode') ?? 'AK';
+  const source: CredentialsSource = {
+    kind: 'aliyun-cli-profile',
+    description: where,
+    profile: profileName,
+    regionId: str('region_id'),
+  };
   const id = str('access_key_id');
   const secret = str('access_key_secret');
   switch (mode) {
@@ -181,6 +199,7 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
         return { kind: 'none', reason: `${where}: mode StsToken without sts_token` };
       return {
         kind: 'found',
+        source,
         provider: constant(
           mode === 'StsToken' && token
             ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
@@ -189,7 +208,11 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
       };
     }
     case 'EcsRamRole':
-      return { kind: 'found', provider: ecsRamRoleProvider({ ...ctx.imds, roleName: str('ram_role_name') }) };
+      return {
+        kind: 'found',
+        source,
+        provider: ecsRamRoleProvider({ ...ctx.imds, roleName: str('ram_role_name') }),
+      };
     default:
       return {
         kind: 'none',
@@ -231,16 +254,18 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
   if (section.get('enable')?.toLowerCase() === 'false')
     return { kind: 'none', reason: `${where}: enable = false` };
   const type = section.get('type') ?? '';
+  const source: CredentialsSource = { kind: 'credentials-file', description: where, profile: sectionName };
   if (type === 'access_key') {
     const id = section.get('access_key_id');
     const secret = section.get('access_key_secret');
     if (!id || !secret)
       return { kind: 'none', reason: `${where}: type access_key without access_key_id/access_key_secret` };
-    return { kind: 'found', provider: constant({ accessKeyId: id, accessKeySecret: secret }) };
+    return { kind: 'found', source, provider: constant({ accessKeyId: id, accessKeySecret: secret }) };
   }
   if (type === 'ecs_ram_role') {
     return {
       kind: 'found',
+      source,
       provider: ecsRamRoleProvider({ ...ctx.imds, roleName: section.get('role_name') }),
     };
   }
@@ -362,22 +387,16 @@ async function fromImds(ctx: ChainContext): Promise<SourceResult> {
   const provider = ecsRamRoleProvider({ ...ctx.imds, roleName: ctx.env.ALIBABA_CLOUD_ECS_METADATA });
   try {
     await provider();
-    return { kind: 'found', provider };
+    return { kind: 'found', source: { kind: 'ecs-ram-role', description: name }, provider };
   } catch (error) {
     const code = transportErrorCode((error as { cause?: unknown }).cause ?? error);
     return { kind: 'none', reason: `${name}: ${code ? `unreachable (${code})` : (error as Error).message}` };
   }
 }
 
-/**
- * The default chain. The first source that yields credentials is used for the life of the
- * provider (a role source keeps refreshing itself). When none does, every call rejects with one
- * {@link CredentialsError} listing each place looked and why it gave nothing; the chain is walked
- * again on the next call, so credentials that appear later are picked up.
- */
-export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
+function chainContext(options: DefaultCredentialsOptions): ChainContext {
   const env = options.env ?? process.env;
-  const ctx: ChainContext = {
+  return {
     env,
     home: options.homeDir ?? homedir(),
     imds: {
@@ -388,23 +407,55 @@ export function defaultCredentialsProvider(options: DefaultCredentialsOptions = 
       imdsV1Disabled: isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
     },
   };
+}
+
+/** Walks the chain once: the first source that yields credentials, or one error listing them all. */
+async function walkChain(
+  ctx: ChainContext,
+): Promise<{ provider: CredentialsProvider; source: CredentialsSource }> {
+  const reasons: string[] = [];
+  const sources = [
+    () => fromEnv(ctx.env),
+    () => fromCliProfile(ctx),
+    () => fromCredentialsFile(ctx),
+    () => fromImds(ctx),
+  ];
+  for (const source of sources) {
+    const result = await source();
+    if (result.kind === 'found') return { provider: result.provider, source: result.source };
+    reasons.push(result.reason);
+  }
+  throw new CredentialsError('No Alibaba Cloud credentials found; looked in', reasons);
+}
+
+/**
+ * Walks the default chain once and says which source won (never the credentials): for a CLI that
+ * must tell the user which of several configured sources it uses, or read the Aliyun CLI
+ * profile's `region_id`. The provider is the one {@link defaultCredentialsProvider} would use.
+ *
+ * @throws {CredentialsError} listing every place looked, when no source yields credentials
+ * @example
+ * const { provider, source } = await resolveDefaultCredentials({ env: process.env });
+ * console.error(`credentials from ${source.description}`);
+ * const client = createEcsClient({ region: source.regionId ?? 'cn-hangzhou', credentials: provider });
+ */
+export async function resolveDefaultCredentials(
+  options: DefaultCredentialsOptions = {},
+): Promise<{ readonly provider: CredentialsProvider; readonly source: CredentialsSource }> {
+  return walkChain(chainContext(options));
+}
+
+/**
+ * The default chain. The first source that yields credentials is used for the life of the
+ * provider (a role source keeps refreshing itself). When none does, every call rejects with one
+ * {@link CredentialsError} listing each place looked and why it gave nothing; the chain is walked
+ * again on the next call, so credentials that appear later are picked up.
+ */
+export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
+  const ctx = chainContext(options);
   let resolved: CredentialsProvider | undefined;
   let resolving: Promise<CredentialsProvider> | undefined;
-  const resolve = async (): Promise<CredentialsProvider> => {
-    const reasons: string[] = [];
-    const sources = [
-      () => fromEnv(ctx.env),
-      () => fromCliProfile(ctx),
-      () => fromCredentialsFile(ctx),
-      () => fromImds(ctx),
-    ];
-    for (const source of sources) {
-      const result = await source();
-      if (result.kind === 'found') return result.provider;
-      reasons.push(result.reason);
-    }
-    throw new CredentialsError('No Alibaba Cloud credentials found; looked in', reasons);
-  };
+  const resolve = async (): Promise<CredentialsProvider> => (await walkChain(ctx)).provider;
   return async () => {
     if (resolved) return resolved();
     resolving ??= resolve().finally(() => {

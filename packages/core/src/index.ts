@@ -8,8 +8,8 @@ export type {
   RpcParams,
 } from './client.js';
 export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
-export type { CredentialsProvider, DefaultCredentialsOptions } from './credentials.js';
-export { defaultCredentialsProvider } from './credentials.js';
+export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions } from './credentials.js';
+export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';

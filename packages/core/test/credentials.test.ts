@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialsProvider, isCredentialsError } from '../src/index.js';
+import { defaultCredentialsProvider, isCredentialsError, resolveDefaultCredentials } from '../src/index.js';
 import { json, startServer, type TestServer, text } from './helpers.js';
 
 let home: string;
@@ -27,6 +27,43 @@ async function writeIni(
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, textContent);
 }
+
+describe('resolveDefaultCredentials: which source won', () => {
+  it('names the source, the profile and its region_id, never the secret', async () => {
+    await writeCliConfig({
+      current: 'p',
+      profiles: [
+        { name: 'p', mode: 'AK', access_key_id: 'cli', access_key_secret: 's3cr3t', region_id: 'cn-beijing' },
+      ],
+    });
+    const fromProfile = await resolveDefaultCredentials({ homeDir: home, env: NO_IMDS });
+    expect(fromProfile.source).toEqual({
+      kind: 'aliyun-cli-profile',
+      description: `Aliyun CLI profile ${join(home, '.aliyun', 'config.json')}, profile "p"`,
+      profile: 'p',
+      regionId: 'cn-beijing',
+    });
+    expect(JSON.stringify(fromProfile.source)).not.toContain('s3cr3t');
+    expect(await fromProfile.provider()).toEqual({ accessKeyId: 'cli', accessKeySecret: 's3cr3t' });
+    const fromEnv = await resolveDefaultCredentials({
+      homeDir: home,
+      env: { ...NO_IMDS, ALIBABA_CLOUD_ACCESS_KEY_ID: 'e', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'f' },
+    });
+    expect(fromEnv.source.kind).toBe('environment');
+    await writeIni('[prod]\ntype = access_key\naccess_key_id = i\naccess_key_secret = k\n');
+    const fromFile = await resolveDefaultCredentials({
+      homeDir: home,
+      env: { ...NO_IMDS, ALIBABA_CLOUD_PROFILE: 'prod' },
+    });
+    expect(fromFile.source).toMatchObject({ kind: 'credentials-file', profile: 'prod' });
+  });
+
+  it('throws one CredentialsError listing every place when nothing is found', async () => {
+    await expect(resolveDefaultCredentials({ homeDir: home, env: NO_IMDS })).rejects.toSatisfy(
+      isCredentialsError,
+    );
+  });
+});
 
 describe('default credentials chain', () => {
   it('takes the environment variables first, with the STS token', async () => {

@@ -280,6 +280,66 @@ export class StatusSourceError extends WaitOutcomeError {
 }
 
 /**
+ * No call of the wait got an answer from the API within `firstAnswerTimeoutMs` of the start: a
+ * wrong or unreachable endpoint, a closed port, a server that accepts and never answers, a proxy
+ * in the way. Waiting longer would only look like slow agents until the deadline, so the wait
+ * stops early with the last error. Once the API has answered (statuses, `InvalidInstance.NotFound`
+ * or `Throttling*`), later outages are ridden out until `timeoutMs` as before.
+ *
+ * The last failed call's error is `cause` (its message is not copied); `lastErrorCode` is its API
+ * or error code, `causeCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), and
+ * `endpoint` where the calls went when the wait knows it (a core client, or `region`). Like the
+ * other terminal errors it accounts for every requested ID and carries the counters.
+ */
+export class SourceUnreachableError extends WaitOutcomeError {
+  override readonly name = 'SourceUnreachableError' as const;
+  override readonly code = 'WAITER_SOURCE_UNREACHABLE' as const;
+  readonly firstAnswerTimeoutMs: number;
+  /** The last failed call's API or error code (`ECS_NETWORK_ERROR`, `ServiceUnavailable`), if a call failed. */
+  readonly lastErrorCode: string | undefined;
+  /** The low-level code of the last failure (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when it has one. */
+  readonly causeCode: string | undefined;
+  /** The endpoint the calls went to, when known. */
+  readonly endpoint: string | undefined;
+
+  constructor(
+    lastError: unknown,
+    fields: {
+      firstAnswerTimeoutMs: number;
+      lastErrorCode: string | undefined;
+      causeCode: string | undefined;
+      endpoint: string | undefined;
+      failedCalls: number;
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters;
+    },
+  ) {
+    const seconds = Math.round(fields.firstAnswerTimeoutMs / 1000);
+    const where = fields.endpoint === undefined ? '' : ` at ${fields.endpoint}`;
+    const last =
+      fields.lastErrorCode === undefined
+        ? 'the first call is still waiting for an answer'
+        : `${fields.failedCalls} failed call${fields.failedCalls === 1 ? '' : 's'}, the last with ${fields.lastErrorCode}` +
+          (fields.causeCode === undefined || fields.causeCode === fields.lastErrorCode
+            ? ''
+            : ` (${fields.causeCode})`);
+    super(
+      `No answer from the ECS API${where} in the first ${seconds} s (${last}); ` +
+        'check the endpoint and region, the network and any proxy, or raise firstAnswerTimeoutMs.',
+      'WAITER_SOURCE_UNREACHABLE',
+      fields,
+      lastError === undefined ? undefined : { cause: lastError },
+    );
+    this.firstAnswerTimeoutMs = fields.firstAnswerTimeoutMs;
+    this.lastErrorCode = fields.lastErrorCode;
+    this.causeCode = fields.causeCode;
+    this.endpoint = fields.endpoint;
+  }
+}
+
+/**
  * `readiness.predicate` threw. A bug in the predicate is not something waiting can fix, so the
  * wait rejects at once rather than report the instance as not ready until the deadline. The
  * thrown value is `cause`.
@@ -329,6 +389,7 @@ const waiterCodes = new Set([
   'WAITER_TIMEOUT',
   'WAITER_QUORUM_UNREACHABLE',
   'WAITER_SOURCE_FAILED',
+  'WAITER_SOURCE_UNREACHABLE',
   'WAITER_PREDICATE_FAILED',
 ]);
 
@@ -360,4 +421,8 @@ export function isReadinessPredicateError(error: unknown): error is ReadinessPre
 /** True for {@link StatusSourceError} (checks `code`). */
 export function isStatusSourceError(error: unknown): error is StatusSourceError {
   return hasCode(error, 'WAITER_SOURCE_FAILED');
+}
+/** True for {@link SourceUnreachableError} (checks `code`). */
+export function isSourceUnreachableError(error: unknown): error is SourceUnreachableError {
+  return hasCode(error, 'WAITER_SOURCE_UNREACHABLE');
 }

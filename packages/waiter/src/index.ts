@@ -8,10 +8,12 @@ export {
   isInvalidInstanceIdError,
   isQuorumUnreachableError,
   isReadinessPredicateError,
+  isSourceUnreachableError,
   isStatusSourceError,
   isWaiterError,
   QuorumUnreachableError,
   ReadinessPredicateError,
+  SourceUnreachableError,
   StatusSourceError,
   WaiterError,
 } from './errors.js';

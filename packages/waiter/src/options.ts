@@ -61,6 +61,20 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly timeoutMs?: number | undefined;
   /**
+   * Fail fast on a broken setup: when no call of the wait has had an answer from the API within
+   * this long of the start, the wait rejects with `SourceUnreachableError` (the last error, its
+   * low-level code such as `ECONNREFUSED`, and the endpoint) instead of looking like slow agents
+   * until `timeoutMs`. A closed port fails each call within a second, and a server that accepts
+   * and never answers costs one per-attempt timeout (10 s in core) per attempt, so 60 s is about
+   * three rounds of a refused endpoint, or the first round's retries of a hanging one, and a tenth
+   * of the default timeout. An answer is a successful call, or an `InvalidInstance.NotFound` or
+   * `Throttling*` error (both prove the endpoint and credentials work); after the first answer,
+   * outages are ridden out until `timeoutMs` as before. `Infinity` (or any value ≥ `timeoutMs`)
+   * turns it off.
+   * @default 60_000
+   */
+  readonly firstAnswerTimeoutMs?: number | undefined;
+  /**
    * Shortest pause between rounds. ECS's throttling guide suggests polling status every 1–2 s,
    * and Smithy and Azure use 2 s: agents report their first heartbeat within seconds of starting,
    * so polling faster mostly spends the account's API budget.
@@ -177,6 +191,7 @@ export const MAX_CONCURRENCY = 100;
 /** The defaults, in one place. */
 export const defaults = {
   timeoutMs: 600_000,
+  firstAnswerTimeoutMs: 60_000,
   minDelayMs: 2_000,
   maxDelayMs: 20_000,
   pollCostMs: 40,
@@ -196,12 +211,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface OpenedSource {
   readonly source: StatusSource;
   readonly close: (() => Promise<void>) | undefined;
+  /** Where the calls go, when known (a core client's `endpoint`), for error messages. */
+  readonly endpoint?: string | undefined;
 }
 
 export interface ResolvedOptions {
   /** Called once per wait (per subscription). */
   readonly open: () => OpenedSource;
   readonly timeoutMs: number;
+  /** `Infinity`: off. */
+  readonly firstAnswerTimeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly pollCostMs: number;
@@ -290,7 +309,13 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
         throw new TypeError(`options.${key} only applies with options.region, not with client.`);
     }
     const source = resolveSource(client);
-    return () => ({ source, close: undefined });
+    const endpoint =
+      typeof client === 'object' &&
+      client !== null &&
+      typeof (client as { endpoint?: unknown }).endpoint === 'string'
+        ? ((client as { endpoint: string }).endpoint as string)
+        : undefined;
+    return () => ({ source, close: undefined, endpoint });
   }
   const env = resolveEnv(o['env']);
   let region = o['region'];
@@ -320,7 +345,7 @@ function resolveOpen(o: Record<string, unknown>): () => OpenedSource {
     .catch(() => {});
   return () => {
     const ecs = createEcsClient(clientOptions);
-    return { source: ecs.statusSource, close: () => ecs.close() };
+    return { source: ecs.statusSource, close: () => ecs.close(), endpoint: ecs.endpoint };
   };
 }
 
@@ -500,9 +525,15 @@ export function resolveOptions(
   }
   const readiness = resolveReadiness(o['readiness']);
   const s = scheduler as SchedulerLike;
+  const firstAnswer = o['firstAnswerTimeoutMs'];
+  const firstAnswerTimeoutMs =
+    firstAnswer === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : duration('firstAnswerTimeoutMs', firstAnswer, defaults.firstAnswerTimeoutMs, 1);
   return {
     open,
     timeoutMs,
+    firstAnswerTimeoutMs,
     minDelayMs,
     maxDelayMs,
     pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),

@@ -65,6 +65,26 @@ export function retryAfterOf(error: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+/**
+ * Whether the status source has answered yet, and the last failure since: what the wait needs to
+ * tell a broken setup (wrong endpoint, closed port, hanging server) from slow agents.
+ */
+export interface SourceHealth {
+  /**
+   * A call succeeded, or the API answered in a way that proves the endpoint and credentials work
+   * (`InvalidInstance.NotFound`, `Throttling*`).
+   */
+  answered: boolean;
+  /** The last failed call's error (not an abort), if any. */
+  lastError: unknown;
+  /** Failed calls (after the source's own retries). */
+  failedCalls: number;
+}
+
+export function newHealth(): SourceHealth {
+  return { answered: false, lastError: undefined, failedCalls: 0 };
+}
+
 export interface PollContext {
   readonly source: StatusSource;
   readonly limiter: RateLimiter;
@@ -74,6 +94,8 @@ export interface PollContext {
   readonly now: () => number;
   /** Calls a round may spend locating unknown IDs (see {@link bisectNotFound}). */
   readonly maxBisectionCallsPerRound: number;
+  /** Updated by every call: see {@link SourceHealth}. */
+  readonly health?: SourceHealth | undefined;
 }
 
 function bump(errors: Record<string, number>, key: string): void {
@@ -119,6 +141,7 @@ async function sendCall(
     if (event.throttled) {
       counters.throttledCalls++;
       limiter.onThrottled();
+      if (ctx.health !== undefined) ctx.health.answered = true;
     }
     const key = event.apiCode ?? event.errorCode;
     if (key !== undefined) bump(counters.errors, key);
@@ -134,6 +157,7 @@ async function sendCall(
     const statuses = await raceAbort(pending, signal);
     if (attempts === 0) counters.apiCalls++;
     limiter.onSuccess();
+    if (ctx.health !== undefined) ctx.health.answered = true;
     if (!Array.isArray(statuses)) {
       throw new TypeError(`The status source returned ${typeof statuses} instead of an array of statuses.`);
     }
@@ -147,6 +171,14 @@ async function sendCall(
           counters.throttledCalls++;
           limiter.onThrottled();
         }
+      }
+    }
+    const health = ctx.health;
+    if (health !== undefined && !signal.aborted) {
+      if (isThrottled(error) || classifyError(error) === 'not-found') health.answered = true;
+      else {
+        health.lastError = error;
+        health.failedCalls++;
       }
     }
     // The API said when to come back: no call of this wait starts before then.
