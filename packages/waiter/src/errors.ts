@@ -287,7 +287,7 @@ export class StatusSourceError extends WaitOutcomeError {
  * or `Throttling*`), later outages are ridden out until `timeoutMs` as before.
  *
  * The last failed call's error is `cause` (its message is not copied); `lastErrorCode` is its API
- * or error code, `causeCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), and
+ * or error code, `lastErrorCauseCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), and
  * `endpoint` where the calls went when the wait knows it (a core client, or `region`). Like the
  * other terminal errors it accounts for every requested ID and carries the counters.
  */
@@ -298,7 +298,7 @@ export class SourceUnreachableError extends WaitOutcomeError {
   /** The last failed call's API or error code (`ECS_NETWORK_ERROR`, `ServiceUnavailable`), if a call failed. */
   readonly lastErrorCode: string | undefined;
   /** The low-level code of the last failure (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when it has one. */
-  readonly causeCode: string | undefined;
+  readonly lastErrorCauseCode: string | undefined;
   /** The endpoint the calls went to, when known. */
   readonly endpoint: string | undefined;
 
@@ -307,7 +307,7 @@ export class SourceUnreachableError extends WaitOutcomeError {
     fields: {
       firstAnswerTimeoutMs: number;
       lastErrorCode: string | undefined;
-      causeCode: string | undefined;
+      lastErrorCauseCode: string | undefined;
       endpoint: string | undefined;
       failedCalls: number;
       ready: readonly string[];
@@ -322,9 +322,9 @@ export class SourceUnreachableError extends WaitOutcomeError {
       fields.lastErrorCode === undefined
         ? 'the first call is still waiting for an answer'
         : `${fields.failedCalls} failed call${fields.failedCalls === 1 ? '' : 's'}, the last with ${fields.lastErrorCode}` +
-          (fields.causeCode === undefined || fields.causeCode === fields.lastErrorCode
+          (fields.lastErrorCauseCode === undefined || fields.lastErrorCauseCode === fields.lastErrorCode
             ? ''
-            : ` (${fields.causeCode})`);
+            : ` (${fields.lastErrorCauseCode})`);
     super(
       `No answer from the ECS API${where} in the first ${seconds} s (${last}); ` +
         'check the endpoint and region, the network and any proxy, or raise firstAnswerTimeoutMs.',
@@ -334,7 +334,7 @@ export class SourceUnreachableError extends WaitOutcomeError {
     );
     this.firstAnswerTimeoutMs = fields.firstAnswerTimeoutMs;
     this.lastErrorCode = fields.lastErrorCode;
-    this.causeCode = fields.causeCode;
+    this.lastErrorCauseCode = fields.lastErrorCauseCode;
     this.endpoint = fields.endpoint;
   }
 }

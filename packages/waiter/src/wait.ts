@@ -111,7 +111,7 @@ class WaitRun implements RoundSink<InstanceState> {
     return new SourceUnreachableError(last, {
       firstAnswerTimeoutMs: this.#opts.firstAnswerTimeoutMs,
       lastErrorCode: last === undefined ? undefined : errorKey(last),
-      causeCode: causeCodeOf(last),
+      lastErrorCauseCode: causeCodeOf(last),
       endpoint,
       failedCalls: this.#health.failedCalls,
       ready: this.#readyIds(),

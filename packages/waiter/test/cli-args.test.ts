@@ -29,6 +29,8 @@ describe('parseCliArgs', () => {
       'prod',
       '--timeout',
       '15m',
+      '--first-answer-timeout',
+      '30s',
       '--min-delay',
       '500ms',
       '--max-delay',
@@ -56,10 +58,11 @@ describe('parseCliArgs', () => {
     ]);
     expect(s).toEqual({
       command: 'wait',
-      region: 'cn-hangzhou',
+      region: { value: 'cn-hangzhou', from: '--region' },
       endpoint: 'http://127.0.0.1:9999',
-      profile: 'prod',
+      profile: { name: 'prod', from: '--profile' },
       timeoutMs: 900_000,
+      firstAnswerTimeoutMs: 30_000,
       minDelayMs: 500,
       maxDelayMs: 30_000,
       concurrency: 8,
@@ -94,6 +97,7 @@ describe('parseCliArgs', () => {
       CLOUD_ASSISTANT_GATE_ENDPOINT: 'ecs.example.com',
       CLOUD_ASSISTANT_GATE_PROFILE: 'ci',
       CLOUD_ASSISTANT_GATE_TIMEOUT: '90s',
+      CLOUD_ASSISTANT_GATE_FIRST_ANSWER_TIMEOUT: '20s',
       CLOUD_ASSISTANT_GATE_MIN_DELAY: '1s',
       CLOUD_ASSISTANT_GATE_MAX_DELAY: '10s',
       CLOUD_ASSISTANT_GATE_CONCURRENCY: '2',
@@ -104,10 +108,11 @@ describe('parseCliArgs', () => {
       CLOUD_ASSISTANT_GATE_NOT_FOUND: 'fail',
     };
     expect(run(['status'], env)).toMatchObject({
-      region: 'cn-beijing',
+      region: { value: 'cn-beijing', from: 'CLOUD_ASSISTANT_GATE_REGION' },
       endpoint: 'ecs.example.com',
-      profile: 'ci',
+      profile: { name: 'ci', from: 'CLOUD_ASSISTANT_GATE_PROFILE' },
       timeoutMs: 90_000,
+      firstAnswerTimeoutMs: 20_000,
       minDelayMs: 1000,
       maxDelayMs: 10_000,
       concurrency: 2,
@@ -120,7 +125,7 @@ describe('parseCliArgs', () => {
     expect(
       run(['status', '--region', 'cn-shanghai', '--timeout', '2m', '--not-found', 'wait'], env),
     ).toMatchObject({
-      region: 'cn-shanghai',
+      region: { value: 'cn-shanghai', from: '--region' },
       timeoutMs: 120_000,
       notFound: 'wait',
     });
@@ -133,7 +138,7 @@ describe('parseCliArgs', () => {
     expect(
       run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '', ALIBABA_CLOUD_REGION_ID: 'cn-qingdao' }),
     ).toMatchObject({
-      region: 'cn-qingdao',
+      region: { value: 'cn-qingdao', from: 'ALIBABA_CLOUD_REGION_ID' },
     });
     expect(run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '' }).timeoutMs).toBeUndefined();
   });
@@ -179,6 +184,15 @@ describe('parseCliArgs', () => {
       /"most" is not a count \(e\.g\. 950\) or a percentage \(e\.g\. 95%\)/,
     ],
     [['wait', '--min-ready', '0', 'i-a'], /at least 1/],
+    [
+      ['wait', '--timeout', '-5s', 'i-a'],
+      /^--timeout: "-5s" is negative; give a value of zero or more \(DURATION\)\.$/,
+    ],
+    [
+      ['wait', '--timeout=-5s', 'i-a'],
+      /^--timeout: "-5s" is negative; a duration is zero or more, e.g\. 5s\.$/,
+    ],
+    [['wait', '--concurrency', '-2', 'i-a'], /^--concurrency: "-2" is negative/],
     [['wait', '--min-ready', '120%', 'i-a'], /more than 0% and at most 100%/],
     [
       ['wait', '--min-version', 'latest', 'i-a'],

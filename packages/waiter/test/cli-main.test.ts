@@ -148,7 +148,12 @@ describe('the announced "(need N)" is the engine’s required count', () => {
         '--json',
         ...hundred,
       ],
-      env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', HOME: '/nonexistent' },
+      env: {
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+        HOME: '/nonexistent',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+      },
       stdout: {
         write: (t: string) => {
           stdout += t;

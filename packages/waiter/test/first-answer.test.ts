@@ -43,7 +43,7 @@ describe('firstAnswerTimeoutMs: a broken setup fails fast', () => {
     );
     expect(error.message).not.toMatch(/install/);
     expect(error.lastErrorCode).toBe('ECS_NETWORK_ERROR');
-    expect(error.causeCode).toBe('ECONNREFUSED');
+    expect(error.lastErrorCauseCode).toBe('ECONNREFUSED');
     expect(error.endpoint).toBe('http://127.0.0.1:1');
     expect(error.cause).toBeInstanceOf(FakeNetworkError);
     expect(error.firstAnswerTimeoutMs).toBe(60_000);

@@ -13,11 +13,14 @@ export type MinReady = { readonly count: number } | { readonly percent: number }
 /** Everything `wait` and `status` need, after flags, environment and defaults are merged. */
 export interface CliSettings {
   readonly command: Command;
-  readonly region?: string;
+  /** The region, and the flag or variable it came from (absent: the Aliyun CLI profile's, if any). */
+  readonly region?: { readonly value: string; readonly from: string };
   readonly endpoint?: string;
-  readonly profile?: string;
+  /** An explicit profile (`--profile` or its variable): honoured, or refused, never outranked silently. */
+  readonly profile?: { readonly name: string; readonly from: string };
   /** Absent: the engine's default. */
   readonly timeoutMs?: number;
+  readonly firstAnswerTimeoutMs?: number;
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly concurrency?: number;
@@ -99,11 +102,12 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     return got === undefined ? undefined : parseDuration(got.value, got.from);
   };
 
-  const region = pick('region')?.value ?? nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
-  if (region !== undefined && !/^[a-z0-9-]{1,64}$/.test(region)) {
-    throw new CliUsageError(
-      `${pick('region')?.from ?? 'ALIBABA_CLOUD_REGION_ID'}: ${quote(region)} is not a region ID, e.g. cn-hangzhou.`,
-    );
+  const regionEnv = nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
+  const region =
+    pick('region') ??
+    (regionEnv === undefined ? undefined : { value: regionEnv, from: 'ALIBABA_CLOUD_REGION_ID' });
+  if (region !== undefined && !/^[a-z0-9-]{1,64}$/.test(region.value)) {
+    throw new CliUsageError(`${region.from}: ${quote(region.value)} is not a region ID, e.g. cn-hangzhou.`);
   }
   const endpoint = pick('endpoint');
   if (endpoint !== undefined && !/^(?:https?:\/\/)?[A-Za-z0-9.[\]:-]+(?::\d+)?\/?$/.test(endpoint.value)) {
@@ -114,6 +118,10 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
   const profile = pick('profile');
 
   const timeoutMs = duration('timeout');
+  const firstAnswerTimeoutMs = duration('first-answer-timeout');
+  if (firstAnswerTimeoutMs !== undefined && firstAnswerTimeoutMs < 1) {
+    throw new CliUsageError(`${pick('first-answer-timeout')?.from}: must be at least 1ms.`);
+  }
   const minDelayMs = duration('min-delay');
   const maxDelayMs = duration('max-delay');
   if (minDelayMs !== undefined && minDelayMs < 1) {
@@ -178,10 +186,11 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
 
   const settings: CliSettings = {
     command: command as Command,
-    ...(region === undefined ? {} : { region }),
+    ...(region === undefined ? {} : { region: { value: region.value.trim(), from: region.from } }),
     ...(endpoint === undefined ? {} : { endpoint: endpoint.value.trim() }),
-    ...(profile === undefined ? {} : { profile: profile.value.trim() }),
+    ...(profile === undefined ? {} : { profile: { name: profile.value.trim(), from: profile.from } }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(firstAnswerTimeoutMs === undefined ? {} : { firstAnswerTimeoutMs }),
     ...(minDelayMs === undefined ? {} : { minDelayMs }),
     ...(maxDelayMs === undefined ? {} : { maxDelayMs }),
     ...(concurrency === undefined ? {} : { concurrency }),
@@ -264,6 +273,15 @@ const toUsageError = (error: unknown, argv: readonly string[]): CliUsageError =>
     const opt =
       flag === undefined ? undefined : OPTIONS.find((o) => `--${o.name}` === flag || `-${o.short}` === flag);
     if (opt?.type === 'boolean') return new CliUsageError(`${flag} takes no value.`, { cause: error });
+    // node:util reads `--timeout -5s` as a flag with no value followed by an option `-5s`.
+    const at = flag === undefined ? -1 : argv.indexOf(flag);
+    const next = at === -1 ? undefined : argv[at + 1];
+    if (next !== undefined && /^-\.?\d/.test(next)) {
+      return new CliUsageError(
+        `${flag}: ${quote(next)} is negative; give a value of zero or more${opt?.value ? ` (${opt.value})` : ''}.`,
+        { cause: error },
+      );
+    }
     return new CliUsageError(`${flag ?? 'An option'} needs a value${opt?.value ? ` (${opt.value})` : ''}.`, {
       cause: error,
     });

@@ -1,25 +1,35 @@
 import { readFileSync } from 'node:fs';
-import {
-  createEcsClient,
-  type EcsClient,
-  type EcsClientOptions,
-  type InstanceStatus,
+import type {
+  AttemptEvent,
+  EcsClient,
+  EcsClientOptions,
+  InstanceStatus,
+  StatusSource,
 } from '@cloud-assistant-gate/core';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
-import { isCloudAssistantTimeoutError, isQuorumUnreachableError, isStatusSourceError } from '../errors.js';
+import {
+  isCloudAssistantTimeoutError,
+  isQuorumUnreachableError,
+  isSourceUnreachableError,
+  isStatusSourceError,
+  isWaiterError,
+  type WaitOutcomeError,
+} from '../errors.js';
 import { defaults, type Percentage, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
-import { type CliSettings, parseCliArgs } from './args.js';
-import { CliUsageError, ExitCode } from './errors.js';
+import { type CliSettings, COMMANDS, parseCliArgs } from './args.js';
+import { connect } from './connect.js';
+import { CliUsageError, ExitCode, isCliUsageError } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
 import { helpText } from './help.js';
+import { fixForApiCode } from './hints.js';
 import { type ByteSource, collectIds, type OpenFile } from './ids.js';
+import { ProgressRenderer } from './progress.js';
 import {
   colorEnabled,
   makeStyle,
-  ProgressRenderer,
   renderOutcome,
   renderStatusTable,
   type StatusRow,
@@ -41,8 +51,13 @@ export interface RunCliOptions {
   readonly stderr: TextSink;
   /** Whether stdout and stderr are terminals (a boolean means both). @default false */
   readonly isTTY?: boolean | { readonly stdout?: boolean; readonly stderr?: boolean } | undefined;
-  /** Terminal width for the progress bar. @default 80 */
-  readonly columns?: number | undefined;
+  /**
+   * Terminal width for the progress bar: a number, or a function of the stream that is read at
+   * every redraw, so a resized terminal is followed. @default 80
+   */
+  readonly columns?: number | ((stream: 'stdout' | 'stderr') => number | undefined) | undefined;
+  /** Calls `listener` when the terminal of `stream` is resized; returns how to stop. */
+  readonly onResize?: ((stream: 'stdout' | 'stderr', listener: () => void) => () => void) | undefined;
   /** Aborting it stops the wait cleanly; the run then returns 130. */
   readonly signal?: AbortSignal | undefined;
   /** Wall clock, for heartbeat ages and elapsed time. @default Date.now */
@@ -91,11 +106,13 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
   try {
     parsed = parseCliArgs(options.argv, options.env);
   } catch (error) {
+    // The command is known even when a flag is not: the JSON report should say which one failed.
+    const command = options.argv.find((a) => (COMMANDS as readonly string[]).includes(a));
     return fail(error, {
       stdout,
       stderr,
       json: wantsJson,
-      command: undefined,
+      command,
       color: colorEnabled(tty.stderr, options.env),
     });
   }
@@ -111,6 +128,9 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
   // Human text: stdout normally, stderr with --json (stdout then holds only the report).
   const human = settings.json ? stderr : stdout;
   const humanTTY = settings.json ? tty.stderr : tty.stdout;
+  const humanStream = settings.json ? 'stderr' : 'stdout';
+  const columnsOption = options.columns;
+  const onResize = options.onResize;
   const ctx: Context = {
     settings,
     env: options.env,
@@ -119,7 +139,8 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
     human,
     humanTTY: humanTTY && options.env['TERM'] !== 'dumb',
     color: colorEnabled(humanTTY, options.env),
-    columns: options.columns,
+    columns: typeof columnsOption === 'function' ? () => columnsOption(humanStream) : columnsOption,
+    onResize: onResize === undefined ? undefined : (listener) => onResize(humanStream, listener),
     now,
     signal: options.signal,
   };
@@ -133,7 +154,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       openFile: options.openFile,
       signal: options.signal,
     });
-    client = makeClient(settings, options.env, options.clientOptions);
+    client = (await connect(settings, options.env, options.clientOptions, options.signal)).client;
     return settings.command === 'wait' ? await runWait(ctx, client, ids) : await runStatus(ctx, client, ids);
   } catch (error) {
     if (options.signal?.aborted) return aborted(ctx, undefined);
@@ -143,6 +164,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       json: settings.json,
       command: settings.command,
       color: colorEnabled(tty.stderr, options.env),
+      client,
     });
   } finally {
     await client?.close().catch(() => undefined);
@@ -157,7 +179,8 @@ interface Context {
   readonly human: TextSink;
   readonly humanTTY: boolean;
   readonly color: boolean;
-  readonly columns: number | undefined;
+  readonly columns: number | (() => number | undefined) | undefined;
+  readonly onResize: ((listener: () => void) => () => void) | undefined;
   readonly now: () => number;
   readonly signal: AbortSignal | undefined;
 }
@@ -168,33 +191,6 @@ const version = (): string => {
     version: string;
   };
   return pkg.version;
-};
-
-const makeClient = (
-  settings: CliSettings,
-  env: Env,
-  extra: Partial<EcsClientOptions> | undefined,
-): EcsClient => {
-  if (settings.region === undefined) {
-    throw new CliUsageError(
-      'No region: pass --region (e.g. cn-hangzhou) or set CLOUD_ASSISTANT_GATE_REGION.',
-    );
-  }
-  const chainEnv = settings.profile === undefined ? env : { ...env, ALIBABA_CLOUD_PROFILE: settings.profile };
-  try {
-    return createEcsClient({
-      region: settings.region,
-      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-      credentialsChain: { env: chainEnv, ...(env['HOME'] ? { homeDir: env['HOME'] } : {}) },
-      ...extra,
-    });
-  } catch (error) {
-    // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(`${inCliTerms(message).replace(/\.$/, '')}; check --region and --endpoint.`, {
-      cause: error,
-    });
-  }
 };
 
 const toMinReady = (settings: CliSettings, total: number): number | Percentage | 'all' | undefined => {
@@ -233,6 +229,8 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     color: ctx.color,
     columns: ctx.columns,
     progress: s.progress && !s.quiet,
+    timeoutMs,
+    endpoint: client.endpoint,
   });
   const started = ctx.now();
   if (!s.quiet && s.progress) {
@@ -241,20 +239,36 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         `${required < ids.length ? ` (need ${required})` : ''}, timeout ${formatMs(timeoutMs)}…`,
     );
   }
+  renderer.start(ids.length, required);
   let last: ReadinessProgress | undefined;
-  const ticker =
-    ctx.humanTTY && s.progress && !s.quiet
-      ? setInterval(() => renderer.tick(ctx.now() - started), 1000)
-      : undefined;
+  /** Ready so far (from each round's newlyReady), for the report of an aborted wait. */
+  const readySoFar = new Set<string>();
+  const live = ctx.humanTTY && s.progress && !s.quiet;
+  const ticker = live ? setInterval(() => renderer.tick(ctx.now() - started), 1000) : undefined;
   ticker?.unref();
+  // A resized terminal is redrawn at once, at its new width.
+  const stopResize = live ? ctx.onResize?.(() => renderer.tick(ctx.now() - started)) : undefined;
+  // Every HTTP attempt reaches the display, so the last error shows while core is still retrying.
+  const watched = watchAttempts(client, (event) =>
+    renderer.attempt(
+      {
+        code: event.apiCode ?? event.errorCode,
+        causeCode: event.causeCode,
+        statusCode: event.statusCode,
+        durationMs: event.durationMs,
+      },
+      ctx.now() - started,
+    ),
+  );
   try {
     // The engine validates its options synchronously, before the first call: whatever it
     // throws then is about what the user typed (flags the CLI let through), so exit 2.
     let watch: Observable<ReadinessProgress>;
     try {
       watch = watchCloudAssistant(ids, {
-        client,
+        client: watched,
         timeoutMs,
+        ...(s.firstAnswerTimeoutMs === undefined ? {} : { firstAnswerTimeoutMs: s.firstAnswerTimeoutMs }),
         minDelayMs,
         ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
         ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
@@ -268,6 +282,7 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
         onProgress: (p) => {
           last = p;
+          for (const id of p.newlyReady) readySoFar.add(id);
           renderer.progress({
             total: p.total,
             ready: p.readyCount,
@@ -287,7 +302,8 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     return finishWait(ctx, client, reportOutcome(report), report);
   } catch (error) {
     renderer.close();
-    if (ctx.signal?.aborted) return aborted(ctx, last, client, ids.length, required, ctx.now() - started);
+    if (ctx.signal?.aborted)
+      return aborted(ctx, last, { client, ids, readySoFar, required, elapsedMs: ctx.now() - started });
     if (isCloudAssistantTimeoutError(error) || isQuorumUnreachableError(error)) {
       const pending: readonly PendingInstance[] = isQuorumUnreachableError(error)
         ? [...error.unreachable, ...error.pending]
@@ -303,13 +319,33 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         throttledCalls: error.throttledCalls,
         stragglers: pending.map(toStraggler),
       };
-      return finishWait(ctx, client, outcome, undefined, error, ids);
+      return finishWait(ctx, client, outcome, undefined, error, ids, renderer.lastError);
     }
     throw error;
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
+    stopResize?.();
   }
 };
+
+/**
+ * The client's status source, also telling `onAttempt` about every HTTP attempt (the engine's own
+ * `onAttempt` still gets them all). Keeps `endpoint`, so the engine can name it in its errors.
+ */
+const watchAttempts = (
+  client: EcsClient,
+  onAttempt: (event: AttemptEvent) => void,
+): { readonly statusSource: StatusSource; readonly endpoint: string } => ({
+  endpoint: client.endpoint,
+  statusSource: (ids, options) =>
+    client.statusSource(ids, {
+      signal: options.signal,
+      onAttempt: (event) => {
+        options.onAttempt?.(event);
+        onAttempt(event);
+      },
+    }),
+});
 
 const toStraggler = (p: PendingInstance): Straggler => ({
   instanceId: p.instanceId,
@@ -360,14 +396,22 @@ const finishWait = (
   report: ReadinessReport | undefined,
   error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
   ids?: readonly string[],
+  lastError?: string | undefined,
 ): number => {
   const exitCode = outcomeExitCode(outcome);
   const s = ctx.settings;
   const failed = exitCode !== ExitCode.ok;
+  // A timeout in which the API never answered for the stragglers is a connection problem: say
+  // what failed and where, as `status` does, not only `errors: ECS_NETWORK_ERROR ×8`.
+  const apiAdvice =
+    exitCode === ExitCode.api && lastError !== undefined
+      ? `The API did not answer for these instances: last error ${lastError} from ${client.endpoint}; check --endpoint and --region, the network and any proxy.`
+      : undefined;
   if (!s.quiet || failed) {
     const sink = s.quiet && !s.json ? ctx.stderr : ctx.human;
     const style = makeStyle(s.quiet && !s.json ? false : ctx.color);
     sink.write(`${renderOutcome(outcome, style, ctx.now())}\n`);
+    if (apiAdvice !== undefined) sink.write(`${style.red(apiAdvice)}\n`);
   }
   if (s.json) {
     const counters: WaitCountersLike | undefined = report ?? error;
@@ -391,6 +435,7 @@ const finishWait = (
       ready: report?.ready ?? (error as { ready?: readonly string[] } | undefined)?.ready ?? [],
       notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
+      ...(lastError === undefined || exitCode !== ExitCode.api ? {} : { lastError }),
       ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
     };
     ctx.stdout.write(`${JSON.stringify(json)}\n`);
@@ -412,15 +457,22 @@ const stragglerInstances = (error: unknown, ids: readonly string[]): unknown[] =
 const aborted = (
   ctx: Context,
   last: ReadinessProgress | undefined,
-  client?: EcsClient,
-  total?: number,
-  required?: number,
-  elapsedMs?: number,
+  wait?: {
+    readonly client: EcsClient;
+    readonly ids: readonly string[];
+    readonly readySoFar: ReadonlySet<string>;
+    readonly required: number;
+    readonly elapsedMs: number;
+  },
 ): number => {
   const s = ctx.settings;
+  const client = wait?.client;
+  const required = wait?.required;
+  const elapsedMs = wait?.elapsedMs;
+  const ids = wait?.ids ?? [];
   const outcome: WaitOutcome = {
     kind: 'aborted',
-    total: last?.total ?? total ?? 0,
+    total: last?.total ?? ids.length,
     ready: last?.readyCount ?? 0,
     target: last?.required ?? required ?? 0,
     elapsedMs: elapsedMs ?? last?.elapsedMs ?? 0,
@@ -443,6 +495,12 @@ const aborted = (
         elapsedMs: outcome.elapsedMs,
         rounds: outcome.rounds,
         apiCalls: outcome.apiCalls,
+        // Every ID once, as in the other reports: ready so far, or not ready because the wait
+        // was stopped (the engine keeps no per-instance reasons for an aborted wait).
+        ready: ids.filter((id) => wait?.readySoFar.has(id)),
+        notReady: ids
+          .filter((id) => !wait?.readySoFar.has(id))
+          .map((instanceId) => ({ instanceId, reason: 'aborted' })),
         error: { code: 'ABORTED', message: 'Aborted by a signal before the wait finished.' },
       })}\n`,
     );
@@ -470,7 +528,8 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
           osType: r.status.osType,
         },
   );
-  if (!s.quiet) {
+  // With --json, stdout holds the report and stderr only diagnostics: no table.
+  if (!s.quiet && !s.json) {
     ctx.human.write(
       rows.length === 0
         ? `No instances with Cloud Assistant information in ${client.region}.\n`
@@ -508,6 +567,19 @@ const statusJson = (status: InstanceStatus, nowMs: number): Record<string, unkno
   };
 };
 
+/** A waiter error that still accounts for every instance (not the timeout or quorum, shown as outcomes). */
+const accountedFailure = (error: unknown): WaitOutcomeError | undefined =>
+  (isStatusSourceError(error) || isSourceUnreachableError(error)) && error.pending.length > 0
+    ? error
+    : undefined;
+
+/** The stable code of the JSON report's `error`: ours for CLI and waiter errors, else the root cause's. */
+const reportCode = (error: unknown): string => {
+  if (isCliUsageError(error)) return error.code;
+  if (isSourceUnreachableError(error)) return error.code;
+  return rootCodeOf(error) ?? 'ERROR';
+};
+
 /** Reports an error that ended the run, on stderr (and as the JSON report with --json). */
 const fail = (
   error: unknown,
@@ -517,15 +589,22 @@ const fail = (
     json: boolean;
     command: string | undefined;
     color: boolean;
+    client?: EcsClient | undefined;
   },
 ): number => {
   const exitCode = exitCodeForError(error);
-  const message = describeError(error);
+  const apiCode = apiCodeOf(error);
+  const fix = fixForApiCode(apiCode, { region: out.client?.region, endpoint: out.client?.endpoint });
+  const message = describeError(error) + (fix === undefined ? '' : `\n${fix}`);
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
-  // A permanent API error during a wait still accounts for every instance: which were ready.
-  const fatal = isStatusSourceError(error) && error.pending.length > 0 ? error : undefined;
-  if (fatal !== undefined) {
+  // A failure during a wait still accounts for every instance: say which were ready, unless the
+  // list would only repeat the error for each one (nothing ready, every reason the same error).
+  const fatal = accountedFailure(error);
+  if (
+    fatal !== undefined &&
+    (fatal.ready.length > 0 || fatal.pending.some((p) => !p.reason.startsWith('errors:')))
+  ) {
     const shown = fatal.pending
       .slice(0, 3)
       .map((p) => `${p.instanceId} (${p.reason})`)
@@ -535,17 +614,17 @@ const fail = (
       `${fatal.ready.length}/${fatal.ready.length + fatal.pending.length} ready when it failed; not ready: ${shown}${more}.\n`,
     );
   }
-  if (exitCode === ExitCode.usage && !(error instanceof CliUsageError && error.code === 'CLI_BAD_INPUT')) {
+  if (isCliUsageError(error) && error.code === 'CLI_USAGE' && !message.includes('--help')) {
     out.stderr.write('Run with --help for usage.\n');
   }
   if (out.json) {
-    const apiCode = apiCodeOf(error);
     out.stdout.write(
       `${JSON.stringify({
         ...(out.command === undefined ? {} : { command: out.command }),
         ok: false,
         exitCode,
         outcome: 'error',
+        ...(out.client === undefined ? {} : { region: out.client.region, endpoint: out.client.endpoint }),
         ...(fatal === undefined
           ? {}
           : {
@@ -559,8 +638,15 @@ const fail = (
               notReady: fatal.pending.map((p) => ({ instanceId: p.instanceId, reason: p.reason })),
             }),
         error: {
-          code: rootCodeOf(error) ?? 'ERROR',
+          code: reportCode(error),
           ...(apiCode === undefined ? {} : { apiCode }),
+          ...(isSourceUnreachableError(error)
+            ? {
+                lastErrorCode: error.lastErrorCode,
+                lastErrorCauseCode: error.lastErrorCauseCode,
+                endpoint: error.endpoint,
+              }
+            : {}),
           message,
         },
       })}\n`,
@@ -573,6 +659,7 @@ const fail = (
 const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   timeoutMs: '--timeout',
+  firstAnswerTimeoutMs: '--first-answer-timeout',
   minDelayMs: '--min-delay',
   maxDelayMs: '--max-delay',
   minReady: '--min-ready',
@@ -598,13 +685,6 @@ export const engineOptionError = (error: unknown): unknown => {
   return new CliUsageError(`Invalid option: ${message}`, { cause: error });
 };
 
-/** Core speaks of options (`region`, `endpoint`); a CLI user knows flags. */
-const inCliTerms = (message: string): string =>
-  message
-    .replace(/Option `region`/g, '--region')
-    .replace(/pass `endpoint`/g, 'pass --endpoint')
-    .replace(/ or `allowUnknownRegion: true`/g, '');
-
 /**
  * One or two sentences for a person: the error's message, plus its cause's when the error
  * wraps one (the waiter's StatusSourceError names the API code; core's message says more).
@@ -616,7 +696,12 @@ export const describeError = (error: unknown): string => {
   const cause = error.cause;
   const code = rootCodeOf(error);
   const exit = exitCodeForError(error);
-  let text = error.message;
+  // Waiter messages name options; a CLI user knows the flags that set them.
+  let text = isWaiterError(error)
+    ? error.message.replace(OPTION_NAME, (n) => FLAG_OF_OPTION[n] ?? n)
+    : error.message;
+  if (isSourceUnreachableError(error))
+    text = text.replace('check the endpoint and region', 'check --endpoint and --region');
   if (
     !(error instanceof CliUsageError) &&
     cause instanceof Error &&
@@ -627,7 +712,11 @@ export const describeError = (error: unknown): string => {
     const short = cause.message.replace(/\s*server string to sign is:[\s\S]*?(?=\(request |$)/i, ' ').trim();
     text += ` Cause: ${code === 'ECS_CREDENTIALS' ? short : short.split('\n')[0]}`;
   }
-  if (exit === ExitCode.credentials && code === 'ECS_CREDENTIALS') {
+  if (
+    exit === ExitCode.credentials &&
+    code === 'ECS_CREDENTIALS' &&
+    /No Alibaba Cloud credentials found/.test(text)
+  ) {
     text += `${text.includes('\n') ? '\n' : ' '}Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.`;
   }
   return text;
