@@ -146,8 +146,9 @@ describe('TTY progress bar', () => {
       r.start(1000, 990);
       r.attempt({ code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNREFUSED' }, 5000);
       const line = stripAnsi(r.barLine(view(370, 9000, { total: 1000, target: 990, notFound: 3 }), 9000));
-      expect(line.length, `${columns} columns: ${line}`).toBeLessThan(columns);
-      if (columns >= 16) expect(line, `${columns} columns`).toContain('370/1000');
+      // Room for the cursor and a ^C echo: the line never reaches the last two columns.
+      expect(line.length, `${columns} columns: ${line}`).toBeLessThanOrEqual(Math.max(1, columns - 3));
+      if (columns >= 18) expect(line, `${columns} columns`).toContain('370/1000');
       if (columns >= 200) {
         expect(line).toMatch(
           /^[█░]{10,40} 370\/1000 ready · need 990 · 3 not found · last error: ECS_NETWORK_ERROR \(ECONNREFUSED\) from https:\/\/ecs\.cn-hangzhou\.aliyuncs\.com · 0:09 · 9m51s left$/,
@@ -194,7 +195,7 @@ describe('TTY progress bar', () => {
     const narrow = out.chunks.at(-1)!;
     // The old line took two rows at 40 columns: up one row, clear to the end of the screen.
     expect(narrow.startsWith(`\r\x1b[${Math.ceil(wide.length / 40) - 1}A\x1b[J`)).toBe(true);
-    expect(stripAnsi(narrow.replace(/^\r\x1b\[\d+A\x1b\[J/, '')).length).toBeLessThan(40);
+    expect(stripAnsi(narrow.replace(/^\r\x1b\[\d+A\x1b\[J/, '')).length).toBeLessThanOrEqual(37);
     r.tick(4000);
     expect(out.chunks.at(-1)!.startsWith('\r\x1b[2K')).toBe(true);
   });

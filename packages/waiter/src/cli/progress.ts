@@ -86,8 +86,11 @@ const DEGRADE: readonly PartName[] = [
   'error',
 ];
 
-/** The widest line we draw: one column short of the terminal, so the cursor never wraps. */
-const fitWidth = (columns: number): number => Math.max(1, columns - 1);
+/**
+ * The widest line we draw: three columns short of the terminal, so neither the cursor nor the
+ * terminal's own `^C` echo after it ever wraps (a wrapped echo would leave the bar behind).
+ */
+const fitWidth = (columns: number): number => Math.max(1, columns - 3);
 
 /**
  * Shows progress while waiting. On a terminal: one bar line, redrawn in place (ready/total, the
