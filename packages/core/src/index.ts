@@ -65,4 +65,5 @@ export {
   stringToSignV3,
   V3_ALGORITHM,
 } from './sign.js';
+export { closestMatch, editDistance } from './suggest.js';
 export type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';

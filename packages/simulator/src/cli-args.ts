@@ -3,6 +3,7 @@
  * (`cli.ts`) does the reading of files, printing and signals.
  */
 import { parseArgs } from 'node:util';
+import { closestMatch } from '@cloud-assistant-gate/core';
 import type { NotFoundMode } from './actions/context.js';
 import { parseDistribution } from './distribution.js';
 import type { FleetSpec, OsType } from './fleet.js';
@@ -21,8 +22,8 @@ Options:
   --regions A,B         regions the API accepts (default: the main region)
   --instances N         instances to create in the main region (default 10)
   --os OS               Linux, Windows or FreeBSD (default Linux)
-  --boot DIST           time to first heartbeat: fixed:MS | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA
-                        (default lognormal:45000:0.35)
+  --boot DIST           time to first heartbeat: fixed:T | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA,
+                        times as 90s, 1m30s, 500ms or bare ms (default lognormal:45s:0.35)
   --never-online SHARE  share (0-1) of agents that never come online (default 0)
   --flapping SHARE      share (0-1) of agents that go offline again (default 0)
   --appear DIST         delay before the API knows a new instance (default 0)
@@ -33,13 +34,16 @@ Options:
   --seed S              seed for every random choice (default 1)
   --not-found MODE      unknown IDs: error (404 for the whole request, default) or omit
   --throttle RPS        rate limit per AccessKey and action, answered with Throttling.User
-  --json                print the endpoint and credentials as one JSON line
+  --ids-out FILE        write the instance IDs to FILE, one per line (for --ids-file)
+  --json                print the endpoint, credentials and instance IDs as one JSON line
   -h, --help            show this help
 `;
 
 export interface CliRequest {
   readonly help: boolean;
   readonly json: boolean;
+  /** `--ids-out FILE`: where to write the instance IDs. */
+  readonly idsOut: string | undefined;
   readonly scenarioFile: string | undefined;
   /** Options from flags only; merge over the scenario file's content. */
   readonly options: SimulatorOptions;
@@ -61,7 +65,25 @@ function positive(value: string | undefined, name: string, integer = false): num
   return n;
 }
 
+/**
+ * Parses the flags; an unknown one gets a did-you-mean (the same edit distance as the gate's CLI),
+ * against every flag that `USAGE` documents.
+ */
 export function parseCliArgs(argv: readonly string[]): CliRequest {
+  try {
+    return parseFlags(argv);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw error;
+    const flag = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
+    const known = [...USAGE.matchAll(/^ {2}(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]!);
+    const near = closestMatch(flag.replace(/^-+/, '').split('=')[0] ?? '', known);
+    throw new RangeError(
+      `Unknown option ${JSON.stringify(flag)}.${near === undefined ? '' : ` Did you mean --${near}?`}`,
+    );
+  }
+}
+
+function parseFlags(argv: readonly string[]): CliRequest {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -83,6 +105,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       seed: { type: 'string' },
       'not-found': { type: 'string' },
       throttle: { type: 'string' },
+      'ids-out': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -148,6 +171,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   return {
     help: values.help,
     json: values.json,
+    idsOut: values['ids-out'],
     scenarioFile: values.scenario,
     options: options as SimulatorOptions,
   };

@@ -3,7 +3,7 @@
  * `cloud-assistant-gate-sim`: runs the simulator until Ctrl-C or SIGTERM and prints where it is and
  * which test credentials it accepts. The only file here that touches the process.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mergeCliOptions, parseCliArgs, USAGE } from './cli-args.js';
 import type { Scenario } from './simulator.js';
 import { startEcsSimulator } from './simulator.js';
@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   try {
     request = parseCliArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`${(err as Error).message}\nRun with --help for the flags.\n`);
     return 2;
   }
   if (request.help) {
@@ -32,7 +32,47 @@ async function main(): Promise<number> {
     }
   }
   const sim = await startEcsSimulator(mergeCliOptions(scenario, request.options));
+  // Listening for Ctrl-C before saying "Press Ctrl-C": whoever reads that may press it at once.
+  const stopped = new Promise<number>((resolve) => {
+    let stoppingSince: number | undefined;
+    const stop = (signal: NodeJS.Signals) => {
+      // One Ctrl-C reaches us twice under `pnpm sim` (from the terminal, and forwarded by pnpm):
+      // the repeat must not kill the process, or pnpm reports "ELIFECYCLE Command failed". A
+      // second Ctrl-C a moment later still means "now".
+      if (stoppingSince !== undefined) {
+        if (Date.now() - stoppingSince > 1000) process.exit(130);
+        return;
+      }
+      stoppingSince = Date.now();
+      if (!request.json) process.stdout.write(`\n${signal}: stopping after ${sim.stats.total} requests.\n`);
+      // The handlers stay, and the process lingers until the copies of this Ctrl-C forwarded by
+      // pnpm and npx (milliseconds later) have landed on them: one arriving while Node exits
+      // would kill it by signal, which pnpm reports as a failure.
+      void sim
+        .close()
+        .then(() =>
+          setTimeout(
+            () => resolve(0),
+            Math.max(0, FORWARDED_SIGNAL_WINDOW_MS - (Date.now() - stoppingSince!)),
+          ),
+        );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const counts = sim.fleet.counts();
+  const ids = sim.fleet.ids();
+  if (request.idsOut !== undefined) {
+    try {
+      writeFileSync(request.idsOut, ids.length === 0 ? '' : `${ids.join('\n')}\n`);
+    } catch (err) {
+      process.stderr.write(
+        `Cannot write the instance IDs to ${request.idsOut}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
+      );
+      await sim.close();
+      return 2;
+    }
+  }
   if (request.json) {
     process.stdout.write(
       `${JSON.stringify({
@@ -42,6 +82,7 @@ async function main(): Promise<number> {
         credentials: sim.credentials,
         stsCredentials: sim.stsCredentials,
         instances: counts.total,
+        ids,
         speed: sim.clock.speed,
       })}\n`,
     );
@@ -57,8 +98,10 @@ async function main(): Promise<number> {
         ...(sts
           ? [`  STS              ${sts.accessKeyId} / ${sts.accessKeySecret} / token ${sts.securityToken}`]
           : []),
+        ...idLines(ids, request.idsOut),
         '',
         `  export ALIBABA_CLOUD_ACCESS_KEY_ID=${sim.credentials.accessKeyId} ALIBABA_CLOUD_ACCESS_KEY_SECRET=${sim.credentials.accessKeySecret}`,
+        `  cloud-assistant-gate wait --region ${sim.region} --endpoint ${sim.url} ${request.idsOut === undefined ? (ids.length <= SHOWN_IDS ? ids.join(' ') : '--ids-file ids.txt') : `--ids-file ${request.idsOut}`}`,
         `  official SDK: new $OpenApiUtil.Config({ endpoint: '${sim.host}', protocol: 'http', regionId: '${sim.region}', ... })`,
         '',
         'Press Ctrl-C to stop.',
@@ -66,17 +109,21 @@ async function main(): Promise<number> {
       ].join('\n'),
     );
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      if (!request.json) process.stdout.write(`\n${signal}: stopping after ${sim.stats.total} requests.\n`);
-      void sim.close().then(() => resolve(0));
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  return stopped;
+}
+
+/** How long after a Ctrl-C its forwarded copies are absorbed (they come within milliseconds). */
+const FORWARDED_SIGNAL_WINDOW_MS = 300;
+
+/** The IDs printed at start: all of a small fleet; for a large one, a few and how to get them all. */
+const SHOWN_IDS = 10;
+
+function idLines(ids: readonly string[], idsOut: string | undefined): string[] {
+  if (idsOut !== undefined) return [`  instance IDs     written to ${idsOut} (${ids.length})`];
+  if (ids.length <= SHOWN_IDS) return [`  instance IDs     ${ids.join(' ')}`];
+  return [
+    `  instance IDs     ${ids.slice(0, 3).join(' ')} … and ${ids.length - 3} more (--ids-out FILE writes them all)`,
+  ];
 }
 
 main().then(

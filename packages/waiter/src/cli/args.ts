@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closestMatch } from '@cloud-assistant-gate/core';
 import { MAX_CONCURRENCY } from '../options.js';
 import { parseDuration } from './duration.js';
 import { CliUsageError, quote } from './errors.js';
@@ -289,29 +290,8 @@ const toUsageError = (error: unknown, argv: readonly string[]): CliUsageError =>
   return new CliUsageError(`${message.split('\n')[0]} See --help.`, { cause: error });
 };
 
-const suggest = (name: string): string | undefined => {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const o of OPTIONS) {
-    const d = distance(name, o.name);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = o.name;
-    }
-  }
-  return best;
-};
-
-const distance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-};
+const suggest = (name: string): string | undefined =>
+  closestMatch(
+    name,
+    OPTIONS.map((o) => o.name),
+  );

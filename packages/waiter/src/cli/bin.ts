@@ -19,12 +19,17 @@ const EXIT_CLOSED_PIPE = 141;
 const controller = new AbortController();
 let signals = 0;
 let stdoutClosed = false;
+let firstSignalAt = 0;
 const onSignal = (name: NodeJS.Signals): void => {
   signals += 1;
   if (signals === 1) {
+    firstSignalAt = Date.now();
     controller.abort(new Error(`Interrupted by ${name}.`));
     return;
   }
+  // Under `pnpm exec` or `npx`, one Ctrl-C arrives twice (from the terminal and forwarded by the
+  // wrapper, milliseconds apart): that is not the user asking for a forced exit.
+  if (Date.now() - firstSignalAt < 300) return;
   // A second Ctrl-C means "now": the user no longer wants the clean stop.
   process.stderr.write('\nForced exit.\n');
   process.exit(130);
