@@ -4,7 +4,7 @@ import type { InstanceStatus } from '@cloud-assistant-gate/core';
  * Why an instance is not (yet) ready, as reported on a timeout or in a report:
  * - `no-heartbeat-yet`: offline with no agent version and never seen online in this wait. The
  *   instance may still be booting, or its image may lack the agent: the API cannot tell which.
- *   (Until 0.2.0 this was reported as `not-installed`, which nothing actually proved.)
+ *   (Earlier builds reported it as `not-installed`, which nothing proved; see the CHANGELOG.)
  * - `agent-offline`: the agent is known (a version, or seen online) but has no recent heartbeat.
  * - `not-found`: ECS does not know the ID (yet).
  * - `readiness-unmet: …`: online, but a `readiness` condition does not hold.

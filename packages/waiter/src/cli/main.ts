@@ -185,7 +185,11 @@ interface Context {
   readonly signal: AbortSignal | undefined;
 }
 
+/** Set by the single-file bundle (`bundle/cloud-assistant-gate.mjs`), which has no package.json beside it. */
+declare const CLOUD_ASSISTANT_GATE_VERSION: string | undefined;
+
 const version = (): string => {
+  if (typeof CLOUD_ASSISTANT_GATE_VERSION === 'string') return CLOUD_ASSISTANT_GATE_VERSION;
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
@@ -436,7 +440,7 @@ const finishWait = (
       notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
       ...(lastError === undefined || exitCode !== ExitCode.api ? {} : { lastError }),
-      ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+      ...(error === undefined ? {} : { error: { code: error.code, message: inFlagTerms(error.message) } }),
     };
     ctx.stdout.write(`${JSON.stringify(json)}\n`);
   }
@@ -684,6 +688,9 @@ export const engineOptionError = (error: unknown): unknown => {
   const message = error.message.replace(OPTION_NAME, (name) => FLAG_OF_OPTION[name] ?? name);
   return new CliUsageError(`Invalid option: ${message}`, { cause: error });
 };
+
+/** A waiter message in CLI terms: the flags instead of the options they set (`timeoutMs` → `--timeout`). */
+const inFlagTerms = (message: string): string => message.replace(OPTION_NAME, (n) => FLAG_OF_OPTION[n] ?? n);
 
 /**
  * One or two sentences for a person: the error's message, plus its cause's when the error
