@@ -89,7 +89,7 @@ for (const input of Object.keys(result.metafile.inputs)) {
 }
 const sections = [...packages]
   .sort(([a], [b]) => a.localeCompare(b))
-  .map(([name, dir]) => {
+  .map(([, dir]) => {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const licenseFile = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].find((f) => {
       try {
