@@ -37,7 +37,7 @@ describe('pipeline-step: CI templates', () => {
     for (const input of inputs) expect(action).toMatch(new RegExp(`^  ${input}:$`, 'm'));
     // Outputs reach the shell through env, never spliced into a script with ${{ }}.
     expect(text).not.toMatch(/run: .*\$\{\{/);
-    expect(text).toContain('READY: ${{ steps.gate.outputs.ready }}');
+    expect(text).toContain(`READY: \${{ steps.gate.outputs.ready }}`);
   });
 
   it('gitlab-ci.yml runs the single-file CLI', () => {
