@@ -366,10 +366,16 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     expect(e.stderr).toContain(`${empty} contains no instance IDs.`);
   });
 
-  it('exit 2: a region the endpoint does not serve', async () => {
+  it('exit 2: a region that does not exist (404 InvalidRegionId.NotFound)', async () => {
     const r = await run(['wait', '--region', 'cn-nowhere', '--endpoint', sim.endpoint, online[0]!]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/RegionId\.ApiNotSupported|region/i);
+    expect(r.stderr).toMatch(/InvalidRegionId\.NotFound/);
+  });
+
+  it('exit 2: a real region the endpoint does not serve (400 RegionId.ApiNotSupported)', async () => {
+    const r = await run(['wait', '--region', 'eu-central-1', '--endpoint', sim.endpoint, online[0]!]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/RegionId\.ApiNotSupported/);
   });
 
   it('exit 4: the API cannot be reached at all before the deadline', async () => {

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +235,58 @@ describe('a broken setup fails fast and says why', () => {
     );
     expect(json(r)).toMatchObject({ outcome: 'timeout', lastError: 'ECS_NETWORK_ERROR (ECONNREFUSED)' });
   });
+  it('a call abandoned at the deadline does not erase the last error (it says nothing about the API)', async () => {
+    // The first request gets a 503; every later one hangs, so the deadline aborts a call in flight.
+    let requests = 0;
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createHttpServer((_req, res) => {
+      requests++;
+      if (requests > 1) return;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ Code: 'ServiceUnavailable', Message: 'try later', RequestId: 'r-1' }));
+    });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli({
+        argv: [
+          'wait',
+          '--region',
+          sim.region,
+          '--endpoint',
+          endpoint,
+          '--timeout',
+          '1500ms',
+          '--min-delay',
+          '100ms',
+          '--json',
+          'i-abc',
+        ],
+        env: baseEnv(),
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+        clientOptions: { retry: { maxAttempts: 1 } },
+      });
+      expect(requests).toBeGreaterThanOrEqual(2); // a second call was in flight at the deadline
+      expect(code).toBe(4);
+      expect(stderr).toContain(
+        `The API did not answer for these instances: last error ServiceUnavailable (HTTP 503) from ${endpoint}`,
+      );
+      expect(JSON.parse(stdout)).toMatchObject({
+        outcome: 'timeout',
+        lastError: 'ServiceUnavailable (HTTP 503)',
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
 
 describe('credentials and region', () => {
@@ -311,12 +364,21 @@ describe('credentials and region', () => {
     );
   });
 
-  it('a region the endpoint does not serve gets the fix, not "Run with --help" (exit 2)', async () => {
-    const r = await run(['wait', '--region', 'cn-nowhere', '--endpoint', sim.endpoint, online[0]!]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('ECS does not serve DescribeCloudAssistantStatus for region cn-nowhere');
-    expect(r.stderr).toContain('check --region (e.g. cn-hangzhou)');
-    expect(r.stderr).not.toContain('Run with --help');
+  it('a region that does not exist, or that the endpoint does not serve, gets the fix, not "Run with --help" (exit 2)', async () => {
+    // 404 InvalidRegionId.NotFound: not a region at all.
+    const unknown = await run(['wait', '--region', 'cn-nowhere', '--endpoint', sim.endpoint, online[0]!]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('ECS knows no region cn-nowhere');
+    expect(unknown.stderr).toContain('check --region (e.g. cn-hangzhou)');
+    expect(unknown.stderr).not.toContain('Run with --help');
+    // 400 RegionId.ApiNotSupported: a real region this endpoint does not serve.
+    const unserved = await run(['wait', '--region', 'eu-central-1', '--endpoint', sim.endpoint, online[0]!]);
+    expect(unserved.code).toBe(2);
+    expect(unserved.stderr).toContain(
+      'ECS does not serve DescribeCloudAssistantStatus for region eu-central-1',
+    );
+    expect(unserved.stderr).toContain('check --region (e.g. cn-hangzhou)');
+    expect(unserved.stderr).not.toContain('Run with --help');
   });
 
   it('plain http:// to a remote host is refused without pointing at a library option', async () => {

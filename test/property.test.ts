@@ -7,7 +7,12 @@ import { canonicalQueryString, isEcsError, percentEncode } from '@cloud-assistan
 import { INSTANCE_ID_PATTERN as ENGINE_ID_PATTERN, parseInstanceIds } from '@cloud-assistant-gate/waiter';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseDescribeCloudAssistantStatus } from '../packages/core/src/schemas.js';
+import {
+  bodyErrorCode,
+  fastDescribe,
+  parseDescribeCloudAssistantStatus,
+  schemaDescribe,
+} from '../packages/core/src/schemas.js';
 import { MAX_DURATION_MS, parseDuration } from '../packages/waiter/src/cli/duration.js';
 import { CliUsageError } from '../packages/waiter/src/cli/errors.js';
 import { collectIds, IdCollector, readIdStream } from '../packages/waiter/src/cli/ids.js';
@@ -47,6 +52,12 @@ const nearlyValidItem = fc.record(
 const nearlyValidBody = fc.record(
   {
     RequestId: fc.oneof(fc.string(), fc.jsonValue()),
+    // An error inside an HTTP 200 (issue 13 item 3), a success marker, or noise.
+    Code: fc.oneof(
+      fc.constantFrom('Forbidden.RAM', 'Success', 'OK', '', 'ServiceUnavailable'),
+      fc.jsonValue(),
+    ),
+    Message: fc.oneof(fc.string(), fc.jsonValue()),
     TotalCount: fc.oneof(fc.integer(), fc.jsonValue()),
     NextToken: fc.oneof(fc.string(), fc.jsonValue()),
     InstanceCloudAssistantStatusSet: fc.oneof(
@@ -78,10 +89,18 @@ function checkParse(data: unknown): void {
   } catch (error) {
     count('parser rejections');
     expect(isEcsError(error), `not one of our errors: ${String(error)}`).toBe(true);
+    const errorCode = bodyErrorCode(data);
+    if (errorCode !== undefined) {
+      // A body naming an error is that API error, whatever else it holds.
+      expect(error).toMatchObject({ code: 'ECS_API_ERROR', apiCode: errorCode, statusCode: 200 });
+      count('error bodies');
+      return;
+    }
     expect((error as { code: string }).code).toBe('ECS_RESPONSE_INVALID');
     return;
   }
   count('parser acceptances');
+  expect(bodyErrorCode(data), 'a body with an error Code was accepted').toBeUndefined();
   const body = data as Record<string, unknown>;
   expect(typeof result.requestId).toBe('string');
   expect(result.requestId).toBe(body['RequestId']);
@@ -120,6 +139,103 @@ describe('the response parser', () => {
     for (const value of [undefined, () => 1, Symbol('x'), cyclic, new Date(0), [], 'text', 1n]) {
       checkParse(value);
     }
+  });
+});
+
+/**
+ * The fast path (a plain check of the exact wire shape) may only accept what the zod schema
+ * accepts, with the same result; otherwise the parser's answer would depend on which path ran
+ * (issue 13 item 3: the fast path took the status set as an array for "no instances").
+ */
+function checkAgreement(data: unknown): void {
+  const fast = fastDescribe(data);
+  let schema: ReturnType<typeof schemaDescribe> | undefined;
+  let schemaError: unknown;
+  try {
+    schema = schemaDescribe(data);
+  } catch (error) {
+    schemaError = error;
+    expect((error as { code?: unknown }).code).toBe('ECS_RESPONSE_INVALID');
+  }
+  if (fast === undefined) {
+    count('fast path declined');
+    return;
+  }
+  count('fast path accepted');
+  expect(schemaError, 'the fast path accepted what the schema refuses').toBeUndefined();
+  expect(fast).toStrictEqual(schema);
+}
+
+describe('the parser fast path and the schema path', () => {
+  const bodies = fc.oneof(
+    fc.jsonValue(),
+    nearlyValidBody,
+    // Exact wire shapes, so the fast path is taken often.
+    fc.record({
+      RequestId: fc.string(),
+      TotalCount: fc.oneof(fc.integer(), fc.double()),
+      NextToken: fc.oneof(fc.string(), fc.constant('')),
+      InstanceCloudAssistantStatusSet: fc.oneof(
+        fc.record(
+          {
+            InstanceCloudAssistantStatus: fc.array(
+              fc.record(
+                {
+                  InstanceId: fc.string(),
+                  CloudAssistantStatus: fc.constantFrom('true', 'false', true, false),
+                  CloudAssistantVersion: fc.string(),
+                  ActiveTaskCount: fc.oneof(fc.integer(), fc.double()),
+                  SupportSessionManager: fc.boolean(),
+                  OSType: fc.string(),
+                },
+                { requiredKeys: ['InstanceId', 'CloudAssistantStatus'] },
+              ),
+              { maxLength: 4 },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.array(fc.jsonValue(), { maxLength: 2 }),
+      ),
+    }),
+  );
+
+  it('agree: whatever the fast path accepts, the schema accepts with the same result', () => {
+    fc.assert(
+      fc.property(bodies, (body) => checkAgreement(asParsedJson(body))),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('agree on the shapes that once split them: a status set given as an array, an error Code in a 200, 1e999', () => {
+    for (const text of [
+      '{"RequestId":"r","InstanceCloudAssistantStatusSet":[]}',
+      '{"RequestId":"r","InstanceCloudAssistantStatusSet":[{"InstanceId":"i-1","CloudAssistantStatus":"true"}]}',
+      '{"RequestId":"r","TotalCount":1e999}',
+      '{"RequestId":"r","InstanceCloudAssistantStatusSet":{"InstanceCloudAssistantStatus":[{"InstanceId":"i-1","CloudAssistantStatus":"true","ActiveTaskCount":1e999}]}}',
+    ]) {
+      const data = JSON.parse(text) as unknown;
+      checkAgreement(data);
+      expect(fastDescribe(data), text).toBeUndefined();
+      expect(() => parseDescribeCloudAssistantStatus(data), text).toThrow(
+        expect.objectContaining({ code: 'ECS_RESPONSE_INVALID' }),
+      );
+    }
+    const forbidden = {
+      RequestId: 'r',
+      HostId: 'ecs.aliyuncs.com',
+      Code: 'Forbidden.RAM',
+      Message: 'not allowed',
+    };
+    checkAgreement(forbidden);
+    expect(() => parseDescribeCloudAssistantStatus(forbidden)).toThrow(
+      expect.objectContaining({
+        code: 'ECS_API_ERROR',
+        apiCode: 'Forbidden.RAM',
+        statusCode: 200,
+        retryable: false,
+      }),
+    );
   });
 });
 

@@ -24,18 +24,25 @@ describe('the demo', () => {
       gateOutput: 'pipe',
     });
     expect(result.instances).toBe(200);
-    expect(result.withoutGate.sent).toBe(200);
-    expect(result.withoutGate.failed).toBeGreaterThan(0);
-    expect(Object.keys(result.withoutGate.errorCodes)).toEqual(['ClientNotRunning']);
+    const w = result.withoutGate;
+    expect(w.sent).toBe(200);
+    expect(Object.keys(w.errorCodes)).toEqual(['ClientNotRunning']);
+    // Every failure is an instance whose agent was not up when the command was sent, and the
+    // delivery window rescued some of those: the failures are the rest of them.
+    expect(w.deliveredLate).toBeGreaterThan(0);
+    expect(w.failed).toBe(w.notUpAtSend - w.deliveredLate);
+    // At least the 50 Windows agents (up after ≥ 120 s) and the 4 without an agent miss the window.
+    expect(w.failed).toBeGreaterThanOrEqual(54);
+    expect(w.failed).toBeLessThan(200);
     expect(result.gate.exitCode).toBe(0);
-    expect(result.gate.ready).toBeGreaterThanOrEqual(198);
+    expect(result.gate.ready).toBeGreaterThanOrEqual(196);
     expect(result.withGate).toEqual({ sent: result.gate.ready, failed: 0 });
     expect(result.gate.stragglers.length).toBe(200 - result.gate.ready);
     for (const s of result.gate.stragglers) expect(s.reason).toMatch(/no-heartbeat-yet|agent-offline/);
     expect(result.gate.output).toContain('Quorum met');
     expect(text.join('')).toContain('Summary');
     console.log(
-      `demo (200 instances): without the gate ${result.withoutGate.failed}/200 failed; ` +
+      `demo (200 instances): without the gate ${w.failed}/200 failed (${w.deliveredLate} delivered late); ` +
         `with it 0/${result.withGate.sent}; ${Math.round(result.wallMs)} ms`,
     );
   });

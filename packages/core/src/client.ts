@@ -12,7 +12,8 @@ import {
   toCredentialsProvider,
 } from './credentials.js';
 import { resolveEndpoint, validateRegion } from './endpoints.js';
-import { EcsApiError, EcsError, redact, ThrottlingError } from './errors.js';
+import { EcsApiError, EcsError, ResponseValidationError, serverText, ThrottlingError } from './errors.js';
+import { allKeys, checkOptionKeys } from './options.js';
 import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import {
   isReadOnlyAction,
@@ -22,7 +23,11 @@ import {
   resolveRetryPolicy,
   withRetry,
 } from './retry.js';
-import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
+import {
+  bodyErrorCode,
+  type DescribeCloudAssistantStatusResult,
+  parseDescribeCloudAssistantStatus,
+} from './schemas.js';
 import {
   buildRpcV3Headers,
   buildV1Params,
@@ -84,7 +89,19 @@ export interface ListCloudAssistantStatusRequest extends CallOptions {
    * @default 50
    */
   readonly maxResults?: number | undefined;
+  /**
+   * The most pages read: a server that keeps handing out a new `NextToken` is stopped with a
+   * {@link ResponseValidationError} on `NextToken` instead of growing memory without end. The
+   * default covers 1,000,000 instances at 50 per page.
+   * @default 20000
+   */
+  readonly maxPages?: number | undefined;
 }
+
+/** The default of {@link ListCloudAssistantStatusRequest.maxPages}. */
+export const DEFAULT_MAX_PAGES = 20_000;
+/** Pages in a row with no instance but a `NextToken` before the listing is given up as a loop. */
+const MAX_EMPTY_PAGES = 10;
 
 export type { DescribeCloudAssistantStatusResult } from './schemas.js';
 
@@ -143,6 +160,8 @@ export interface EcsClientOptions {
   readonly allowUnknownRegion?: boolean | undefined;
   /**
    * `v3` (ACS3-HMAC-SHA256, the official SDK's default) or `v1` (HMAC-SHA1, `SignatureVersion=1.0`).
+   * V1 is sent as a POST form body, as pop-core sends POST, so its `SecurityToken` and `Signature`
+   * never appear in a URL (`NODE_DEBUG=undici`, proxy and access logs record URLs).
    * @default 'v3'
    */
   readonly signatureVersion?: 'v3' | 'v1' | undefined;
@@ -217,6 +236,28 @@ const defaults = {
   random: Math.random,
 } as const;
 
+/** Every key of {@link EcsClientOptions}: anything else is refused (a typo would be ignored silently). */
+const CLIENT_OPTION_KEYS = allKeys<EcsClientOptions>()([
+  'region',
+  'credentials',
+  'credentialsChain',
+  'endpoint',
+  'allowInsecureHttp',
+  'allowUnknownRegion',
+  'signatureVersion',
+  'timeoutMs',
+  'retry',
+  'maxConcurrency',
+  'maxRequestsPerSecond',
+  'rateLimit',
+  'maxResponseBytes',
+  'keepAliveTimeoutMs',
+  'dispatcher',
+  'userAgent',
+  'now',
+  'random',
+]);
+
 const MAX_IDS_PER_CALL = 100;
 
 /**
@@ -237,13 +278,64 @@ const SORTED_ID_KEYS: readonly (readonly [index: number, prefix: string])[] = Ar
  * date and nonce).
  */
 type Prepared = { readonly query: string } | { readonly params: Readonly<Record<string, string>> };
+
+/** What {@link Client.#sign} produces for one attempt. */
+interface SignedAttempt {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  /** The attempt's signature, redacted from the answer like the credentials. */
+  readonly signature: string;
+}
+
+/** Longest excerpt of a body that is not JSON, in an error. */
 const EXCERPT_CHARS = 200;
+/** Longest API `Message` kept in an error: real ones are one or two sentences; a 9 MB one is not a message. */
+export const MAX_API_MESSAGE_CHARS = 1024;
+/** Longest `Code`, `RequestId` or `HostId` kept (`Recommend`: four times this). */
+const MAX_CODE_CHARS = 128;
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new RangeError(`Expected option \`${name}\` to be a positive integer, got ${String(value)}`);
   }
   return value;
+}
+
+/** Node timers overflow above 2^31 − 1 ms (TimeoutOverflowWarning, then they fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The largest `maxResponseBytes`: V8 cannot hold a much longer string than 2^29 characters. */
+const MAX_RESPONSE_BYTES_LIMIT = 2 ** 28;
+/** Below this, the pause between two requests would overflow a timer. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
+/** The most attempts one call may make: past this a retry loop is a loop. */
+const MAX_ATTEMPTS_LIMIT = 100;
+
+function boundedInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Expected option \`${name}\` to be an integer in [${min}, ${max}], got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The bounds `retry` must respect on top of its own checks (in retry.ts): finite, and every
+ * delay a timer can hold (no `Infinity`, nothing over 2^31 − 1 ms); at most 100 attempts.
+ */
+function checkRetryBounds(retry: unknown): void {
+  if (typeof retry !== 'object' || retry === null) return;
+  const r = retry as Record<string, unknown>;
+  for (const [key, value] of Object.entries(r)) {
+    if (typeof value !== 'number') continue;
+    const max = key === 'maxAttempts' ? MAX_ATTEMPTS_LIMIT : MAX_TIMER_MS;
+    if (!Number.isFinite(value) || value > max) {
+      throw new RangeError(
+        `Expected option \`retry.${key}\` to be a finite number ≤ ${max}${key === 'maxAttempts' ? '' : ' ms'}, got ${String(value)}`,
+      );
+    }
+  }
 }
 
 function fn<T>(name: string, value: T): T {
@@ -352,8 +444,27 @@ function headerValue(
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/** `promise`, or `signal.reason` as soon as `signal` aborts (the promise is left to settle alone). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 class Client implements EcsClient {
@@ -384,6 +495,7 @@ class Client implements EcsClient {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('Expected the ECS client options to be an object with at least `region`');
     }
+    checkOptionKeys(options, CLIENT_OPTION_KEYS, 'createEcsClient');
     const o = options;
     const allowUnknownRegion = bool(
       'allowUnknownRegion',
@@ -402,17 +514,29 @@ class Client implements EcsClient {
       );
     }
     this.#v1 = signatureVersion === 'v1';
-    this.#timeoutMs = positiveInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs);
+    this.#timeoutMs = boundedInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs, 1, MAX_TIMER_MS);
+    checkRetryBounds(o.retry);
     this.#retry = resolveRetryPolicy(o.retry);
     const maxConcurrency = positiveInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency);
-    const maxResponseBytes = positiveInteger(
+    const maxResponseBytes = boundedInteger(
       'maxResponseBytes',
       o.maxResponseBytes ?? defaults.maxResponseBytes,
+      1,
+      MAX_RESPONSE_BYTES_LIMIT,
     );
-    const keepAliveTimeoutMs = positiveInteger(
+    const keepAliveTimeoutMs = boundedInteger(
       'keepAliveTimeoutMs',
       o.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
+      1,
+      MAX_TIMER_MS,
     );
+    const rps = o.maxRequestsPerSecond;
+    if (rps !== undefined && typeof rps === 'number' && rps > 0 && rps < MIN_REQUESTS_PER_SECOND) {
+      // The pause between two requests would overflow a timer.
+      throw new RangeError(
+        `Expected option \`maxRequestsPerSecond\` to be at least ${MIN_REQUESTS_PER_SECOND} (or Infinity), got ${rps}`,
+      );
+    }
     this.#now = fn('now', o.now ?? defaults.now);
     this.#random = fn('random', o.random ?? defaults.random);
     if (
@@ -480,9 +604,19 @@ class Client implements EcsClient {
 
   async *listCloudAssistantStatus(req: ListCloudAssistantStatusRequest = {}): AsyncIterable<InstanceStatus> {
     const maxResults = positiveInteger('maxResults', req.maxResults ?? 50);
+    const maxPages = positiveInteger('maxPages', req.maxPages ?? DEFAULT_MAX_PAGES);
     const seen = new Set<string>();
     let nextToken: string | undefined;
+    let pages = 0;
+    let emptyPages = 0;
+    const stop = (problem: string): ResponseValidationError =>
+      new ResponseValidationError('NextToken', problem, 'DescribeCloudAssistantStatus', { retryable: false });
     do {
+      if (pages >= maxPages) {
+        throw stop(
+          `still came after ${maxPages} pages (maxPages, ${maxPages * maxResults} instances at ${maxResults} a page); stopping. Raise maxPages if the region really holds more`,
+        );
+      }
       const page = await this.describeCloudAssistantStatus({
         osType: req.osType,
         maxResults,
@@ -490,15 +624,17 @@ class Client implements EcsClient {
         signal: req.signal,
         onAttempt: req.onAttempt,
       });
+      pages++;
       yield* page.instances;
       nextToken = page.nextToken;
       if (nextToken !== undefined) {
-        if (seen.has(nextToken)) {
-          throw new EcsError(
-            `ECS DescribeCloudAssistantStatus returned the NextToken of an earlier page again; stopping`,
-          );
-        }
+        if (seen.has(nextToken))
+          throw stop(`repeats the token of an earlier page (after ${pages} pages); stopping`);
         seen.add(nextToken);
+        emptyPages = page.instances.length === 0 ? emptyPages + 1 : 0;
+        if (emptyPages >= MAX_EMPTY_PAGES) {
+          throw stop(`came with ${MAX_EMPTY_PAGES} empty pages in a row (after ${pages} pages); stopping`);
+        }
       }
     } while (nextToken !== undefined);
   }
@@ -579,27 +715,50 @@ class Client implements EcsClient {
     const { signal, onAttempt } = options;
     const wait = this.#rate.acquire(signal);
     if (wait !== undefined) await wait;
-    const credentials = await this.#credentials();
+    // The lookup may read files or ask the metadata service: the call's signal (a wait's deadline)
+    // releases the call at once, whatever the provider does.
+    const credentials = await untilAborted(
+      this.#credentials(signal === undefined ? undefined : { signal }),
+      signal,
+    );
     signal?.throwIfAborted();
     const sentAt = performance.now();
     let statusCode: number | undefined;
+    let dispatched = false;
     try {
-      const { path, headers } = this.#sign(action, prepared, credentials);
+      const signed = this.#sign(action, prepared, credentials);
+      dispatched = true;
       const res = await this.#transport.request({
         method: 'POST',
-        path,
-        headers,
+        path: signed.path,
+        headers: signed.headers,
+        body: signed.body,
         timeoutMs: this.#timeoutMs,
         signal,
         action,
       });
       statusCode = res.statusCode;
-      const result = this.#interpret(action, res.statusCode, res.headers, res.body, credentials, parse);
+      const secrets = [credentials.accessKeySecret, credentials.securityToken, signed.signature];
+      const result = this.#interpret(action, res.statusCode, res.headers, res.body, secrets, parse);
       if (this.#adaptive) this.#rate.record(sentAt, false);
       onAttempt?.({ action, attempt, durationMs: performance.now() - sentAt, statusCode, throttled: false });
       return result;
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) {
+        // A request that was sent and then abandoned is still an attempt (a waiter counts its API
+        // calls from these), but not an error of the API.
+        if (dispatched) {
+          onAttempt?.({
+            action,
+            attempt,
+            durationMs: performance.now() - sentAt,
+            statusCode,
+            throttled: false,
+            aborted: true,
+          });
+        }
+        throw signal.reason;
+      }
       const e = error as Partial<EcsApiError> & { code?: string; causeCode?: unknown };
       const throttled = e.code === 'ECS_THROTTLED';
       if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);
@@ -621,12 +780,16 @@ class Client implements EcsClient {
     }
   }
 
-  /** A fresh date and nonce for every attempt. Returns the path (with query) and headers to send. */
-  #sign(
-    action: string,
-    prepared: Prepared,
-    credentials: Credentials,
-  ): { path: string; headers: Record<string, string> } {
+  /**
+   * A fresh date and nonce for every attempt. Returns the path, headers and body to send, and the
+   * attempt's signature (a secret of its own: redacted from whatever the server answers).
+   *
+   * V1 goes as a POST form body (`application/x-www-form-urlencoded`, path `/`), as pop-core
+   * sends POST: its `SecurityToken` and `Signature` then never appear in a URL, which undici's
+   * `NODE_DEBUG=undici` log, proxies and access logs record. V3 keeps them in headers; its query
+   * holds only the call's parameters.
+   */
+  #sign(action: string, prepared: Prepared, credentials: Credentials): SignedAttempt {
     const now = this.#now();
     const nonce = randomUUID();
     if (!('query' in prepared)) {
@@ -640,13 +803,16 @@ class Client implements EcsClient {
         credentials,
       });
       return {
-        path: `/?${encodeQuery(all)}`,
+        path: '/',
         headers: {
           host: this.#host,
           'x-acs-action': action,
           'x-acs-version': ECS_API_VERSION,
+          'content-type': 'application/x-www-form-urlencoded',
           ...this.#staticHeaders,
         },
+        body: encodeQuery(all),
+        signature: all.Signature!,
       };
     }
     // The sorted, RFC 3986-encoded canonical query is also a valid wire query: encoded once per call.
@@ -661,7 +827,13 @@ class Client implements EcsClient {
       unsignedHeaders: this.#staticHeaders,
       key: this.#hmacKey(credentials.accessKeySecret),
     });
-    return { path: `/?${prepared.query}`, headers };
+    const auth = headers.authorization!;
+    return {
+      path: `/?${prepared.query}`,
+      headers,
+      body: undefined,
+      signature: auth.slice(auth.lastIndexOf('Signature=') + 'Signature='.length),
+    };
   }
 
   /** `formatAcsDate` of the time, formatted once per second of it. */
@@ -683,13 +855,17 @@ class Client implements EcsClient {
     return this.#key;
   }
 
-  /** Turns one HTTP answer into a result or an error. Server text is redacted before it reaches an error. */
+  /**
+   * Turns one HTTP answer into a result or an error. Server text reaches an error only through
+   * {@link serverText}: redacted (the credentials and this attempt's signature, whole and in
+   * pieces) and bounded.
+   */
   #interpret<T>(
     action: string,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     text: string,
-    credentials: Credentials,
+    secrets: readonly (string | undefined)[],
     parse: (body: unknown) => T,
   ): T {
     let body: unknown;
@@ -699,7 +875,6 @@ class Client implements EcsClient {
     } catch {
       json = false;
     }
-    const secrets = [credentials.accessKeySecret, credentials.securityToken];
     if (!json || typeof body !== 'object' || body === null) {
       // A 2xx whose body is not JSON was cut short or mangled on the way (like a body that fails
       // the schema): transient. Otherwise the status decides (5xx/429 retryable).
@@ -709,24 +884,31 @@ class Client implements EcsClient {
           apiCode: 'NonJsonResponse',
           statusCode,
           action,
-          // Redact before cutting, so a secret cut in half at the edge cannot slip through.
-          excerpt: redact(text.slice(0, 4096), secrets).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS),
+          excerpt: serverText(text, secrets, { maxChars: EXCERPT_CHARS, collapseWhitespace: true }),
         },
         ok ? { retryable: true } : {},
       );
     }
-    if (statusCode >= 200 && statusCode < 300) return parse(body);
+    const ok = statusCode >= 200 && statusCode < 300;
+    // An error can come with HTTP 200 (some gateways answer so): a body with an error `Code` is
+    // that error whatever the status, never an empty result.
+    if (ok && bodyErrorCode(body) === undefined) return parse(body);
     const b = body as Record<string, unknown>;
-    const apiCode = str(b.Code) ?? `HTTP${statusCode}`;
+    const bounded = (value: unknown, maxChars: number): string | undefined =>
+      typeof value === 'string' && value !== '' ? serverText(value, secrets, { maxChars }) : undefined;
+    const apiCode =
+      bounded(typeof b.Code === 'number' ? String(b.Code) : b.Code, MAX_CODE_CHARS) ?? `HTTP${statusCode}`;
     const rawRetryAfter = headerValue(headers, 'x-acs-retry-after');
     const retryAfter = rawRetryAfter === undefined ? Number.NaN : Number.parseInt(rawRetryAfter, 10);
     const fields = {
       apiCode,
-      apiMessage: str(b.Message) === undefined ? undefined : redact(str(b.Message)!, secrets),
+      apiMessage: bounded(b.Message, MAX_API_MESSAGE_CHARS),
       statusCode,
-      requestId: str(b.RequestId) ?? headerValue(headers, 'x-acs-request-id'),
-      hostId: str(b.HostId),
-      recommend: str(b.Recommend),
+      requestId:
+        bounded(b.RequestId, MAX_CODE_CHARS) ??
+        bounded(headerValue(headers, 'x-acs-request-id'), MAX_CODE_CHARS),
+      hostId: bounded(b.HostId, MAX_CODE_CHARS),
+      recommend: bounded(b.Recommend, MAX_CODE_CHARS * 4),
       retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
       action,
     };

@@ -12,14 +12,22 @@
  * formats and environment variables. Not implemented (reported as such when met): OIDC/RRSA,
  * RamRoleArn and other STS-assuming modes, and `ALIBABA_CLOUD_CREDENTIALS_URI`.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialsError, isCredentialsError, transportErrorCode } from './errors.js';
+import { allKeys, checkOptionKeys } from './options.js';
 import type { Credentials } from './sign.js';
 
-/** Returns the credentials to sign the next request with; called before every attempt. */
-export type CredentialsProvider = () => Promise<Credentials>;
+/**
+ * Returns the credentials to sign the next request with; called before every attempt, with the
+ * attempt's `signal` (the call's): a provider that reads files or the network should stop when
+ * it aborts. The client does not wait for a provider past the abort either way.
+ */
+export type CredentialsProvider = (options?: {
+  readonly signal?: AbortSignal | undefined;
+}) => Promise<Credentials>;
 
 /** Options of the default chain; all are test seams with the real thing as default. */
 export interface DefaultCredentialsOptions {
@@ -39,7 +47,7 @@ export interface DefaultCredentialsOptions {
    */
   readonly imdsEndpoint?: string;
   /**
-   * Timeout of each metadata request.
+   * Timeout of each metadata request (at most 2^31 − 1).
    * @default 1000
    */
   readonly imdsTimeoutMs?: number;
@@ -54,6 +62,15 @@ export interface DefaultCredentialsOptions {
    */
   readonly now?: () => number;
 }
+
+const CHAIN_OPTION_KEYS = allKeys<DefaultCredentialsOptions>()([
+  'env',
+  'homeDir',
+  'imdsEndpoint',
+  'imdsTimeoutMs',
+  'refreshBeforeExpiryMs',
+  'now',
+]);
 
 const chainDefaults = {
   imdsEndpoint: 'http://100.100.100.200',
@@ -81,7 +98,54 @@ function isTrue(value: string | undefined): boolean {
   return value?.toLowerCase() === 'true';
 }
 
-/** Checks a credentials object's shape (never echoing its values). */
+/** The largest credentials or profile file read; a bigger one is not a credentials file. */
+export const MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024;
+/** The largest metadata-service answer read (a role's credentials are about 2 KB). */
+export const MAX_IMDS_BODY_BYTES = 64 * 1024;
+
+/** C0 controls, DEL and C1 controls: never part of an AccessKey, a secret or a token. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * One credential value made safe to sign and send. Tolerant of exactly one trailing newline
+ * (`\n` or `\r\n`), which secrets mounted from files, `echo` and orchestrators often add: it is
+ * removed. Any other control character is a {@link CredentialsError} naming `name` (the
+ * variable, file field or source) and the character's position, never the value: sent as is it
+ * would fail as a transport error (an invalid header) or a signature mismatch.
+ */
+export function cleanCredential(value: string, name: string): string {
+  const trimmed = value.endsWith('\r\n')
+    ? value.slice(0, -2)
+    : value.endsWith('\n')
+      ? value.slice(0, -1)
+      : value;
+  const match = CONTROL.exec(trimmed);
+  if (match !== null) {
+    const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new CredentialsError(
+      `${name} contains a control character (U+${code} at position ${match.index + 1} of ${trimmed.length}); ` +
+        'remove it (only one trailing newline is tolerated)',
+    );
+  }
+  if (trimmed === '') throw new CredentialsError(`${name} is empty`);
+  return trimmed;
+}
+
+/** Credentials from three values, each cleaned and named by `names` in errors (never echoed). */
+function credentialsOf(
+  id: string,
+  secret: string,
+  token: string | undefined,
+  names: { readonly id: string; readonly secret: string; readonly token: string },
+): Credentials {
+  const accessKeyId = cleanCredential(id, names.id);
+  const accessKeySecret = cleanCredential(secret, names.secret);
+  return token
+    ? { accessKeyId, accessKeySecret, securityToken: cleanCredential(token, names.token) }
+    : { accessKeyId, accessKeySecret };
+}
+
+/** Checks a credentials object's shape and values (never echoing them). */
 export function validateCredentials(value: unknown, where: string): Credentials {
   const c = value as Partial<Credentials> | null;
   if (typeof c !== 'object' || c === null) throw new CredentialsError(`${where} is not an object`);
@@ -94,9 +158,11 @@ export function validateCredentials(value: unknown, where: string): Credentials 
   if (c.securityToken !== undefined && typeof c.securityToken !== 'string') {
     throw new CredentialsError(`${where} has a securityToken that is not a string`);
   }
-  return c.securityToken
-    ? { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken }
-    : { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret };
+  return credentialsOf(c.accessKeyId, c.accessKeySecret, c.securityToken, {
+    id: `${where}: accessKeyId`,
+    secret: `${where}: accessKeySecret`,
+    token: `${where}: securityToken`,
+  });
 }
 
 function constant(credentials: Credentials): CredentialsProvider {
@@ -104,7 +170,10 @@ function constant(credentials: Credentials): CredentialsProvider {
   return () => promise;
 }
 
-/** 1. `ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` (+ `ALIBABA_CLOUD_SECURITY_TOKEN`). */
+/**
+ * 1. `ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` (+ `ALIBABA_CLOUD_SECURITY_TOKEN`). A variable set
+ * but broken (a control character) is an error naming it, not a reason to try the next source.
+ */
 function fromEnv(env: Readonly<Record<string, string | undefined>>): SourceResult {
   const id = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
@@ -113,38 +182,92 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): SourceResul
   if (!id || !secret) {
     return { kind: 'none', reason: `${name}: only ${id ? 'the ID' : 'the secret'} is set` };
   }
-  const token = env.ALIBABA_CLOUD_SECURITY_TOKEN;
   return {
     kind: 'found',
     source: { kind: 'environment', description: name },
     provider: constant(
-      token
-        ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
-        : { accessKeyId: id, accessKeySecret: secret },
+      credentialsOf(id, secret, env.ALIBABA_CLOUD_SECURITY_TOKEN, {
+        id: 'Environment variable ALIBABA_CLOUD_ACCESS_KEY_ID',
+        secret: 'Environment variable ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+        token: 'Environment variable ALIBABA_CLOUD_SECURITY_TOKEN',
+      }),
     ),
   };
 }
 
 /**
- * A credentials file's text, or why this source has nothing: missing, or unreadable (the reason
- * names the error code, never the file's content).
+ * A credentials file's text, or why this source has nothing: missing, unreadable (the reason
+ * names the error code, never the file's content), not a regular file, or too big.
  */
-async function readSource(path: string, name: string): Promise<string | SourceResult> {
+async function readSource(path: string, name: string, signal: AbortSignal): Promise<string | SourceResult> {
   let text: string | undefined;
   try {
-    text = await readOptional(path);
+    text = await readCredentialsFile(path, signal);
   } catch (error) {
-    return { kind: 'none', reason: `${name}: cannot be read (${transportErrorCode(error) ?? 'error'})` };
+    if (signal.aborted) throw signal.reason;
+    const reason =
+      error instanceof NotReadableError
+        ? error.message
+        : `cannot be read (${transportErrorCode(error) ?? 'error'})`;
+    return { kind: 'none', reason: `${name}: ${reason}` };
   }
   return text ?? { kind: 'none', reason: `${name}: not found` };
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
+class NotReadableError extends Error {}
+
+/**
+ * A credentials file's text (undefined when it does not exist), read so that nothing can block
+ * or flood the lookup: opened non-blocking (a FIFO would otherwise block `open` until a writer
+ * comes, in a thread no abort reaches), refused unless it is a regular file (FIFOs, devices such
+ * as /dev/urandom, sockets), and read only up to {@link MAX_CREDENTIALS_FILE_BYTES}.
+ */
+async function readCredentialsFile(path: string, signal: AbortSignal): Promise<string | undefined> {
+  signal.throwIfAborted();
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (transportErrorCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const what = stat.isDirectory()
+        ? 'a directory'
+        : stat.isFIFO()
+          ? 'a FIFO (named pipe)'
+          : stat.isCharacterDevice() || stat.isBlockDevice()
+            ? 'a device'
+            : stat.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
+      throw new NotReadableError(`is ${what}, not a regular file; point it at a file`);
+    }
+    const max = MAX_CREDENTIALS_FILE_BYTES;
+    if (stat.size > max)
+      throw new NotReadableError(`is ${stat.size} bytes, over the ${max}-byte limit for a credentials file`);
+    // Read to the end, but never past the limit (a /proc-like file reports size 0).
+    const buffer = Buffer.alloc(Math.min(max + 1, Math.max(stat.size + 1, 4096)));
+    let length = 0;
+    let chunk = buffer;
+    for (;;) {
+      signal.throwIfAborted();
+      if (length === chunk.length) {
+        if (length > max) break;
+        const grown = Buffer.alloc(Math.min(max + 1, chunk.length * 2));
+        chunk.copy(grown, 0, 0, length);
+        chunk = grown;
+      }
+      const { bytesRead } = await handle.read(chunk, length, chunk.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > max) throw new NotReadableError(`is over the ${max}-byte limit for a credentials file`);
+    return chunk.toString('utf8', 0, length);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -152,6 +275,8 @@ interface ChainContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly home: string;
   readonly imds: ImdsOptions;
+  /** Aborted when every caller waiting for this lookup has given up. */
+  readonly signal: AbortSignal;
 }
 
 /** 2. The Aliyun CLI's `~/.aliyun/config.json`, profile `ALIBABA_CLOUD_PROFILE` or `current`. */
@@ -161,7 +286,7 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
   if (isTrue(ctx.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED)) {
     return { kind: 'none', reason: `${name}: disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` };
   }
-  const text = await readSource(path, name);
+  const text = await readSource(path, name, ctx.signal);
   if (typeof text !== 'string') return text;
   let config: { current?: unknown; profiles?: unknown };
   try {
@@ -201,9 +326,11 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
         kind: 'found',
         source,
         provider: constant(
-          mode === 'StsToken' && token
-            ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
-            : { accessKeyId: id, accessKeySecret: secret },
+          credentialsOf(id, secret, mode === 'StsToken' ? token : undefined, {
+            id: `${where}: access_key_id`,
+            secret: `${where}: access_key_secret`,
+            token: `${where}: sts_token`,
+          }),
         ),
       };
     }
@@ -245,7 +372,7 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
   const explicit = ctx.env.ALIBABA_CLOUD_CREDENTIALS_FILE;
   const path = explicit || join(ctx.home, '.alibabacloud', 'credentials');
   const name = `credentials file ${path}${explicit ? ' (ALIBABA_CLOUD_CREDENTIALS_FILE)' : ''}`;
-  const text = await readSource(path, name);
+  const text = await readSource(path, name, ctx.signal);
   if (typeof text !== 'string') return text;
   const sectionName = ctx.env.ALIBABA_CLOUD_PROFILE || 'default';
   const section = parseIni(text).get(sectionName);
@@ -260,7 +387,17 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
     const secret = section.get('access_key_secret');
     if (!id || !secret)
       return { kind: 'none', reason: `${where}: type access_key without access_key_id/access_key_secret` };
-    return { kind: 'found', source, provider: constant({ accessKeyId: id, accessKeySecret: secret }) };
+    return {
+      kind: 'found',
+      source,
+      provider: constant(
+        credentialsOf(id, secret, undefined, {
+          id: `${where}: access_key_id`,
+          secret: `${where}: access_key_secret`,
+          token: `${where}: sts_token`,
+        }),
+      ),
+    };
   }
   if (type === 'ecs_ram_role') {
     return {
@@ -290,83 +427,174 @@ class ImdsHttpError extends Error {
   }
 }
 
+/**
+ * One lookup shared by every caller that asks while it runs (concurrent attempts need one
+ * metadata round trip, not one each). Each caller is released by its own `signal` at once; the
+ * lookup itself is aborted (its requests and timers stop) when the last caller waiting for it has
+ * given up, and the next caller starts a fresh one.
+ */
+export function sharedLookup<T>(
+  start: (signal: AbortSignal) => Promise<T>,
+): (signal?: AbortSignal | undefined) => Promise<T> {
+  let current: { promise: Promise<T>; controller: AbortController; waiting: number } | undefined;
+  return (signal) => {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (current === undefined) {
+      const controller = new AbortController();
+      const entry = { controller, waiting: 0, promise: undefined as unknown as Promise<T> };
+      entry.promise = start(controller.signal).finally(() => {
+        if (current === entry) current = undefined;
+      });
+      entry.promise.catch(() => undefined);
+      current = entry;
+    }
+    const entry = current;
+    entry.waiting++;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const leave = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        entry.waiting--;
+        if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const onAbort = (): void => {
+        if (!leave()) return;
+        if (entry.waiting === 0) {
+          if (current === entry) current = undefined;
+          entry.controller.abort(signal!.reason);
+        }
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      entry.promise.then(
+        (value) => {
+          if (leave()) resolve(value);
+        },
+        (error: unknown) => {
+          if (leave()) reject(error);
+        },
+      );
+    });
+  };
+}
+
+/**
+ * One metadata request: bounded in time (`timeoutMs`, and `signal`) and in size (the body is read
+ * up to {@link MAX_IMDS_BODY_BYTES}; a bigger answer is not credentials and is refused without
+ * reading the rest).
+ */
 async function imdsRequest(
   opts: ImdsOptions,
   method: 'GET' | 'PUT',
   path: string,
   headers: Record<string, string>,
+  signal: AbortSignal,
 ): Promise<string> {
   // Loaded here, not at import: the full undici entry point (fetch, websockets, caches…) costs
   // ~9 MB of RSS, and only this step of the chain needs more of it than a Pool.
   const { request } = await import('undici');
+  signal.throwIfAborted();
   // reset: no keep-alive, so no idle socket to the metadata service outlives the lookup.
   const res = await request(`${opts.endpoint}${path}`, {
     method,
     headers,
     reset: true,
-    signal: AbortSignal.timeout(opts.timeoutMs),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
   });
-  const text = await res.body.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_IMDS_BODY_BYTES) {
+        throw new CredentialsError(
+          `ECS metadata service ${opts.endpoint} answered ${path} with more than ${MAX_IMDS_BODY_BYTES} bytes; that is not credentials`,
+        );
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    // Leaving the loop early (too big, aborted) destroys the body; make sure the socket goes.
+    if (!res.body.destroyed) res.body.destroy();
+  }
   if (res.statusCode !== 200) throw new ImdsHttpError(res.statusCode);
-  return text;
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /**
  * 4. The ECS RAM role: IMDSv2 token (`PUT /latest/api/token`), role discovery, then the role's
  * STS credentials, cached until `refreshBeforeExpiryMs` before `Expiration`. Falls back to IMDSv1
  * (no token) only when the token endpoint answered with an HTTP error and
- * `ALIBABA_CLOUD_IMDSV1_DISABLED` is not `true`; an unreachable service is not retried.
+ * `ALIBABA_CLOUD_IMDSV1_DISABLED` is not `true`; an unreachable service is not retried. Every
+ * answer is checked: a token, role or credential with a control character (beyond one trailing
+ * newline), or a body that is not the expected JSON, is a {@link CredentialsError} naming the
+ * field, never its value.
  */
 export function ecsRamRoleProvider(opts: ImdsOptions): CredentialsProvider {
   let cached: { credentials: Credentials; refreshAt: number; expiresAt: number } | undefined;
-  let inflight: Promise<Credentials> | undefined;
-  const fetchOnce = async (): Promise<Credentials> => {
+  const where = `ECS metadata service ${opts.endpoint}`;
+  const fetchOnce = async (signal: AbortSignal): Promise<Credentials> => {
     const headers: Record<string, string> = {};
     try {
-      headers['x-aliyun-ecs-metadata-token'] = await imdsRequest(opts, 'PUT', '/latest/api/token', {
-        'x-aliyun-ecs-metadata-token-ttl-seconds': '21600',
-      });
+      const token = await imdsRequest(
+        opts,
+        'PUT',
+        '/latest/api/token',
+        { 'x-aliyun-ecs-metadata-token-ttl-seconds': '21600' },
+        signal,
+      );
+      headers['x-aliyun-ecs-metadata-token'] = cleanCredential(token, `${where}: the IMDSv2 token`);
     } catch (error) {
       if (!(error instanceof ImdsHttpError) || opts.imdsV1Disabled) throw error;
     }
     const base = '/latest/meta-data/ram/security-credentials/';
-    const role = opts.roleName || (await imdsRequest(opts, 'GET', base, headers)).split(/\r?\n/)[0]!.trim();
-    if (!role)
-      throw new CredentialsError(`ECS metadata service ${opts.endpoint} lists no RAM role for this instance`);
-    const body = JSON.parse(
-      await imdsRequest(opts, 'GET', `${base}${encodeURIComponent(role)}`, headers),
-    ) as Record<string, unknown>;
+    const listed =
+      opts.roleName || (await imdsRequest(opts, 'GET', base, headers, signal)).split(/\r?\n/)[0]!.trim();
+    if (!listed) throw new CredentialsError(`${where} lists no RAM role for this instance`);
+    const role = cleanCredential(listed, `${where}: the RAM role name`);
+    const text = await imdsRequest(opts, 'GET', `${base}${encodeURIComponent(role)}`, headers, signal);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // Not the SyntaxError: its message quotes the text, which may hold a secret.
+      throw new CredentialsError(
+        `${where} answered the credentials of role ${JSON.stringify(role)} with a body that is not JSON`,
+      );
+    }
     if (
+      typeof body !== 'object' ||
+      body === null ||
       body.Code !== 'Success' ||
       typeof body.AccessKeyId !== 'string' ||
       typeof body.AccessKeySecret !== 'string' ||
       typeof body.SecurityToken !== 'string'
     ) {
-      throw new CredentialsError(
-        `ECS metadata service ${opts.endpoint} returned no usable credentials for role ${JSON.stringify(role)}`,
-      );
+      throw new CredentialsError(`${where} returned no usable credentials for role ${JSON.stringify(role)}`);
     }
+    const credentials = credentialsOf(body.AccessKeyId, body.AccessKeySecret, body.SecurityToken, {
+      id: `${where}, role ${JSON.stringify(role)}: AccessKeyId`,
+      secret: `${where}, role ${JSON.stringify(role)}: AccessKeySecret`,
+      token: `${where}, role ${JSON.stringify(role)}: SecurityToken`,
+    });
     const expiresAt = typeof body.Expiration === 'string' ? Date.parse(body.Expiration) : Number.NaN;
-    const credentials = {
-      accessKeyId: body.AccessKeyId,
-      accessKeySecret: body.AccessKeySecret,
-      securityToken: body.SecurityToken,
-    };
     const lifetime = Number.isFinite(expiresAt) ? expiresAt : opts.now() + 3600_000;
     cached = { credentials, expiresAt: lifetime, refreshAt: lifetime - opts.refreshBeforeExpiryMs };
     return credentials;
   };
-  return async () => {
+  const lookup = sharedLookup(fetchOnce);
+  return async (options) => {
+    const signal = options?.signal;
     const now = opts.now();
     if (cached && now < cached.refreshAt) return cached.credentials;
-    inflight ??= fetchOnce().finally(() => {
-      inflight = undefined;
-    });
     try {
-      return await inflight;
+      return await lookup(signal);
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       // A failed refresh keeps serving credentials that have not yet expired.
       if (cached && now < cached.expiresAt) return cached.credentials;
       if (isCredentialsError(error)) throw error;
@@ -386,33 +614,76 @@ async function fromImds(ctx: ChainContext): Promise<SourceResult> {
   }
   const provider = ecsRamRoleProvider({ ...ctx.imds, roleName: ctx.env.ALIBABA_CLOUD_ECS_METADATA });
   try {
-    await provider();
+    await provider({ signal: ctx.signal });
     return { kind: 'found', source: { kind: 'ecs-ram-role', description: name }, provider };
   } catch (error) {
-    const code = transportErrorCode((error as { cause?: unknown }).cause ?? error);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    // Unreachable (a network error, wrapped or not), or what was wrong with its answer.
+    const cause = (error as { cause?: unknown }).cause;
+    const code =
+      cause === undefined && isCredentialsError(error) ? undefined : transportErrorCode(cause ?? error);
     return { kind: 'none', reason: `${name}: ${code ? `unreachable (${code})` : (error as Error).message}` };
   }
 }
 
-function chainContext(options: DefaultCredentialsOptions): ChainContext {
+/** A number of milliseconds in [min, 2^31 − 1] (Node timers overflow above), or a RangeError naming it. */
+function chainMs(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new RangeError(
+      `Expected option \`credentialsChain.${name}\` to be an integer number of milliseconds in [${min}, ${2 ** 31 - 1}], got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** What the chain reads, from its options: checked once, shared by every walk. */
+interface ChainSettings {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly home: string;
+  readonly imds: ImdsOptions;
+}
+
+function chainSettings(options: DefaultCredentialsOptions): ChainSettings {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `Expected option \`credentialsChain\` to be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  }
+  checkOptionKeys(
+    options,
+    CHAIN_OPTION_KEYS,
+    'the default credentials chain (credentialsChain)',
+    'credentialsChain.',
+  );
   const env = options.env ?? process.env;
   return {
     env,
     home: options.homeDir ?? homedir(),
     imds: {
       endpoint: (options.imdsEndpoint ?? chainDefaults.imdsEndpoint).replace(/\/+$/, ''),
-      timeoutMs: options.imdsTimeoutMs ?? chainDefaults.imdsTimeoutMs,
-      refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? chainDefaults.refreshBeforeExpiryMs,
+      timeoutMs: chainMs('imdsTimeoutMs', options.imdsTimeoutMs, chainDefaults.imdsTimeoutMs, 1),
+      refreshBeforeExpiryMs: chainMs(
+        'refreshBeforeExpiryMs',
+        options.refreshBeforeExpiryMs,
+        chainDefaults.refreshBeforeExpiryMs,
+        0,
+      ),
       now: options.now ?? Date.now,
       imdsV1Disabled: isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
     },
   };
 }
 
-/** Walks the chain once: the first source that yields credentials, or one error listing them all. */
+/**
+ * Walks the chain once: the first source that yields credentials and which one it was, or one
+ * error listing every place looked. Stops between sources (and inside them) when `signal` aborts.
+ */
 async function walkChain(
-  ctx: ChainContext,
+  settings: ChainSettings,
+  signal: AbortSignal,
 ): Promise<{ provider: CredentialsProvider; source: CredentialsSource }> {
+  const ctx: ChainContext = { ...settings, signal };
   const reasons: string[] = [];
   const sources = [
     () => fromEnv(ctx.env),
@@ -421,6 +692,7 @@ async function walkChain(
     () => fromImds(ctx),
   ];
   for (const source of sources) {
+    signal.throwIfAborted();
     const result = await source();
     if (result.kind === 'found') return { provider: result.provider, source: result.source };
     reasons.push(result.reason);
@@ -432,8 +704,11 @@ async function walkChain(
  * Walks the default chain once and says which source won (never the credentials): for a CLI that
  * must tell the user which of several configured sources it uses, or read the Aliyun CLI
  * profile's `region_id`. The provider is the one {@link defaultCredentialsProvider} would use.
+ * The lookup honours `signal` (it rejects with its reason, and stops reading files and the
+ * metadata service).
  *
- * @throws {CredentialsError} listing every place looked, when no source yields credentials
+ * @throws {CredentialsError} listing every place looked, when no source yields credentials, or
+ * naming the source whose value is broken (a control character)
  * @example
  * const { provider, source } = await resolveDefaultCredentials({ env: process.env });
  * console.error(`credentials from ${source.description}`);
@@ -441,28 +716,29 @@ async function walkChain(
  */
 export async function resolveDefaultCredentials(
   options: DefaultCredentialsOptions = {},
+  { signal }: { readonly signal?: AbortSignal | undefined } = {},
 ): Promise<{ readonly provider: CredentialsProvider; readonly source: CredentialsSource }> {
-  return walkChain(chainContext(options));
+  const settings = chainSettings(options);
+  return sharedLookup((lookupSignal) => walkChain(settings, lookupSignal))(signal);
 }
 
 /**
  * The default chain. The first source that yields credentials is used for the life of the
  * provider (a role source keeps refreshing itself). When none does, every call rejects with one
  * {@link CredentialsError} listing each place looked and why it gave nothing; the chain is walked
- * again on the next call, so credentials that appear later are picked up.
+ * again on the next call, so credentials that appear later are picked up. A source that is set
+ * but broken (a credential with a control character) rejects with an error naming it, instead of
+ * silently falling through to the next source. The walk honours the caller's `signal`, and stops
+ * when every caller waiting for it has aborted.
  */
 export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
-  const ctx = chainContext(options);
+  const settings = chainSettings(options);
   let resolved: CredentialsProvider | undefined;
-  let resolving: Promise<CredentialsProvider> | undefined;
-  const resolve = async (): Promise<CredentialsProvider> => (await walkChain(ctx)).provider;
-  return async () => {
-    if (resolved) return resolved();
-    resolving ??= resolve().finally(() => {
-      resolving = undefined;
-    });
-    resolved = await resolving;
-    return resolved();
+  const walk = sharedLookup(async (signal) => (await walkChain(settings, signal)).provider);
+  return async (callOptions) => {
+    if (resolved) return resolved(callOptions);
+    resolved = await walk(callOptions?.signal);
+    return resolved(callOptions);
   };
 }
 
@@ -473,7 +749,8 @@ export function toCredentialsProvider(
 ): CredentialsProvider {
   if (credentials === undefined) return defaultCredentialsProvider(chain);
   if (typeof credentials === 'function') {
-    return async () => validateCredentials(await credentials(), 'The credentials provider result');
+    return async (options) =>
+      validateCredentials(await credentials(options), 'The credentials provider result');
   }
   try {
     return constant(validateCredentials(credentials, 'Option `credentials`'));

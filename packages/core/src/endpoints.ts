@@ -2,6 +2,7 @@
  * Region → endpoint, exactly as the official TS SDK (`@alicloud/ecs20140526` 7.11.6, rule
  * "regional") resolves it, and the checks on a user-supplied endpoint (HTTPS unless loopback).
  */
+import { editDistance } from './options.js';
 
 /** The SDK's `_endpointMap`: regions that do not follow `ecs.<region>.aliyuncs.com`. */
 const SDK_ENDPOINT_MAP: Readonly<Record<string, string>> = {
@@ -87,23 +88,10 @@ export const KNOWN_REGIONS: ReadonlySet<string> = new Set([
 
 const REGION_ID = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 
-/** Levenshtein distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** Up to three known regions closest to `region`. */
 export function closeRegions(region: string): string[] {
   return [...KNOWN_REGIONS]
-    .map((r) => [r, distance(region, r)] as const)
+    .map((r) => [r, editDistance(region, r)] as const)
     .filter(([, d]) => d <= Math.max(3, Math.floor(region.length / 3)))
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
     .slice(0, 3)

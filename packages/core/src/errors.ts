@@ -265,6 +265,8 @@ const NEVER_RETRY = [
   /^Forbidden/,
   /^Missing/,
   /^InvalidParameter/,
+  // InvalidParam.PageSize / .PageNumber: 400 since the 2024 tables (403 before), never retryable.
+  /^InvalidParam\./,
   /^InvalidAction/,
   /^UnsupportedHTTPMethod/,
   /NotFound/,
@@ -376,20 +378,133 @@ export function fromTransportError(
 
 /**
  * Removes secrets from text that came from a server (a `SignatureDoesNotMatch` message echoes the
- * server's string-to-sign, which for V1 holds the STS token): every known secret string, and any
- * `SecurityToken=…` / `Signature=…` value, encoded or not.
+ * server's string-to-sign, which for V1 holds the STS token): every known secret string, raw,
+ * URL-encoded and double-encoded, and any `SecurityToken=…` / `Signature=…` / `AccessKeySecret=…`
+ * value, encoded or not. Whole occurrences only: {@link serverText} also catches pieces.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length >= 4) {
-      out = out.split(secret).join('[redacted]');
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret) out = out.split(encoded).join('[redacted]');
+      for (const form of secretForms(secret)) out = out.split(form).join('[redacted]');
     }
   }
   return out.replace(
-    /((?:SecurityToken|Signature|AccessKeySecret)(?:=|%3D|%253D))(?:(?!%26|%2526)[^&\s"])+/g,
+    /((?:SecurityToken|Signature|AccessKeySecret)(?:=|%3D|%253D|"?\s*:\s*"?))(?:(?!%26|%2526)[^&\s"',;])+/gi,
     '$1[redacted]',
   );
+}
+
+/** A secret as it may appear in text: raw, URL-encoded, double-encoded. */
+function secretForms(secret: string): string[] {
+  const forms = [secret];
+  const once = encodeURIComponent(secret);
+  if (once !== secret) forms.push(once, encodeURIComponent(once));
+  return forms;
+}
+
+/** The shortest piece of a secret {@link serverText} hides: shorter pieces occur in plain text by chance. */
+export const MIN_SECRET_FRAGMENT = 8;
+
+/**
+ * Hides every run of `text` made of pieces (≥ {@link MIN_SECRET_FRAGMENT} characters) of a
+ * secret in any of its forms: what is left of a secret that an excerpt cut in half, or that a
+ * server echoed only in part (a header truncated by a proxy's error page), never shows 8 of its
+ * characters in a row.
+ */
+export function redactFragments(text: string, secrets: readonly (string | undefined)[]): string {
+  const n = MIN_SECRET_FRAGMENT;
+  if (text.length < n) return text;
+  const grams = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret || secret.length < n) continue;
+    for (const form of secretForms(secret)) {
+      for (let i = 0; i + n <= form.length; i++) grams.add(form.slice(i, i + n));
+    }
+  }
+  if (grams.size === 0) return text;
+  // Mark every character covered by a secret piece, then replace each marked run once.
+  let coveredTo = 0;
+  let out = '';
+  let runStart = -1;
+  let last = 0;
+  for (let i = 0; i + n <= text.length; i++) {
+    if (!grams.has(text.slice(i, i + n))) continue;
+    if (runStart === -1 || i > coveredTo) {
+      if (runStart !== -1) {
+        out += `${text.slice(last, runStart)}[redacted]`;
+        last = coveredTo;
+      }
+      runStart = i;
+    }
+    coveredTo = i + n;
+  }
+  if (runStart === -1) return text;
+  return `${out}${text.slice(last, runStart)}[redacted]${text.slice(coveredTo)}`;
+}
+
+/** Options of {@link serverText}. */
+export interface ServerTextOptions {
+  /** Longest result, in UTF-16 code units, the `…` marker included. */
+  readonly maxChars: number;
+  /** Collapse every run of whitespace to one space and trim (for an HTML page or a stack). */
+  readonly collapseWhitespace?: boolean;
+}
+
+/**
+ * Text a server sent, made fit for an error message: redacted first over the whole text (so a
+ * secret is never cut before it is recognised), then cut to `maxChars` (with `…`), then any
+ * piece of a secret the cut left is hidden too. Whitespace is collapsed while cutting, so a page
+ * that pads a secret with kilobytes of blanks cannot push it out of, or half into, the excerpt
+ * unseen. Bounded work: redaction is linear in the text (capped by `maxResponseBytes`), the rest
+ * in `maxChars`.
+ */
+export function serverText(
+  text: string,
+  secrets: readonly (string | undefined)[],
+  options: ServerTextOptions,
+): string {
+  const redacted = redact(text, secrets);
+  const max = Math.max(1, options.maxChars);
+  let cut: string;
+  let truncated: boolean;
+  if (options.collapseWhitespace === true) {
+    const parts: string[] = [];
+    let length = 0;
+    let pendingSpace = false;
+    truncated = false;
+    const ws = /\s+/y;
+    for (let i = 0; i < redacted.length; ) {
+      ws.lastIndex = i;
+      if (ws.test(redacted)) {
+        pendingSpace = length > 0;
+        i = ws.lastIndex;
+        continue;
+      }
+      if (length + (pendingSpace ? 1 : 0) >= max) {
+        truncated = true;
+        break;
+      }
+      if (pendingSpace) {
+        parts.push(' ');
+        length++;
+        pendingSpace = false;
+      }
+      parts.push(redacted[i]!);
+      length++;
+      i++;
+    }
+    cut = parts.join('');
+  } else {
+    truncated = redacted.length > max;
+    cut = truncated ? redacted.slice(0, max) : redacted;
+  }
+  if (truncated) {
+    // Never end on half a surrogate pair; leave room for the marker.
+    let end = Math.max(0, Math.min(cut.length, max - 1));
+    const code = cut.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end--;
+    cut = `${cut.slice(0, end)}…`;
+  }
+  return redactFragments(cut, secrets);
 }

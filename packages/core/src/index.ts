@@ -32,6 +32,8 @@ export {
   ResponseValidationError,
   ThrottlingError,
 } from './errors.js';
+export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
+export { jsonLine, printable, printableOrUndefined } from './printable.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';
@@ -65,5 +67,4 @@ export {
   stringToSignV3,
   V3_ALGORITHM,
 } from './sign.js';
-export { closestMatch, editDistance } from './suggest.js';
 export type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';

@@ -42,6 +42,13 @@ export interface AttemptEvent {
    * can pause its own calls for this long. Absent otherwise.
    */
   readonly retryAfterMs?: number | undefined;
+  /**
+   * The request was sent, then abandoned because the call's signal aborted (a wait's deadline or
+   * cancel): an attempt that reached the API (or may have), with no answer and no error of its own.
+   * An attempt aborted before anything was sent (waiting for the rate limit or for credentials) is
+   * not reported at all.
+   */
+  readonly aborted?: boolean | undefined;
 }
 
 /**

@@ -70,7 +70,11 @@ describe('describeCloudAssistantStatus', () => {
     expect(result.instances).toHaveLength(2);
     const req = server.requests[0]!;
     expect(req.headers.authorization).toBeUndefined();
-    expect(req.query).toMatchObject({
+    // A POST form body, as pop-core sends POST: the token and signature are in no URL.
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/');
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req.params).toMatchObject({
       Action: 'DescribeCloudAssistantStatus',
       Version: '2014-05-26',
       SignatureMethod: 'HMAC-SHA1',
@@ -329,7 +333,7 @@ describe('retries', () => {
     server.handle(apiError(503, 'ServiceUnavailable'), echoStatus);
     await client({ signatureVersion: 'v1' }).describeCloudAssistantStatus({ instanceIds: ['i-1'] });
     const [a, b] = server.requests;
-    expect(a!.query.SignatureNonce).not.toBe(b!.query.SignatureNonce);
+    expect(a!.params.SignatureNonce).not.toBe(b!.params.SignatureNonce);
     expect(verifySignature(b!, TEST_CREDENTIALS.accessKeySecret)).toBe(true);
   });
 

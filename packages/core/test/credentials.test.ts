@@ -63,6 +63,40 @@ describe('resolveDefaultCredentials: which source won', () => {
       isCredentialsError,
     );
   });
+
+  it('checks its options as the default chain does', async () => {
+    await expect(
+      resolveDefaultCredentials({ homedir: home } as unknown as Parameters<
+        typeof resolveDefaultCredentials
+      >[0]),
+    ).rejects.toMatchObject({ name: 'UnknownOptionError', suggestion: 'credentialsChain.homeDir' });
+    await expect(resolveDefaultCredentials({ homeDir: home, imdsTimeoutMs: 1e12 })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it('honours its signal: already aborted, and aborted while the metadata service hangs', async () => {
+    const reason = new Error('stop');
+    await expect(
+      resolveDefaultCredentials({ homeDir: home, env: NO_IMDS }, { signal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
+    const hanging = await startServer();
+    hanging.handle(() => new Promise<void>(() => undefined)); // never answers
+    try {
+      const controller = new AbortController();
+      const lookup = resolveDefaultCredentials(
+        { homeDir: home, env: {}, imdsEndpoint: hanging.url, imdsTimeoutMs: 60_000 },
+        { signal: controller.signal },
+      );
+      while (hanging.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const started = performance.now();
+      controller.abort(reason);
+      await expect(lookup).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await hanging.close();
+    }
+  });
 });
 
 describe('default credentials chain', () => {

@@ -10,6 +10,8 @@ export interface Received {
   readonly headers: Record<string, string>;
   readonly query: Record<string, string>;
   readonly body: string;
+  /** Query and form body (`application/x-www-form-urlencoded`) merged, as the API reads them. */
+  readonly params: Record<string, string>;
 }
 
 export type Handler = (req: Received, res: ServerResponse) => void | Promise<void>;
@@ -52,12 +54,18 @@ export async function startServer(): Promise<TestServer> {
     for await (const c of req) chunks.push(c as Buffer);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    const query = parseQuery(req.url ?? '');
+    const body = Buffer.concat(chunks).toString('utf8');
+    const form = headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+      ? parseQuery(`?${body}`)
+      : {};
     const received: Received = {
       method: req.method ?? '',
       url: req.url ?? '',
       headers,
-      query: parseQuery(req.url ?? ''),
-      body: Buffer.concat(chunks).toString('utf8'),
+      query,
+      body,
+      params: { ...query, ...form },
     };
     requests.push(received);
     const handler = handlers[Math.min(count++, handlers.length - 1)]!;
@@ -146,10 +154,10 @@ export function statusBody(
 
 /** Echoes the requested InstanceId.N as a status body. */
 export const echoStatus: Handler = (req, res) => {
-  const ids = Object.keys(req.query)
+  const ids = Object.keys(req.params)
     .filter((k) => k.startsWith('InstanceId.'))
     .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)))
-    .map((k) => req.query[k]!);
+    .map((k) => req.params[k]!);
   json(200, statusBody(ids))(req, res);
 };
 
@@ -170,9 +178,9 @@ export function verifySignature(req: Received, secret: string): boolean {
     });
     return signed.signedHeaders === m[1] && signed.signature === m[2];
   }
-  const sig = req.query.Signature;
+  const sig = req.params.Signature;
   if (!sig) return false;
-  return signV1(req.method, req.query, secret).signature === sig;
+  return signV1(req.method, req.params, secret).signature === sig;
 }
 
 /** A file's loopback server and the clients its tests create. */

@@ -57,7 +57,7 @@ describe('no secret, token or signature leaks', () => {
         const signature =
           signatureVersion === 'v3'
             ? /Signature=([0-9a-f]+)/.exec(req.headers.authorization ?? '')![1]!
-            : req.query.Signature!;
+            : req.params.Signature!;
         const shown = [
           String(error),
           error.message,

@@ -1,4 +1,5 @@
 /** Time distributions for boots, appearance delays and flapping, in milliseconds. Plain JSON. */
+import { durationMs } from './duration.js';
 import type { Prng } from './prng.js';
 
 export type Distribution =
@@ -47,26 +48,8 @@ export function sample(d: Distribution, rng: Prng): number {
   }
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-/**
- * A time in the CLI shorthand: a bare number of milliseconds (`90000`), or a number with units,
- * largest first (`90s`, `1m30s`, `500ms`, `1.5s`). Undefined when it is neither.
- */
-export function parseMs(text: string): number | undefined {
-  const t = text.trim();
-  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
-  if (!/^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/.test(t)) return undefined;
-  let total = 0;
-  let lastRank = -1;
-  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    const rank = ['h', 'm', 's', 'ms'].indexOf(unit!);
-    if (rank <= lastRank) return undefined;
-    lastRank = rank;
-    total += Number(n) * UNIT_MS[unit!]!;
-  }
-  return total;
-}
+/** A time in the CLI shorthand: `90s`, `1m30s`, `500ms`, or a bare number of milliseconds. */
+const msOf = (text: string): number | undefined => durationMs(text, 1);
 
 const SHAPES = 'fixed:TIME, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA (TIME like 90s, 1m30s, 500ms, or ms)';
 
@@ -79,7 +62,7 @@ export function parseDistribution(text: string, name: string): Distribution {
   const parts = text.trim().split(':');
   const kind = parts[0] ?? '';
   const time = (part: string | undefined, what: string): number => {
-    const ms = part === undefined ? undefined : parseMs(part);
+    const ms = part === undefined ? undefined : msOf(part);
     if (ms === undefined) {
       throw new RangeError(
         `${name}: ${JSON.stringify(text)}: the ${what} ${JSON.stringify(part ?? '')} is not a time; write 90s, 1m30s, 500ms or a number of ms`,
@@ -88,7 +71,7 @@ export function parseDistribution(text: string, name: string): Distribution {
     return ms;
   };
   let d: Distribution;
-  if (parts.length === 1 && parseMs(kind) !== undefined) d = { kind: 'fixed', ms: parseMs(kind)! };
+  if (parts.length === 1 && msOf(kind) !== undefined) d = { kind: 'fixed', ms: msOf(kind)! };
   else if (kind === 'fixed' && parts.length === 2) d = { kind: 'fixed', ms: time(parts[1], 'time') };
   else if (kind === 'uniform' && parts.length === 3)
     d = { kind: 'uniform', minMs: time(parts[1], 'minimum'), maxMs: time(parts[2], 'maximum') };

@@ -18,7 +18,10 @@ export interface FaultOptions {
   /** Seed of the fault PRNG. @default the simulator seed */
   readonly seed?: string | number;
   /**
-   * Token bucket per AccessKeyId per action, on the wall clock. Over the limit → 400 `Throttling.User`.
+   * A token bucket per account per action, on the wall clock. Over the limit → 400 `Throttling.User`.
+   * Not how ECS throttles (it counts calls per account, region and API in one-minute windows: use
+   * the top-level `quota` option for that); kept as a fault for clients that want a smooth limit.
+   * The keys of one account (`SimulatorCredential.accountId`) share their buckets.
    * @default off
    */
   readonly rateLimit?: {
@@ -51,6 +54,16 @@ export interface FaultOptions {
   readonly truncatedJson?: FaultRule;
   /** A 200 whose JSON body does not match the action's schema. */
   readonly badSchema?: FaultRule;
+  /**
+   * Shares (0–1, seeded) of command and file deliveries that fail on the instance with each agent
+   * error code, e.g. `{ "ClientNotResponse": 0.01 }` (see invocations.ts; `ClientNotRunning`
+   * comes from the agent's schedule instead). Per instance: `InstanceSpec.agentFault`.
+   */
+  readonly agentErrors?: Readonly<
+    Partial<
+      Record<'ClientNotResponse' | 'ClientIsUpgrading' | 'DeliveryTimeout' | 'ClientNeedUpgrade', number>
+    >
+  >;
 }
 
 export type PreFault = 'connectionReset' | 'gateway502';
@@ -64,7 +77,8 @@ export interface Throttled {
 export interface FaultEngine {
   latencyMs(action: string): number;
   pre(action: string): PreFault | undefined;
-  throttle(accessKeyId: string, action: string): Throttled | undefined;
+  /** Counts one call of `accountId` against the token bucket (`faults.rateLimit`). */
+  throttle(accountId: string, action: string): Throttled | undefined;
   serverError(action: string): SimulatorApiError | undefined;
   body(action: string): BodyFault | undefined;
   readonly stallMs: number | undefined;
@@ -123,9 +137,9 @@ export function createFaultEngine(
       if (fires(options.gateway502, action)) return 'gateway502';
       return undefined;
     },
-    throttle(accessKeyId, action) {
+    throttle(accountId, action) {
       if (rl === undefined || !applies(rl.actions, action)) return undefined;
-      const key = `${accessKeyId}\n${action}`;
+      const key = `${accountId}\n${action}`;
       const t = now();
       let b = buckets.get(key);
       if (b === undefined) {

@@ -1,10 +1,18 @@
 /**
  * The simulated fleet: instances and their Cloud Assistant agents, per region.
  *
- * Agent state is never stored as "current": each instance keeps a short timeline (created,
- * visible in the API, agent installed, running segments) and every read computes the state for
- * the simulated `clock.now()`. No per-instance timers exist, so a 100,000-instance fleet costs a
- * few tens of MB and nothing runs between requests.
+ * State is never stored as "current": each instance keeps short timelines (created, visible in
+ * the API, its `Status` transitions, agent installed, agent running segments) and every read
+ * computes the state for the simulated `clock.now()`. No per-instance timers exist, so a
+ * 100,000-instance fleet costs a few tens of MB and nothing runs between requests.
+ *
+ * Instance lifecycle (DescribeInstanceStatus, RebootInstance pages): `Pending` → `Starting` →
+ * `Running` after creation; a stop goes `Stopping` → `Stopped`, a start `Starting` → `Running`,
+ * a reboot `Stopping` → `Starting` → `Running`. The agent runs only while the instance is
+ * `Running`: it stops when the instance starts stopping, and after a (re)boot it starts again
+ * `agentStartMs` after `Running` if it is installed. InstallCloudAssistant marks the agent
+ * installed, and, as documented, it only comes up at the next boot ("call RebootInstance to make
+ * the Cloud Assistant Agent installation take effect", TS-SDK docstring).
  *
  * Heartbeats: while the agent runs it beats at the start of a running segment and then every
  * 55, 60 or 65 s (a per-instance rotation of that cycle, so the mean is 60 s as documented).
@@ -17,7 +25,40 @@ import { type Distribution, sample, validateDistribution } from './distribution.
 import type { Prng } from './prng.js';
 
 export type OsType = 'Linux' | 'Windows' | 'FreeBSD';
-export type AgentState = 'not-installed' | 'installing' | 'starting' | 'online' | 'stopped';
+/**
+ * The agent's state: `installed` = installed (InstallCloudAssistant) but not started yet, as it
+ * only starts at the next boot; `starting` = will start (boot in progress).
+ */
+export type AgentState = 'not-installed' | 'installing' | 'installed' | 'starting' | 'online' | 'stopped';
+/** An ECS instance's `Status` as DescribeInstanceStatus reports it. */
+export type InstanceStatus = 'Pending' | 'Starting' | 'Running' | 'Stopping' | 'Stopped';
+/** Agent error codes other than ClientNotRunning that a delivery can end with (faults). */
+export type AgentErrorCode =
+  | 'ClientNotResponse'
+  | 'ClientIsUpgrading'
+  | 'DeliveryTimeout'
+  | 'ClientNeedUpgrade';
+export const AGENT_ERROR_CODES: readonly AgentErrorCode[] = [
+  'ClientNotResponse',
+  'ClientIsUpgrading',
+  'DeliveryTimeout',
+  'ClientNeedUpgrade',
+];
+
+/** How long lifecycle steps take (plain JSON; scenario-wide, per fleet or per instance). */
+export interface LifecycleSpec {
+  /**
+   * From creation to `Running` (`Pending` for the first part, then `Starting`), never later than
+   * the agent's first heartbeat. @default uniform 10–25 s for fleets; 0 for single instances
+   */
+  readonly runningAfterMs?: Distribution;
+  /** How long `Stopping` lasts (a stop, or the first half of a reboot). @default uniform 5–15 s */
+  readonly stoppingMs?: Distribution;
+  /** How long `Starting` lasts after a start or a reboot. @default uniform 10–25 s */
+  readonly startingMs?: Distribution;
+  /** From `Running` after a start or reboot to the agent's first heartbeat. @default lognormal median 20 s, σ 0.35, ≥ 5 s */
+  readonly agentStartMs?: Distribution;
+}
 
 /** A group of instances created together (plain JSON; part of a scenario). */
 export interface FleetSpec {
@@ -53,6 +94,12 @@ export interface FleetSpec {
   readonly oldAgentShare?: number;
   /** Instances already this old (simulated ms) when added, e.g. to start with a booted fleet. @default 0 */
   readonly ageMs?: number;
+  /** Share (0–1) created `Stopped` (never booted; the agent, if installed, starts after `fleet.start(id)`). @default 0 */
+  readonly stoppedShare?: number;
+  /** Lifecycle timings of these instances (fields left out come from the scenario's `lifecycle`). */
+  readonly lifecycle?: LifecycleSpec;
+  /** The image's OS name, e.g. "Red Hat Enterprise Linux 9.2 64 bit" (InstallCloudAssistant refuses Red Hat). @default none */
+  readonly osName?: string;
 }
 
 /** One instance, fully specified (plain JSON; part of a scenario). */
@@ -71,6 +118,16 @@ export interface InstanceSpec {
   readonly appearAfterMs?: number;
   /** @default "2.2.3.317" (Linux), "2.1.3.317" (Windows), "1.0.0.60" (FreeBSD) */
   readonly agentVersion?: string;
+  /** Create the instance `Stopped` (the agent, if installed, starts after `fleet.start(id)`). @default false */
+  readonly stopped?: boolean;
+  /** Simulated ms from now to `Running`, at most `onlineAfterMs`. @default 0 */
+  readonly runningAfterMs?: number;
+  /** Lifecycle timings (fields left out come from the scenario's `lifecycle`). */
+  readonly lifecycle?: LifecycleSpec;
+  /** The image's OS name (InstallCloudAssistant refuses Red Hat). @default none */
+  readonly osName?: string;
+  /** Every command or file delivered to this instance fails with this agent error code. @default none */
+  readonly agentFault?: AgentErrorCode;
 }
 
 /** One instance's status as DescribeCloudAssistantStatus reports it (PascalCase, as on the wire). */
@@ -102,6 +159,8 @@ export interface FleetCounts {
   /** Would be reported with `CloudAssistantStatus: "true"` now. */
   readonly online: number;
   readonly byState: Readonly<Record<AgentState, number>>;
+  /** Instances by `Status` now. */
+  readonly byStatus: Readonly<Record<InstanceStatus, number>>;
 }
 
 /** The control surface tests and scenarios use. */
@@ -112,12 +171,50 @@ export interface Fleet {
   addInstance(spec?: InstanceSpec): string;
   /** Releases an instance: the API no longer knows it. */
   removeInstance(id: string): void;
-  /** Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now. */
+  /**
+   * Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now, or when
+   * the boot in progress then reaches `Running`. A `RangeError` if the instance is stopping or
+   * stopped then (use `start(id)` first).
+   */
   startAgent(id: string, options?: { readonly afterMs?: number }): void;
   /** Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. */
   stopAgent(id: string, options?: { readonly afterMs?: number }): void;
-  /** Installs the agent over `durationMs`, after which it starts; a running agent stops now (reads "true" for up to 2 more minutes). */
+  /**
+   * Installs the agent over `durationMs`, after which it starts (no reboot needed: a test hook,
+   * unlike InstallCloudAssistant); a running agent stops now (reads "true" for up to 2 more
+   * minutes). The instance must be running or booting when the install ends.
+   */
   installAgent(id: string, options?: { readonly durationMs?: number }): void;
+  /**
+   * Stops the instance `afterMs` from now: `Stopping` for `lifecycle.stoppingMs`, then `Stopped`;
+   * the agent stops when `Stopping` begins. No-op if it is already `Stopping` or `Stopped` then.
+   */
+  stop(id: string, options?: { readonly afterMs?: number }): void;
+  /**
+   * Starts a stopped instance `afterMs` from now (after the stop completes if it is `Stopping`):
+   * `Starting` for `lifecycle.startingMs`, then `Running`, and the agent, if installed, starts
+   * `lifecycle.agentStartMs` later. No-op if it is running or booting then.
+   */
+  start(id: string, options?: { readonly afterMs?: number }): void;
+  /**
+   * Reboots a `Running` instance now, as RebootInstance does: `Stopping` → `Starting` → `Running`;
+   * the agent stops now and, if installed, starts again after the boot. A `RangeError` if the
+   * instance is not `Running`.
+   */
+  reboot(id: string): void;
+  /** InstallCloudAssistant's effect: the agent is installed from now on and starts at the next boot. */
+  markAgentInstalled(id: string): void;
+  /** Every delivery to this instance fails with `code` (or, with `undefined`, no longer does). */
+  setAgentFault(id: string, code: AgentErrorCode | undefined): void;
+  /** Ground truth: the instance's `Status` now (what DescribeInstanceStatus reports). */
+  instanceStatus(id: string): InstanceStatus;
+  /**
+   * Ground truth at simulated epoch ms `simTimeMs`, from the schedule as it stands now;
+   * `undefined` for an ID the fleet never had or a time before the instance was created.
+   */
+  instanceStatusAt(id: string, simTimeMs: number): InstanceStatus | undefined;
+  /** Whether the agent is installed now (it may still wait for a boot to start). */
+  agentInstalled(id: string): boolean;
   /** Ground truth: whether the API would report `CloudAssistantStatus: "true"` now. */
   isOnline(id: string): boolean;
   /** Whether the API knows the instance now (created, appeared, not removed). */
@@ -184,6 +281,42 @@ const OLD_VERSION: Readonly<Record<OsType, string>> = {
 };
 const DEFAULT_BOOT: Distribution = { kind: 'lognormal', medianMs: 45_000, sigma: 0.35, minMs: 10_000 };
 const OS_TYPES: readonly OsType[] = ['Linux', 'Windows', 'FreeBSD'];
+const STATUSES: readonly InstanceStatus[] = ['Pending', 'Starting', 'Running', 'Stopping', 'Stopped'];
+const PENDING = 0;
+const STARTING = 1;
+const RUNNING = 2;
+const STOPPING = 3;
+const STOPPED = 4;
+/** `Pending` lasts at most this long after creation, the rest of the boot is `Starting`. */
+const MAX_PENDING_MS = 5_000;
+
+/** Lifecycle timings with every field present. */
+export interface Lifecycle {
+  readonly runningAfterMs: Distribution;
+  readonly stoppingMs: Distribution;
+  readonly startingMs: Distribution;
+  readonly agentStartMs: Distribution;
+}
+export const DEFAULT_LIFECYCLE: Lifecycle = {
+  runningAfterMs: { kind: 'uniform', minMs: 10_000, maxMs: 25_000 },
+  stoppingMs: { kind: 'uniform', minMs: 5_000, maxMs: 15_000 },
+  startingMs: { kind: 'uniform', minMs: 10_000, maxMs: 25_000 },
+  agentStartMs: { kind: 'lognormal', medianMs: 20_000, sigma: 0.35, minMs: 5_000 },
+};
+
+/** `spec` over `base`, each distribution validated. */
+export function resolveLifecycle(spec: LifecycleSpec | undefined, base: Lifecycle, name: string): Lifecycle {
+  if (spec === undefined) return base;
+  const out = { ...base, ...spec } as Lifecycle;
+  for (const key of ['runningAfterMs', 'stoppingMs', 'startingMs', 'agentStartMs'] as const)
+    validateDistribution(out[key], `${name}.${key}`);
+  return out;
+}
+
+/** Whether an OS name is a Red Hat image (InstallCloudAssistant does not support it). */
+export function isRedHat(osName: string | undefined): boolean {
+  return osName !== undefined && /red\s*hat|\brhel\b/i.test(osName);
+}
 
 /** ECS ID prefixes per region, as real IDs look (`i-bp1…` in Hangzhou); others get a hash-based one. */
 const REGION_ID_PREFIX: Readonly<Record<string, string>> = {
@@ -210,9 +343,24 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Whether agent `version` is at least `min` (with `strict`, later than it). */
+export function supportsVersion(version: string, min: string, strict = false): boolean {
+  if (version === '') return false;
+  const d = compareVersions(version, min);
+  return strict ? d > 0 : d >= 0;
+}
+
 export function supportsSessionManager(osType: OsType, version: string): boolean {
   const min = SESSION_MANAGER_MIN[osType];
   return min !== undefined && version !== '' && compareVersions(version, min) >= 0;
+}
+
+/** A command sent to an instance whose delivery is not settled yet (see `SimInstance.settle`). */
+export interface PendingDelivery {
+  readonly sentAt: number;
+  /** The end of the delivery window: undelivered by then, the run is aborted. */
+  readonly deadline: number;
+  readonly durationMs: number;
 }
 
 /** Internal record of one instance. Exported for the action handlers only. */
@@ -233,6 +381,17 @@ export class SimInstance {
   invocations = 0;
   taskEnds: number[] = [];
   lastInvokedAt = Number.NaN;
+  /**
+   * Commands sent but not settled yet (waiting in the delivery window): the counters above take
+   * them in lazily, when the instance is read (`settle`).
+   */
+  pendingRuns: PendingDelivery[] = [];
+  /** `Status` transitions: at `powerAt[i]` the status becomes `STATUSES[powerState[i]]`. */
+  powerAt: number[] = [];
+  powerState: number[] = [];
+  lifecycle: Lifecycle = DEFAULT_LIFECYCLE;
+  osName: string | undefined;
+  agentFault: AgentErrorCode | undefined;
   #frag = '';
   #fragHbSec = Number.NaN;
   #fragInvokedSec = Number.NaN;
@@ -257,6 +416,102 @@ export class SimInstance {
 
   visible(t: number): boolean {
     return !this.removed && t >= this.visibleAt;
+  }
+
+  /** A managed instance (`mi-`): not an ECS instance, so no lifecycle APIs apply to it. */
+  get managed(): boolean {
+    return this.id.startsWith('mi-');
+  }
+
+  /** The `Status` at `t` (`Pending` before the first transition). */
+  statusAt(t: number): InstanceStatus {
+    const at = this.powerAt;
+    for (let i = at.length - 1; i >= 0; i--) if (at[i]! <= t) return STATUSES[this.powerState[i]!]!;
+    return 'Pending';
+  }
+
+  /**
+   * `t` if the instance is Running at `t`; when it is booting (`Pending`/`Starting`), the moment
+   * that boot reaches `Running`; NaN if it is stopping or stopped.
+   */
+  runningFrom(t: number): number {
+    const s = this.statusAt(t);
+    if (s === 'Running') return t;
+    if (s === 'Stopping' || s === 'Stopped') return Number.NaN;
+    const at = this.powerAt;
+    for (let i = 0; i < at.length; i++) if (at[i]! > t && this.powerState[i] === RUNNING) return at[i]!;
+    return Number.NaN;
+  }
+
+  /** Whether the agent is installed at `t` (it may still wait for a boot to start). */
+  installedAt(t: number): boolean {
+    return t >= this.installDone;
+  }
+
+  #setPower(at: number, state: number): void {
+    const times = this.powerAt;
+    const states = this.powerState;
+    while (times.length > 0 && times[times.length - 1]! > at) {
+      times.pop();
+      states.pop();
+    }
+    if (times.length > 0 && times[times.length - 1] === at) {
+      times.pop();
+      states.pop();
+    }
+    if (states.length > 0 && states[states.length - 1] === state) return;
+    times.push(at);
+    states.push(state);
+  }
+
+  /** The boot at creation: `Pending`, `Starting`, then `Running` at `runningAt` (or `Stopped` at once). */
+  initPower(createdAt: number, runningAt: number, stopped: boolean): void {
+    if (stopped) {
+      this.#setPower(createdAt, STOPPED);
+      return;
+    }
+    this.#setPower(createdAt, PENDING);
+    const pendingUntil = Math.min(
+      runningAt,
+      createdAt + Math.min(MAX_PENDING_MS, (runningAt - createdAt) / 2),
+    );
+    this.#setPower(pendingUntil, STARTING);
+    this.#setPower(runningAt, RUNNING);
+  }
+
+  /**
+   * Stops the instance at `at` (`Stopping`, then `Stopped` `stoppingMs` later) and the agent with
+   * it, dropping everything scheduled after `at`. Returns false (and does nothing) if it is
+   * already `Stopping` or `Stopped` at `at`.
+   */
+  powerOff(at: number, stoppingMs: number): boolean {
+    const s = this.statusAt(at);
+    if (s === 'Stopping' || s === 'Stopped') return false;
+    this.#setPower(at, STOPPING);
+    this.#setPower(at + stoppingMs, STOPPED);
+    this.stopAt(at);
+    return true;
+  }
+
+  /**
+   * Boots a stopped instance at `at` (or when its stop completes): `Starting`, `Running`
+   * `startingMs` later, and the agent, if installed by then, `agentStartMs` after that. Returns
+   * false (and does nothing) if it is not stopping or stopped at `at`.
+   */
+  powerOn(at: number, startingMs: number, agentStartMs: number): boolean {
+    const s = this.statusAt(at);
+    if (s !== 'Stopping' && s !== 'Stopped') return false;
+    let begin = at;
+    if (s === 'Stopping') {
+      const i = this.powerAt.findIndex((x, k) => x > at && this.powerState[k] === STOPPED);
+      begin = i >= 0 ? this.powerAt[i]! : at;
+    }
+    this.#setPower(begin, STARTING);
+    const runningAt = begin + startingMs;
+    this.#setPower(runningAt, RUNNING);
+    this.#truncateAfter(begin);
+    if (this.installedAt(runningAt)) this.segments.push(runningAt + agentStartMs, Number.POSITIVE_INFINITY);
+    return true;
   }
 
   /** Visibility in history: what `visible(t)` said before any removal, and `false` after it. */
@@ -337,13 +592,69 @@ export class SimInstance {
     if (t < this.installStart) return 'not-installed';
     if (t < this.installDone) return 'installing';
     const s = this.segments;
+    const boot = this.#bootStart(t);
     let future = false;
+    let sinceBoot = false;
+    let sinceInstall = false;
     for (let i = 0; i < s.length; i += 2) {
       if (s[i]! <= t && t < s[i + 1]!) return 'online';
       if (s[i]! > t) future = true;
+      else {
+        if (s[i]! >= boot) sinceBoot = true;
+        if (s[i]! >= this.installDone) sinceInstall = true;
+      }
     }
-    const started = s.length > 0 && s[0]! <= t;
-    return !started && future ? 'starting' : 'stopped';
+    // Will start, and has not run since this boot began (a flapping agent that is down is 'stopped').
+    if (future && !sinceBoot) return 'starting';
+    return sinceInstall || future ? 'stopped' : 'installed';
+  }
+
+  /** When the boot current at `t` began (its `Pending` or `Starting`; the creation if none). */
+  #bootStart(t: number): number {
+    const at = this.powerAt;
+    for (let i = at.length - 1; i >= 0; i--) {
+      if (at[i]! > t) continue;
+      const st = this.powerState[i]!;
+      if (st === PENDING || st === STARTING) return at[i]!;
+    }
+    return at.length > 0 ? at[0]! : this.createdAt;
+  }
+
+  /**
+   * The first instant in `[from, until]` at which the agent process runs (before any removal),
+   * or NaN: when a command sent at `from` is delivered, if the delivery window ends at `until`.
+   */
+  deliveryTime(from: number, until: number): number {
+    const s = this.segments;
+    const end = Math.min(until, this.removedAt);
+    for (let i = 0; i < s.length; i += 2) {
+      const b = s[i + 1]!;
+      if (b <= from) continue;
+      const x = Math.max(s[i]!, from);
+      if (x > end) return Number.NaN;
+      if (x < b) return x;
+    }
+    return Number.NaN;
+  }
+
+  /**
+   * Takes commands whose fate is known at `t` into the counters: delivered ones count as
+   * invocations (running until their end), the others are dropped.
+   */
+  settle(t: number): void {
+    const kept: PendingDelivery[] = [];
+    for (const run of this.pendingRuns) {
+      const at = this.deliveryTime(run.sentAt, Math.min(t, run.deadline));
+      if (!Number.isNaN(at)) {
+        this.invocations++;
+        if (!(this.lastInvokedAt >= at)) this.lastInvokedAt = at;
+        this.taskEnds.push(at + run.durationMs);
+      } else if (t < run.deadline) {
+        kept.push(run);
+      }
+    }
+    this.pendingRuns = kept;
+    this.#frag = '';
   }
 
   /** Opens a running segment at `at`, dropping anything scheduled after it. */
@@ -381,6 +692,7 @@ export class SimInstance {
    * is cached on those. `shiftMs` is added to every reported time (see `reportTimes`).
    */
   statusJson(t: number, shiftMs = 0): string {
+    if (this.pendingRuns.length > 0) this.settle(t);
     const hb = this.lastHeartbeat(t);
     const online = !Number.isNaN(hb) && t < hb + ONLINE_WINDOW_MS;
     const hbSec = Math.floor((hb + shiftMs) / 1000);
@@ -468,6 +780,12 @@ export interface FleetInternals extends Fleet {
   reportShift(simNow: number): number;
 }
 
+function checkAgentFault(code: AgentErrorCode): AgentErrorCode {
+  if (!AGENT_ERROR_CODES.includes(code))
+    throw new RangeError(`agentFault must be one of ${AGENT_ERROR_CODES.join(', ')}, got ${String(code)}`);
+  return code;
+}
+
 function checkShare(v: number | undefined, name: string): number {
   if (v === undefined) return 0;
   if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be between 0 and 1, got ${v}`);
@@ -480,9 +798,24 @@ export function createFleet(options: {
   readonly rng: Prng;
   /** Milliseconds added to reported times at simulated time `simNow`. @default none */
   readonly reportShift?: ((simNow: number) => number) | undefined;
+  /** Lifecycle timings for instances that do not set their own. @default DEFAULT_LIFECYCLE */
+  readonly lifecycle?: Lifecycle | undefined;
 }): FleetInternals {
   const { clock, rng } = options;
   const reportShift = options.reportShift ?? (() => 0);
+  const baseLifecycle = options.lifecycle ?? DEFAULT_LIFECYCLE;
+  // A stream of its own, so lifecycle draws leave the IDs and boot times of a seed unchanged.
+  const lifeRng = rng.fork('lifecycle');
+  const draw = (inst: SimInstance, key: keyof Lifecycle) => sample(inst.lifecycle[key], lifeRng);
+  /** `at`, or when the boot in progress at `at` reaches Running; a RangeError if the instance is down then. */
+  const runningFrom = (inst: SimInstance, at: number, what: string): number => {
+    const from = inst.runningFrom(at);
+    if (Number.isNaN(from))
+      throw new RangeError(
+        `cannot ${what} on ${inst.id}: the instance is ${inst.statusAt(at)} then; start it first with fleet.start(id)`,
+      );
+    return from;
+  };
   const regions = new Map<string, RegionStore>();
   for (const r of options.regions) regions.set(r, new RegionStore(r));
   const byId = new Map<string, SimInstance>();
@@ -571,6 +904,8 @@ export function createFleet(options: {
       validateDistribution(upMs, 'flapping.upMs');
       validateDistribution(downMs, 'flapping.downMs');
       const cycles = spec.flapping?.cycles ?? 1;
+      const stoppedShare = checkShare(spec.stoppedShare, 'stoppedShare');
+      const lifecycle = resolveLifecycle(spec.lifecycle, baseLifecycle, 'lifecycle');
       const os = pickOs(spec.osType);
       const created = clock.now() - (spec.ageMs ?? 0);
       const ids: string[] = [];
@@ -589,6 +924,8 @@ export function createFleet(options: {
           version,
           Math.floor(rng.next() * 6),
         );
+        inst.lifecycle = lifecycle;
+        inst.osName = spec.osName;
         if (rng.next() >= neverShare) {
           inst.installStart = created;
           inst.installDone = created;
@@ -604,6 +941,11 @@ export function createFleet(options: {
             inst.segments.push(at, Number.POSITIVE_INFINITY);
           }
         }
+        // Drawn from the lifecycle stream only when asked for, so older scenarios keep their draws.
+        const stopped = stoppedShare > 0 && lifeRng.next() < stoppedShare;
+        if (stopped) inst.segments.length = 0;
+        const firstBeat = inst.segments.length > 0 ? inst.segments[0]! : Number.POSITIVE_INFINITY;
+        inst.initPower(created, Math.min(firstBeat, created + draw(inst, 'runningAfterMs')), stopped);
         insert(inst);
         ids.push(id);
       }
@@ -625,14 +967,21 @@ export function createFleet(options: {
         spec.agentVersion ?? DEFAULT_VERSION[osType],
         Math.floor(rng.next() * 6),
       );
+      inst.lifecycle = resolveLifecycle(spec.lifecycle, baseLifecycle, 'lifecycle');
+      inst.osName = spec.osName;
+      if (spec.agentFault !== undefined) inst.agentFault = checkAgentFault(spec.agentFault);
       const after = spec.onlineAfterMs === undefined ? 0 : spec.onlineAfterMs;
       if (after !== null) {
         inst.installStart = now;
         inst.installDone = now;
         const end =
           spec.offlineAfterMs === undefined ? Number.POSITIVE_INFINITY : now + after + spec.offlineAfterMs;
-        inst.segments.push(now + after, end);
+        if (!spec.stopped) inst.segments.push(now + after, end);
       }
+      const runningAfter = spec.runningAfterMs ?? 0;
+      if (!(runningAfter >= 0)) throw new RangeError(`runningAfterMs must be ≥ 0, got ${runningAfter}`);
+      const firstBeat = inst.segments.length > 0 ? inst.segments[0]! : Number.POSITIVE_INFINITY;
+      inst.initPower(now, Math.min(firstBeat, now + runningAfter), spec.stopped === true);
       insert(inst);
       return id;
     },
@@ -643,7 +992,8 @@ export function createFleet(options: {
       store(inst.region).remove(inst, clock.now());
     },
     startAgent(id, opts = {}) {
-      get(id).startAt(clock.now() + (opts.afterMs ?? 0));
+      const inst = get(id);
+      inst.startAt(runningFrom(inst, clock.now() + (opts.afterMs ?? 0), 'start the agent'));
     },
     stopAgent(id, opts = {}) {
       get(id).stopAt(clock.now() + (opts.afterMs ?? 0));
@@ -651,11 +1001,52 @@ export function createFleet(options: {
     installAgent(id, opts = {}) {
       const inst = get(id);
       const now = clock.now();
+      const done = now + (opts.durationMs ?? 60_000);
+      const startAt = runningFrom(inst, done, 'install and start the agent');
       // A (re)install stops a running agent now; heartbeats already sent stay in the history.
       inst.stopAt(now);
       inst.installStart = now;
-      inst.installDone = now + (opts.durationMs ?? 60_000);
-      inst.segments.push(inst.installDone, Number.POSITIVE_INFINITY);
+      inst.installDone = done;
+      inst.segments.push(startAt, Number.POSITIVE_INFINITY);
+    },
+    stop(id, opts = {}) {
+      const inst = get(id);
+      inst.powerOff(clock.now() + (opts.afterMs ?? 0), draw(inst, 'stoppingMs'));
+    },
+    start(id, opts = {}) {
+      const inst = get(id);
+      inst.powerOn(clock.now() + (opts.afterMs ?? 0), draw(inst, 'startingMs'), draw(inst, 'agentStartMs'));
+    },
+    reboot(id) {
+      const inst = get(id);
+      const now = clock.now();
+      if (inst.statusAt(now) !== 'Running')
+        throw new RangeError(
+          `cannot reboot ${id}: it is ${inst.statusAt(now)}, and only a Running instance reboots`,
+        );
+      const stopping = draw(inst, 'stoppingMs');
+      inst.powerOff(now, stopping);
+      inst.powerOn(now + stopping, draw(inst, 'startingMs'), draw(inst, 'agentStartMs'));
+    },
+    markAgentInstalled(id) {
+      const inst = get(id);
+      const now = clock.now();
+      if (inst.installStart <= now) return; // installed (or being installed) already
+      inst.installStart = now;
+      inst.installDone = now;
+    },
+    setAgentFault(id, code) {
+      get(id).agentFault = code === undefined ? undefined : checkAgentFault(code);
+    },
+    instanceStatus(id) {
+      return get(id).statusAt(clock.now());
+    },
+    instanceStatusAt(id, simTimeMs) {
+      const inst = history(id);
+      return inst === undefined || simTimeMs < inst.createdAt ? undefined : inst.statusAt(simTimeMs);
+    },
+    agentInstalled(id) {
+      return get(id).installedAt(clock.now());
     },
     isOnline(id) {
       const inst = byId.get(id);
@@ -704,9 +1095,17 @@ export function createFleet(options: {
       const byState: Record<AgentState, number> = {
         'not-installed': 0,
         installing: 0,
+        installed: 0,
         starting: 0,
         online: 0,
         stopped: 0,
+      };
+      const byStatus: Record<InstanceStatus, number> = {
+        Pending: 0,
+        Starting: 0,
+        Running: 0,
+        Stopping: 0,
+        Stopped: 0,
       };
       let total = 0;
       let visible = 0;
@@ -715,12 +1114,13 @@ export function createFleet(options: {
       for (const inst of list) {
         total++;
         byState[inst.state(t)]++;
+        byStatus[inst.statusAt(t)]++;
         if (inst.visible(t)) {
           visible++;
           if (inst.online(t)) online++;
         }
       }
-      return { total, visible, online, byState };
+      return { total, visible, online, byState, byStatus };
     },
     get size() {
       return byId.size;

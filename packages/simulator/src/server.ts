@@ -1,7 +1,9 @@
 /**
  * The HTTP front of the simulator: node:http on loopback, `GET`/`POST` on `/`, query and form body
  * merged, keep-alive. Each request goes: faults before the gateway (latency, reset, HTML 502) →
- * signature verification → version → throttling → injected 5xx → the action → body faults.
+ * signature verification → version → account quota → token bucket → injected 5xx → the action →
+ * body faults. Bodies are JSON, or XML for an RPC (V1-signed) request whose `Format` is absent or
+ * not `JSON` (see xml.ts); V3 requests always get JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -14,8 +16,10 @@ import type { FaultEngine } from './faults.js';
 import type { FleetInternals } from './fleet.js';
 import type { InvocationStore } from './invocations.js';
 import { parseParams } from './params.js';
+import type { QuotaEngine } from './quota.js';
 import type { StatsRecorder } from './stats.js';
 import type { RawRpcRequest, RequestVerifier } from './verify.js';
+import { jsonToXml, XML_TYPE } from './xml.js';
 
 export const API_VERSION = '2014-05-26';
 const JSON_TYPE = 'application/json;charset=utf-8';
@@ -57,6 +61,8 @@ export interface ServerDeps {
   readonly clock: SimulatedClock;
   readonly invocations: InvocationStore;
   readonly faults: FaultEngine;
+  /** Account quotas (the `quota` option); undefined when none is configured. */
+  readonly quota: QuotaEngine | undefined;
   readonly stats: StatsRecorder;
   readonly notFoundMode: () => NotFoundMode;
   readonly regions: ReadonlySet<string>;
@@ -66,6 +72,20 @@ export interface RunningServer {
   readonly server: Server;
   readonly port: number;
   close(): Promise<void>;
+}
+
+const V3_AUTH_PREFIX = 'ACS3-HMAC-SHA256 ';
+
+/**
+ * Whether the answer is XML: an RPC-style request (not V3-signed) whose `Format` is absent or
+ * anything but `JSON` (any case: the TS SDK sends `json`). XML is the documented default
+ * (AlibabaCloudDocs/ecs `Getting started/Response results.md`; facts §1.3).
+ */
+function wantsXml(req: IncomingMessage, params: Readonly<Record<string, string>>): boolean {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith(V3_AUTH_PREFIX)) return false;
+  const format = params.Format;
+  return format === undefined || format.length !== 4 || format.toUpperCase() !== 'JSON';
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -103,10 +123,11 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     status: number,
     body: string,
     requestId: string,
+    type: string,
     extra?: Record<string, string>,
   ) => {
     res.writeHead(status, {
-      'content-type': JSON_TYPE,
+      'content-type': type,
       'content-length': Buffer.byteLength(body),
       'x-acs-request-id': requestId,
       ...extra,
@@ -131,10 +152,12 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     const headerAction = req.headers['x-acs-action'];
     let action = (typeof headerAction === 'string' ? headerAction : undefined) ?? params.Action ?? '';
     const hostId = hostIdFor(params.RegionId);
+    const xml = wantsXml(req, params);
+    const type = xml ? XML_TYPE : JSON_TYPE;
 
     const fail = (err: SimulatorApiError, extra?: Record<string, string>) => {
       deps.stats.record(action, err.statusCode, err.code);
-      send(res, err.statusCode, errorBody(err, requestId, hostId), requestId, extra);
+      send(res, err.statusCode, errorBody(err, requestId, hostId, xml), requestId, type, extra);
     };
 
     const latency = deps.faults.latencyMs(action);
@@ -178,7 +201,17 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
       const handler = actions.get(action);
       if (handler === undefined) throw apiErrors.actionNotFound(action);
 
-      const throttled = deps.faults.throttle(verified.accessKeyId, action);
+      const overQuota = deps.quota?.take(verified.accountId, params.RegionId ?? '', action);
+      if (overQuota) {
+        fail(
+          overQuota.error,
+          overQuota.retryAfterMs === undefined
+            ? undefined
+            : { 'x-acs-retry-after': String(overQuota.retryAfterMs) },
+        );
+        return;
+      }
+      const throttled = deps.faults.throttle(verified.accountId, action);
       if (throttled) {
         deps.stats.fault('throttled');
         fail(
@@ -203,24 +236,27 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
         requestId,
         timeShiftMs: deps.fleet.reportShift(deps.clock.now()),
       };
-      const result = handler(params, ctx);
+      const json = handler(params, ctx);
+      const result = xml ? jsonToXml(action, json) : json;
       const bodyFault = deps.faults.body(action);
       if (bodyFault === undefined) {
         deps.stats.record(action, 200, '');
-        send(res, 200, result, requestId);
+        send(res, 200, result, requestId, type);
         return;
       }
       deps.stats.fault(bodyFault);
       deps.stats.record(action, 200, '');
       if (bodyFault === 'badSchema') {
-        send(res, 200, badSchemaBody(action, requestId), requestId);
+        const bad = badSchemaBody(action, requestId);
+        send(res, 200, xml ? jsonToXml(action, bad) : bad, requestId, type);
       } else if (bodyFault === 'truncatedJson') {
-        send(res, 200, result.slice(0, Math.floor(result.length / 2)), requestId);
+        // A complete response whose body is cut in half (JSON or XML).
+        send(res, 200, result.slice(0, Math.floor(result.length / 2)), requestId, type);
       } else {
         // Promise the full length, send half, then go quiet.
         const bytes = Buffer.from(result);
         res.writeHead(200, {
-          'content-type': JSON_TYPE,
+          'content-type': type,
           'content-length': bytes.length,
           'x-acs-request-id': requestId,
         });
@@ -245,7 +281,9 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
     }
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  // The official SDKs send every parameter in the query, SendFile's 32 KB `Content` included:
+  // Node's default 16 KiB header limit would refuse such a request line with a 431.
+  const server = createServer({ keepAlive: true, maxHeaderSize: 256 * 1024 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': JSON_TYPE });

@@ -1,15 +1,33 @@
 /**
  * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
  */
+import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core';
 import type { NotFoundMode } from './actions/context.js';
+import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
 import { createFaultEngine, type FaultOptions } from './faults.js';
-import { createFleet, type Fleet, type FleetSpec, type InstanceSpec } from './fleet.js';
+import {
+  AGENT_ERROR_CODES,
+  createFleet,
+  DEFAULT_LIFECYCLE,
+  type Fleet,
+  type FleetSpec,
+  type InstanceSpec,
+  type LifecycleSpec,
+  resolveLifecycle,
+} from './fleet.js';
 import { InvocationStore } from './invocations.js';
 import { createPrng } from './prng.js';
+import {
+  createQuota,
+  type QuotaOptions,
+  type QuotaUsageFilter,
+  type QuotaWindowUsage,
+  validateQuota,
+} from './quota.js';
 import { startServer } from './server.js';
 import { createStats, type SimulatorStats } from './stats.js';
-import { RequestVerifier, type SimulatorCredential } from './verify.js';
+import { DEFAULT_ACCOUNT_ID, RequestVerifier, type SimulatorCredential } from './verify.js';
 
 /**
  * Everything a scenario file may say: plain JSON, the same shape for `startEcsSimulator` options
@@ -46,13 +64,36 @@ export interface Scenario {
   readonly nonceWindowMs?: number;
   /** Simulated run time of a delivered command. @default 2000 */
   readonly commandDurationMs?: number;
-  /** AccessKeys accepted. @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token" */
+  /**
+   * How long (simulated ms) a command or file sent while the agent is down waits for it: if the
+   * agent comes up within the window the run is delivered, otherwise it ends `Aborted` with
+   * `ClientNotRunning`. UNVERIFIED: read from the documented "`Aborted`: … make sure that … the
+   * command can be sent to the instance within 1 minute".
+   * @default 60000
+   */
+  readonly deliveryWindowMs?: number;
+  /** Simulated time a file transfer takes once delivered (SendFile). @default 1000 */
+  readonly fileTransferMs?: number;
+  /** Lifecycle timings (boot, stop, start, reboot, agent start after a boot) for every instance; fleets and instances may override. */
+  readonly lifecycle?: LifecycleSpec;
+  /**
+   * AccessKeys accepted, each of an account (`accountId`, default `"sim-account"`).
+   * @default testid/testsecret, plus STS.testid/stssecret with token "sim-sts-token", both of "sim-account"
+   */
   readonly credentials?: readonly SimulatorCredential[];
   /** Groups of instances created at start. @default none */
   readonly fleets?: readonly FleetSpec[];
   /** Single instances created at start. @default none */
   readonly instances?: readonly InstanceSpec[];
-  /** Faults and rate limits. @default none */
+  /**
+   * Account quotas, ECS's documented throttling: calls per window (default one minute) per
+   * account, region and action, shared by every key of the account; over it, 400
+   * `Throttling.User`. ECS does not publish its numbers, so there is none by default.
+   * @example { "limits": { "DescribeCloudAssistantStatus": 600, "*": 1200 } }
+   * @default none (nothing is throttled)
+   */
+  readonly quota?: QuotaOptions;
+  /** Faults, and the token-bucket rate limit (`faults.rateLimit`, not ECS's model). @default none */
   readonly faults?: FaultOptions;
 }
 
@@ -94,14 +135,99 @@ export interface EcsSimulator {
   notFoundMode: NotFoundMode;
   /** Accepts one more AccessKey (or STS token) from now on. */
   addCredential(credential: SimulatorCredential): void;
+  /** The `quota` in force (defaults filled in), or undefined when none is configured. */
+  readonly quota: Required<QuotaOptions> | undefined;
+  /**
+   * Calls granted and throttled per (account, region, action) and quota window, oldest window
+   * first; `[]` without a quota. Not cleared by `stats.reset()` (the quota's state is not).
+   */
+  quotaUsage(filter?: QuotaUsageFilter): QuotaWindowUsage[];
   /** Stops listening, closes every connection and clears every timer. */
   close(): Promise<void>;
 }
 
 export const DEFAULT_CREDENTIALS: readonly SimulatorCredential[] = [
-  { accessKeyId: 'testid', accessKeySecret: 'testsecret' },
-  { accessKeyId: 'STS.testid', accessKeySecret: 'stssecret', securityToken: 'sim-sts-token' },
+  { accessKeyId: 'testid', accessKeySecret: 'testsecret', accountId: DEFAULT_ACCOUNT_ID },
+  {
+    accessKeyId: 'STS.testid',
+    accessKeySecret: 'stssecret',
+    securityToken: 'sim-sts-token',
+    accountId: DEFAULT_ACCOUNT_ID,
+  },
 ];
+
+/** Every key of {@link Scenario}; any other is refused, naming the closest. */
+const SCENARIO_KEYS = allKeys<Scenario>()([
+  'seed',
+  'region',
+  'regions',
+  'speed',
+  'startTime',
+  'reportTimes',
+  'notFoundMode',
+  'timestampSkewMs',
+  'nonceWindowMs',
+  'commandDurationMs',
+  'deliveryWindowMs',
+  'fileTransferMs',
+  'lifecycle',
+  'credentials',
+  'quota',
+  'fleets',
+  'instances',
+  'faults',
+]);
+
+const OPTION_KEYS = allKeys<SimulatorOptions>()([...SCENARIO_KEYS, 'host', 'port', 'now', 'scenario']);
+
+/** Refuses keys nobody reads and lists that are not lists, before anything starts. */
+function checkOptions(options: SimulatorOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Expected the simulator options to be an object, got ${JSON.stringify(options)}`);
+  }
+  checkOptionKeys(options, OPTION_KEYS, 'startEcsSimulator');
+  const scenario = options.scenario;
+  if (scenario !== undefined) {
+    if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
+      throw new TypeError(`Expected option \`scenario\` to be an object, got ${JSON.stringify(scenario)}`);
+    }
+    checkOptionKeys(scenario, SCENARIO_KEYS, 'startEcsSimulator options.scenario', 'scenario.');
+  }
+  const lists = {
+    instances:
+      'an array of instance specs such as [{ id: "i-abc", onlineAfterMs: 30000 }]; for a number of generated instances use fleets: [{ count: 40 }]',
+    fleets: 'an array of fleet specs such as [{ count: 40 }]',
+    regions: 'an array of region IDs such as ["cn-hangzhou"]',
+    credentials: 'an array of { accessKeyId, accessKeySecret, securityToken? }',
+  } as const;
+  for (const [source, prefix] of [
+    [options, ''],
+    [scenario ?? {}, 'scenario.'],
+  ] as const) {
+    for (const [key, expects] of Object.entries(lists)) {
+      const value = (source as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const bad = Array.isArray(value)
+        ? value.findIndex((x) =>
+            key === 'regions' ? typeof x !== 'string' : typeof x !== 'object' || x === null,
+          )
+        : -1;
+      if (Array.isArray(value) && bad === -1) continue;
+      // Never the value of `credentials` (it holds secrets); a short, typed picture of others.
+      const got = Array.isArray(value)
+        ? `an array whose item ${bad} is ${describe(value[bad], key === 'credentials')}`
+        : describe(value, key === 'credentials');
+      throw new TypeError(`Expected option \`${prefix}${key}\` to be ${expects}, got ${got}`);
+    }
+  }
+}
+
+function describe(value: unknown, secret: boolean): string {
+  if (value === null) return 'null';
+  if (secret || typeof value === 'object' || typeof value === 'function') return `a ${typeof value}`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
+}
 
 const defaults = {
   host: '127.0.0.1',
@@ -113,6 +239,8 @@ const defaults = {
   timestampSkewMs: 15 * 60_000,
   nonceWindowMs: 31 * 60_000,
   commandDurationMs: 2000,
+  deliveryWindowMs: 60_000,
+  fileTransferMs: 1000,
   maxNonces: 1_000_000,
 } as const;
 
@@ -125,6 +253,7 @@ const defaults = {
  * await sim.close();
  */
 export async function startEcsSimulator(options: SimulatorOptions = {}): Promise<EcsSimulator> {
+  checkOptions(options);
   const o: SimulatorOptions = { ...options.scenario, ...stripUndefined(options) };
   const regions = [...(o.regions ?? [o.region ?? defaults.region])];
   const region = o.region ?? regions[0] ?? defaults.region;
@@ -141,9 +270,34 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
   const plain = credentials.find((c) => c.securityToken === undefined);
   const sts = credentials.find((c) => c.securityToken !== undefined);
 
+  const quotaOptions = o.quota === undefined ? undefined : validateQuota(o.quota, actions.keys());
   const reportTimes = o.reportTimes ?? 'simulated';
   if (reportTimes !== 'simulated' && reportTimes !== 'wall')
     throw new RangeError(`reportTimes must be "simulated" or "wall", got ${String(reportTimes)}`);
+
+  const nonNegative = (v: number | undefined, name: string, fallback: number): number => {
+    const x = v ?? fallback;
+    if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0))
+      throw new RangeError(`${name} must be a number of ms ≥ 0, got ${String(v)}`);
+    return x;
+  };
+  const commandDurationMs = nonNegative(o.commandDurationMs, 'commandDurationMs', defaults.commandDurationMs);
+  const deliveryWindowMs = nonNegative(o.deliveryWindowMs, 'deliveryWindowMs', defaults.deliveryWindowMs);
+  const fileTransferMs = nonNegative(o.fileTransferMs, 'fileTransferMs', defaults.fileTransferMs);
+  const agentErrors = o.faults?.agentErrors;
+  if (agentErrors !== undefined) {
+    let total = 0;
+    for (const [code, p] of Object.entries(agentErrors)) {
+      if (!AGENT_ERROR_CODES.includes(code as (typeof AGENT_ERROR_CODES)[number]))
+        throw new RangeError(
+          `faults.agentErrors: ${code} is not one of ${AGENT_ERROR_CODES.join(', ')} (ClientNotRunning comes from the agent's schedule)`,
+        );
+      if (!(typeof p === 'number' && p >= 0 && p <= 1))
+        throw new RangeError(`faults.agentErrors.${code} must be a share between 0 and 1, got ${String(p)}`);
+      total += p;
+    }
+    if (total > 1) throw new RangeError(`faults.agentErrors: the shares add up to ${total}, more than 1`);
+  }
 
   const clock = createSimulatedClock({ startTime: o.startTime, speed: o.speed ?? defaults.speed });
   const rng = createPrng(seed);
@@ -152,6 +306,7 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     regions,
     rng: rng.fork('fleet'),
     reportShift: reportTimes === 'wall' ? (simNow) => now() - simNow : undefined,
+    lifecycle: resolveLifecycle(o.lifecycle, DEFAULT_LIFECYCLE, 'lifecycle'),
   });
   for (const spec of o.fleets ?? []) fleet.addInstances(spec);
   for (const spec of o.instances ?? []) fleet.addInstance(spec);
@@ -164,13 +319,21 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
     maxNonces: defaults.maxNonces,
   });
   let mode: NotFoundMode = notFound;
+  const quota = quotaOptions === undefined ? undefined : createQuota(quotaOptions, now);
   const running = await startServer(
     {
       verifier,
       fleet,
       clock,
-      invocations: new InvocationStore(o.commandDurationMs ?? defaults.commandDurationMs),
+      invocations: new InvocationStore({
+        commandDurationMs,
+        deliveryWindowMs,
+        fileTransferMs,
+        agentErrors,
+        rng: createPrng(o.faults?.seed ?? seed).fork('agent-errors'),
+      }),
       faults: createFaultEngine(o.faults ?? {}, seed, now),
+      quota,
       stats,
       notFoundMode: () => mode,
       regions: new Set(regions),
@@ -214,6 +377,8 @@ export async function startEcsSimulator(options: SimulatorOptions = {}): Promise
       mode = next;
     },
     addCredential: (c) => verifier.addCredential(c),
+    quota: quotaOptions,
+    quotaUsage: (filter) => quota?.usage(filter) ?? [],
     close: () => running.close(),
   };
 }

@@ -24,7 +24,12 @@ export interface SimulatorStats {
   readonly byAction: Readonly<Record<string, number>>;
   readonly byStatus: Readonly<Record<string, number>>;
   readonly byCode: Readonly<Record<string, number>>;
-  /** Injected faults by kind (`latency`, `connectionReset`, `throttled`, …). */
+  /**
+   * Requests answered with a throttling error (`Throttling*`), by either model: the account
+   * `quota` or the `faults.rateLimit` token bucket.
+   */
+  readonly throttled: number;
+  /** Injected faults by kind (`latency`, `connectionReset`, `throttled` for the token bucket, …). */
   readonly faults: Readonly<Record<string, number>>;
   /** Every (action, status, code) combination seen. */
   entries(): StatsEntry[];
@@ -42,6 +47,7 @@ export function createStats(): StatsRecorder {
   let combos = new Map<string, { action: string; status: number; code: string; count: number }>();
   let faults: Record<string, number> = {};
   let total = 0;
+  let throttled = 0;
   const sum = (key: (e: StatsEntry) => string): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const e of combos.values()) out[key(e)] = (out[key(e)] ?? 0) + e.count;
@@ -50,6 +56,7 @@ export function createStats(): StatsRecorder {
   return {
     record(action, status, code) {
       total++;
+      if (code.startsWith('Throttling')) throttled++;
       const key = `${action}\n${status}\n${code}`;
       const e = combos.get(key);
       if (e) e.count++;
@@ -60,6 +67,9 @@ export function createStats(): StatsRecorder {
     },
     get total() {
       return total;
+    },
+    get throttled() {
+      return throttled;
     },
     get byAction() {
       return sum((e) => e.action);
@@ -90,6 +100,7 @@ export function createStats(): StatsRecorder {
       combos = new Map();
       faults = {};
       total = 0;
+      throttled = 0;
     },
   };
 }

@@ -23,6 +23,14 @@ import { apiErrors } from './errors.js';
 export interface SimulatorCredential {
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
+  /**
+   * The Alibaba Cloud account the key belongs to. Keys of one account share its quotas (the
+   * `quota` option and `faults.rateLimit`), as on ECS, where throttling counts every AccessKey,
+   * RAM user and STS session of the account together (Throttling page, ecs-fidelity §1).
+   * Entries sharing an AccessKeyId must name the same account.
+   * @default "sim-account"
+   */
+  readonly accountId?: string | undefined;
   /** When set, requests with this AccessKeyId must carry this STS token (one of the tokens configured for it). */
   readonly securityToken?: string | undefined;
   /** Wall-clock epoch ms after which `securityToken` answers `InvalidSecurityToken.Expired`. */
@@ -33,6 +41,8 @@ export interface SimulatorCredential {
 export interface VerifiedRequest {
   readonly scheme: 'V3' | 'V1';
   readonly accessKeyId: string;
+  /** The account of the AccessKey (see {@link SimulatorCredential.accountId}). */
+  readonly accountId: string;
   readonly action: string;
   readonly version: string;
   readonly securityToken: string | undefined;
@@ -63,8 +73,12 @@ export interface VerifierOptions {
   readonly maxNonces: number;
 }
 
+/** The account of every credential that does not name one. */
+export const DEFAULT_ACCOUNT_ID = 'sim-account';
+
 interface KeyEntry {
   readonly secret: string;
+  readonly accountId: string;
   readonly secretV1: string;
   /** token → expiry (wall ms, Infinity when none). */
   readonly tokens: Map<string, number>;
@@ -96,10 +110,17 @@ export class RequestVerifier {
   }
 
   addCredential(c: SimulatorCredential): void {
+    const accountId = c.accountId ?? DEFAULT_ACCOUNT_ID;
+    if (typeof accountId !== 'string' || accountId === '') {
+      throw new TypeError(
+        `credentials: accountId of AccessKeyId ${c.accessKeyId} must be a non-empty string, got ${JSON.stringify(c.accountId)}`,
+      );
+    }
     let entry = this.#keys.get(c.accessKeyId);
     if (entry === undefined) {
       entry = {
         secret: c.accessKeySecret,
+        accountId,
         secretV1: c.accessKeySecret,
         tokens: new Map(),
         plainAllowed: false,
@@ -108,6 +129,10 @@ export class RequestVerifier {
     } else if (entry.secret !== c.accessKeySecret) {
       throw new TypeError(
         `credentials: AccessKeyId ${c.accessKeyId} is configured with two different secrets`,
+      );
+    } else if (entry.accountId !== accountId) {
+      throw new TypeError(
+        `credentials: AccessKeyId ${c.accessKeyId} is configured for two accounts (${entry.accountId} and ${accountId})`,
       );
     }
     if (c.securityToken === undefined) entry.plainAllowed = true;
@@ -215,7 +240,14 @@ export class RequestVerifier {
     this.#checkNonce(credential, nonce);
     const token = header(h, 'x-acs-security-token');
     this.#checkToken(entry, token);
-    return { scheme: 'V3', accessKeyId: credential, action, version, securityToken: token };
+    return {
+      scheme: 'V3',
+      accessKeyId: credential,
+      accountId: entry.accountId,
+      action,
+      version,
+      securityToken: token,
+    };
   }
 
   #verifyV1(req: RawRpcRequest): VerifiedRequest {
@@ -249,6 +281,6 @@ export class RequestVerifier {
     this.#checkNonce(accessKeyId, nonce);
     const token = p.SecurityToken;
     this.#checkToken(entry, token);
-    return { scheme: 'V1', accessKeyId, action, version, securityToken: token };
+    return { scheme: 'V1', accessKeyId, accountId: entry.accountId, action, version, securityToken: token };
   }
 }

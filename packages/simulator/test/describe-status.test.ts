@@ -105,14 +105,18 @@ describe('DescribeCloudAssistantStatus paging', () => {
 
 describe('DescribeCloudAssistantStatus validation', () => {
   it.each([
-    [{ PageSize: '51' }, 403, 'InvalidParam.PageSize'],
-    [{ PageSize: '0' }, 403, 'InvalidParam.PageSize'],
-    [{ PageSize: 'ten' }, 403, 'InvalidParam.PageSize'],
-    [{ PageNumber: '0' }, 403, 'InvalidParam.PageNumber'],
-    [{ PageNumber: '-1' }, 403, 'InvalidParam.PageNumber'],
-    [{ MaxResults: '51' }, 403, 'InvalidParam.MaxResults'],
-    [{ NextToken: 'garbage' }, 400, 'InvalidParam.NextToken'],
-    [{ RegionId: 'mars-north-1' }, 400, 'RegionId.ApiNotSupported'],
+    [{ PageSize: '51' }, 400, 'InvalidParam.PageSize'],
+    [{ PageSize: '0' }, 400, 'InvalidParam.PageSize'],
+    [{ PageSize: 'ten' }, 400, 'InvalidParam.PageSize'],
+    [{ PageNumber: '0' }, 400, 'InvalidParam.PageNumber'],
+    [{ PageNumber: '-1' }, 400, 'InvalidParam.PageNumber'],
+    [{ MaxResults: '51' }, 400, 'InvalidParameter.MaxResults'],
+    [{ MaxResults: '0' }, 400, 'InvalidParameter.MaxResults'],
+    [{ MaxResults: 'many' }, 400, 'InvalidParameter.MaxResults'],
+    [{ NextToken: 'garbage' }, 400, 'InvalidParameter.NextToken'],
+    [{ MaxResults: '5', NextToken: 'Y2FzOng' }, 400, 'InvalidParameter.NextToken'],
+    [{ RegionId: 'mars-north-1' }, 404, 'InvalidRegionId.NotFound'],
+    [{ RegionId: 'cn-beijing' }, 400, 'RegionId.ApiNotSupported'],
     [{ RegionId: '' }, 400, 'MissingRegionId'],
   ] as const)('answers %j with %i %s', async (params, status, code) => {
     const s = await start({ fleets: [{ count: 2 }] });

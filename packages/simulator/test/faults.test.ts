@@ -117,27 +117,26 @@ describe('faults', () => {
 });
 
 describe('rate limit', () => {
-  it('answers Throttling.User over the limit, per AccessKey and action, without retry-after by default', async () => {
+  it('answers Throttling.User over the limit, per account and action, without retry-after by default', async () => {
     const s = await start({ rateLimit: { ratePerSecond: 0.01, burst: 2 } });
+    s.addCredential({ accessKeyId: 'other-id', accessKeySecret: 'other-secret', accountId: 'other-account' });
     expect((await ask(s)).status).toBe(200);
     expect((await ask(s)).status).toBe(200);
     const third = await ask(s);
     expect(third.status).toBe(400);
     expect(third.json()).toMatchObject({ Code: 'Throttling.User' });
     expect(third.headers['x-acs-retry-after']).toBeUndefined();
-    // Another action has its own bucket; another AccessKey too.
+    // Another action has its own bucket.
     expect((await call(s, 'DescribeInvocations', { RegionId: s.region })).status).toBe(200);
-    expect(
-      (
-        await call(
-          s,
-          'DescribeCloudAssistantStatus',
-          { RegionId: s.region },
-          { credentials: s.stsCredentials! },
-        )
-      ).status,
-    ).toBe(200);
-    expect(s.stats.count({ code: 'Throttling.User' })).toBe(1);
+    const askAs = (credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }) =>
+      call(s, 'DescribeCloudAssistantStatus', { RegionId: s.region }, { credentials });
+    // The STS key belongs to the same account ("sim-account"): it shares the empty bucket.
+    expect((await askAs(s.stsCredentials!)).status).toBe(400);
+    // A key of another account has a bucket of its own.
+    expect((await askAs({ accessKeyId: 'other-id', accessKeySecret: 'other-secret' })).status).toBe(200);
+    expect(s.stats.count({ code: 'Throttling.User' })).toBe(2);
+    expect(s.stats.throttled).toBe(2);
+    expect(s.stats.faults.throttled).toBe(2);
   });
 
   it('sends x-acs-retry-after in ms until a token is back, and lets the request through after it', async () => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { buildV1Params, buildV3Headers, type Credentials, encodeQuery } from '@cloud-assistant-gate/core';
+import {
+  buildV1Params,
+  buildV3Headers,
+  type Credentials,
+  encodeQuery,
+  signV1,
+} from '@cloud-assistant-gate/core';
 
 export interface RawResponse {
   readonly status: number;
@@ -96,6 +102,11 @@ export interface CallOptions {
   readonly nonce?: string;
   readonly scheme?: 'V3' | 'V1';
   readonly version?: string;
+  /**
+   * The `Format` parameter. V1: `JSON` by default, `null` sends none (the API then answers XML).
+   * V3: none by default; a string is sent as a signed query parameter.
+   */
+  readonly format?: string | null;
 }
 
 /** One signed call with core's pure signer (V3 by default), over a connection of its own. */
@@ -112,12 +123,26 @@ export function call(
   let target: string;
   let headers: Record<string, string>;
   if (options.scheme === 'V1') {
-    const all = buildV1Params({ action, version, params, date, nonce, credentials, method: 'POST' });
+    let all = buildV1Params({
+      action,
+      version,
+      params,
+      date,
+      nonce,
+      credentials,
+      method: 'POST',
+      ...(typeof options.format === 'string' ? { format: options.format } : {}),
+    });
+    if (options.format === null) {
+      const { Format: _format, Signature: _signature, ...rest } = all;
+      all = { ...rest, Signature: signV1('POST', rest, credentials.accessKeySecret).signature };
+    }
     target = `/?${encodeQuery(all)}`;
     headers = { host: sim.host };
   } else {
-    target = `/?${encodeQuery(params)}`;
-    headers = buildV3Headers({ host: sim.host, action, version, params, date, nonce, credentials });
+    const query = typeof options.format === 'string' ? { ...params, Format: options.format } : params;
+    target = `/?${encodeQuery(query)}`;
+    headers = buildV3Headers({ host: sim.host, action, version, params: query, date, nonce, credentials });
   }
   return new Promise((resolve, reject) => {
     const req = request(

@@ -1,6 +1,8 @@
 /**
  * Ground truth at any simulated time: `fleet.wasOnline`, `fleet.wasVisible`, `fleet.onlineIntervals`,
- * checked against what DescribeCloudAssistantStatus actually answers; and `reportTimes`.
+ * `fleet.instanceStatusAt`, checked against what DescribeCloudAssistantStatus and
+ * DescribeInstanceStatus actually answer, through agent operations and instance stops, starts,
+ * reboots and installs; and `reportTimes`.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,6 +37,24 @@ async function start(options: Parameters<typeof startEcsSimulator>[0]): Promise<
   const sim = await startEcsSimulator(options);
   sims.push(sim);
   return sim;
+}
+
+/** Every instance's Status, as DescribeInstanceStatus lists it now. */
+async function listStatuses(sim: EcsSimulator): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let page = 1; ; page++) {
+    const res = await call(sim, 'DescribeInstanceStatus', {
+      RegionId: sim.region,
+      PageNumber: String(page),
+      PageSize: '50',
+    });
+    expect(res.status).toBe(200);
+    const items = res.json<{
+      InstanceStatuses: { InstanceStatus: { InstanceId: string; Status: string }[] };
+    }>().InstanceStatuses.InstanceStatus;
+    for (const item of items) out.set(item.InstanceId, item.Status);
+    if (items.length < 50) return out;
+  }
 }
 
 /** Every visible instance, as the API lists it now (paging without IDs). */
@@ -79,11 +99,23 @@ const fleetSpec: fc.Arbitrary<FleetSpec> = fc.record({
   }),
   appearAfterMs: distribution,
   ageMs: fc.integer({ min: 0, max: 400_000 }),
+  stoppedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  lifecycle: fc.record(
+    {
+      runningAfterMs: distribution,
+      stoppingMs: distribution,
+      startingMs: distribution,
+      agentStartMs: distribution,
+    },
+    { requiredKeys: [] },
+  ),
 });
 
 type Op =
   | { kind: 'start' | 'stop'; pick: number; afterMs: number; advanceMs: number }
   | { kind: 'install'; pick: number; afterMs: number; advanceMs: number }
+  | { kind: 'power-stop' | 'power-start'; pick: number; afterMs: number; advanceMs: number }
+  | { kind: 'reboot' | 'api-install'; pick: number; advanceMs: number }
   | {
       kind: 'add';
       onlineAfterMs: number | null;
@@ -101,6 +133,13 @@ const agentOp: fc.Arbitrary<Op> = fc.oneof(
     afterMs: fc.integer({ min: 0, max: 300_000 }),
     advanceMs,
   }),
+  fc.record({
+    kind: fc.constantFrom('power-stop' as const, 'power-start' as const),
+    pick: fc.nat(),
+    afterMs: fc.integer({ min: 0, max: 300_000 }),
+    advanceMs,
+  }),
+  fc.record({ kind: fc.constantFrom('reboot' as const, 'api-install' as const), pick: fc.nat(), advanceMs }),
   fc.record(
     {
       kind: fc.constant('add' as const),
@@ -133,9 +172,19 @@ function apply(sim: EcsSimulator, ops: readonly Op[]): number {
     }
     if (ids.length === 0) continue;
     const id = ids[op.pick % ids.length]!;
-    if (op.kind === 'start') sim.fleet.startAgent(id, { afterMs: op.afterMs });
-    else if (op.kind === 'stop') sim.fleet.stopAgent(id, { afterMs: op.afterMs });
-    else if (op.kind === 'install') sim.fleet.installAgent(id, { durationMs: op.afterMs });
+    const now = sim.clock.now();
+    // The agent hooks refuse an instance that is down at the time they act: skip those.
+    const downAt = (t: number) => ['Stopping', 'Stopped'].includes(sim.fleet.instanceStatusAt(id, t) ?? '');
+    if (op.kind === 'start') {
+      if (!downAt(now + op.afterMs)) sim.fleet.startAgent(id, { afterMs: op.afterMs });
+    } else if (op.kind === 'stop') sim.fleet.stopAgent(id, { afterMs: op.afterMs });
+    else if (op.kind === 'install') {
+      if (!downAt(now + op.afterMs)) sim.fleet.installAgent(id, { durationMs: op.afterMs });
+    } else if (op.kind === 'power-stop') sim.fleet.stop(id, { afterMs: op.afterMs });
+    else if (op.kind === 'power-start') sim.fleet.start(id, { afterMs: op.afterMs });
+    else if (op.kind === 'reboot') {
+      if (sim.fleet.instanceStatus(id) === 'Running') sim.fleet.reboot(id);
+    } else if (op.kind === 'api-install') sim.fleet.markAgentInstalled(id);
     else sim.fleet.removeInstance(id);
   }
   return sim.clock.now();
@@ -170,7 +219,14 @@ describe('fleet.wasOnline agrees with DescribeCloudAssistantStatus', () => {
             for (const t of offsets.map((o) => T0 + o)) {
               sim.clock.set(t);
               const listed = await listAll(sim);
+              const statuses = await listStatuses(sim);
               for (const id of ids) {
+                expect(statuses.get(id), `${id} Status at ${t}`).toBe(
+                  sim.fleet.wasVisible(id, t) ? sim.fleet.instanceStatusAt(id, t) : undefined,
+                );
+                // The agent runs only while the instance is Running.
+                if (sim.fleet.agentState(id) === 'online')
+                  expect(sim.fleet.instanceStatusAt(id, t)).toBe('Running');
                 const item = listed.get(id);
                 expect(item !== undefined, `${id} visible at ${t}`).toBe(sim.fleet.wasVisible(id, t));
                 expect(item?.CloudAssistantStatus === 'true', `${id} online at ${t}`).toBe(
@@ -252,6 +308,16 @@ describe('fleet.onlineIntervals', () => {
             }
             for (const t of [...offsets.map((o) => T0 + o), ...probeTimes(sim, [id], [])]) {
               expect(inInterval(list, t), `${id} at ${t}`).toBe(sim.fleet.wasOnline(id, t));
+            }
+            // Through stops, starts, reboots and installs, the agent runs only while the instance is Running.
+            if (sim.fleet.has(id)) {
+              const after = sim.clock.now();
+              for (const t of [...offsets.map((o) => T0 + o), ...probeTimes(sim, [id], [])]) {
+                sim.clock.set(t);
+                if (sim.fleet.agentState(id) === 'online')
+                  expect(sim.fleet.instanceStatusAt(id, t), `${id} at ${t}`).toBe('Running');
+              }
+              sim.clock.set(after);
             }
           }
         },

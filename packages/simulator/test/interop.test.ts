@@ -271,3 +271,151 @@ describe('the official SDK against API behaviour', () => {
     }
   });
 });
+
+describe('the official SDK against the lifecycle, install and SendFile actions', () => {
+  const sdkClient = (s: EcsSimulator, signatureAlgorithm?: 'v2') =>
+    new Ecs(
+      new $OpenApiUtil.Config({
+        ...s.credentials,
+        regionId: s.region,
+        endpoint: s.host,
+        protocol: 'http',
+        ...(signatureAlgorithm ? { signatureAlgorithm } : {}),
+      }),
+    );
+  const fixed = (ms: number) => ({ kind: 'fixed' as const, ms });
+
+  it.each([['V3'], ['V1']] as const)(
+    '%s: installCloudAssistant + rebootInstance bring a bare instance online; describeInstanceStatus follows',
+    async (scheme) => {
+      const s = await startEcsSimulator({
+        speed: 0,
+        lifecycle: { stoppingMs: fixed(5_000), startingMs: fixed(10_000), agentStartMs: fixed(15_000) },
+        instances: [{ id: 'i-bare', onlineAfterMs: null }, { id: 'i-ok' }],
+      });
+      try {
+        const client = sdkClient(s, scheme === 'V1' ? 'v2' : undefined);
+        const statusOf = async () => {
+          const res = await client.describeInstanceStatus(
+            new EcsModule.DescribeInstanceStatusRequest({
+              regionId: s.region,
+              instanceId: ['i-bare', 'i-ok'],
+            }),
+          );
+          expect(res.body?.totalCount).toBe(2);
+          expect(res.body?.pageNumber).toBe(1);
+          expect(res.body?.pageSize).toBe(10);
+          return Object.fromEntries(
+            (res.body?.instanceStatuses?.instanceStatus ?? []).map((x) => [x.instanceId, x.status]),
+          );
+        };
+        expect(await statusOf()).toEqual({ 'i-bare': 'Running', 'i-ok': 'Running' });
+
+        const install = await client.installCloudAssistant(
+          new EcsModule.InstallCloudAssistantRequest({ regionId: s.region, instanceId: ['i-bare'] }),
+        );
+        expect(install.statusCode).toBe(200);
+        expect(install.body?.requestId).toMatch(/^[0-9A-F-]{36}$/);
+        s.clock.advance(600_000);
+        expect(s.fleet.isOnline('i-bare')).toBe(false); // installed, but no reboot yet
+
+        const reboot = await client.rebootInstance(
+          new EcsModule.RebootInstanceRequest({ instanceId: 'i-bare', forceStop: false }),
+        );
+        expect(reboot.body?.requestId).toBeTruthy();
+        expect(await statusOf()).toEqual({ 'i-bare': 'Stopping', 'i-ok': 'Running' });
+        s.clock.advance(5_000);
+        expect((await statusOf())['i-bare']).toBe('Starting');
+        s.clock.advance(10_000 + 15_000);
+        expect((await statusOf())['i-bare']).toBe('Running');
+        const cas = await client.describeCloudAssistantStatus(
+          new EcsModule.DescribeCloudAssistantStatusRequest({ regionId: s.region, instanceId: ['i-bare'] }),
+        );
+        expect(cas.body?.instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.[0]).toMatchObject({
+          instanceId: 'i-bare',
+          cloudAssistantStatus: 'true',
+        });
+
+        // A reboot while the instance is not Running: the SDK's ClientError with the documented code.
+        await client.rebootInstance(new EcsModule.RebootInstanceRequest({ instanceId: 'i-ok' }));
+        const refused = await client
+          .rebootInstance(new EcsModule.RebootInstanceRequest({ instanceId: 'i-ok' }))
+          .catch((e: unknown) => e);
+        expect(refused).toMatchObject({ code: 'IncorrectInstanceStatus', statusCode: 403 });
+        const multi = await client.rebootInstances(
+          new EcsModule.RebootInstancesRequest({
+            regionId: s.region,
+            instanceId: ['i-bare', 'i-ok'],
+            batchOptimization: 'SuccessFirst',
+          }),
+        );
+        expect(multi.body?.instanceResponses?.instanceResponse?.map((r) => [r.instanceId, r.code])).toEqual([
+          ['i-bare', '200'],
+          ['i-ok', 'IncorrectInstanceStatus'],
+        ]);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+
+  it('sendFile and describeSendFileResults: InvokeId f-…, per-instance results, the delivery window', async () => {
+    const s = await startEcsSimulator({
+      speed: 0,
+      instances: [{ id: 'i-up' }, { id: 'i-down', onlineAfterMs: null }],
+    });
+    try {
+      const client = sdkClient(s);
+      const content = 'x'.repeat(24_000); // near the 32 KB Base64 limit, sent in the query by the SDK
+      const sent = await client.sendFile(
+        new EcsModule.SendFileRequest({
+          regionId: s.region,
+          instanceId: ['i-up', 'i-down'],
+          name: 'big.txt',
+          targetDir: '/tmp',
+          content,
+          fileMode: '0644',
+          overwrite: true,
+          timeout: 60,
+        }),
+      );
+      const invokeId = sent.body?.invokeId ?? '';
+      expect(invokeId).toMatch(/^f-/);
+      s.clock.advance(60_000);
+      const res = await client.describeSendFileResults(
+        new EcsModule.DescribeSendFileResultsRequest({ regionId: s.region, invokeId }),
+      );
+      expect(res.body?.totalCount).toBe(1);
+      const inv = res.body?.invocations?.invocation?.[0];
+      expect(inv).toMatchObject({
+        invokeId,
+        name: 'big.txt',
+        targetDir: '/tmp',
+        content,
+        contentType: 'PlainText',
+        overwrite: 'true',
+        vmCount: 2,
+        invocationStatus: 'PartialFailed',
+      });
+      const byId = Object.fromEntries(
+        (inv?.invokeInstances?.invokeInstance ?? []).map((r) => [r.instanceId, r]),
+      );
+      expect(byId['i-up']).toMatchObject({ invocationStatus: 'Success', errorCode: '' });
+      expect(byId['i-down']).toMatchObject({ invocationStatus: 'Aborted', errorCode: 'ClientNotRunning' });
+      const tooBig = await client
+        .sendFile(
+          new EcsModule.SendFileRequest({
+            regionId: s.region,
+            instanceId: ['i-up'],
+            name: 'big.txt',
+            targetDir: '/tmp',
+            content: `${content}${'x'.repeat(600)}`,
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(tooBig).toMatchObject({ code: 'FileSize.ExceedLimit', statusCode: 403 });
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
+import type { InvalidStatusReadingError } from './readings.js';
 
 /**
  * Why an instance is not (yet) ready, as reported on a timeout or in a report:
@@ -33,7 +34,10 @@ export interface WaitCounters {
   readonly rounds: number;
   /**
    * HTTP attempts made for this wait: from `onAttempt` when the status source reports attempts
-   * (retries and bisection included), otherwise one per batch call.
+   * (retries, bisection and requests abandoned at the deadline included), otherwise one per batch
+   * call that settled. A call aborted before its source reported an attempt is not counted: a
+   * core client reports every request it sent, so for it that means nothing was sent (for
+   * example while credentials were still being read).
    */
   readonly apiCalls: number;
   /** Attempts beyond the first of a call (only known when the source reports attempts). */
@@ -263,8 +267,11 @@ export class StatusSourceError extends WaitOutcomeError {
         ? ''
         : ` (${fields.ready.length} of ${fields.ready.length + pending.length} instances were ready)`;
     super(
-      `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix${counts}; ` +
-        'check the credentials, the RAM permission ecs:DescribeCloudAssistantStatus and the region (see cause).',
+      fields.causeCode === 'WAITER_INVALID_STATUS' && cause instanceof Error
+        ? // A custom source's bug, not an API answer: say what it returned (the message holds no secret).
+          `The status source returned what the wait cannot use, which waiting cannot fix${counts}: ${cause.message}`
+        : `DescribeCloudAssistantStatus failed with ${what}, which waiting cannot fix${counts}; ` +
+            'check the credentials, the RAM permission ecs:DescribeCloudAssistantStatus and the region (see cause).',
       'WAITER_SOURCE_FAILED',
       {
         ready: fields.ready,
@@ -391,6 +398,7 @@ const waiterCodes = new Set([
   'WAITER_SOURCE_FAILED',
   'WAITER_SOURCE_UNREACHABLE',
   'WAITER_PREDICATE_FAILED',
+  'WAITER_INVALID_STATUS',
 ]);
 
 /** True for any error created by the waiter (checks `code`). */
@@ -425,4 +433,8 @@ export function isStatusSourceError(error: unknown): error is StatusSourceError 
 /** True for {@link SourceUnreachableError} (checks `code`). */
 export function isSourceUnreachableError(error: unknown): error is SourceUnreachableError {
   return hasCode(error, 'WAITER_SOURCE_UNREACHABLE');
+}
+/** True for {@link InvalidStatusReadingError} (checks `code`): a status source broke its contract. */
+export function isInvalidStatusReadingError(error: unknown): error is InvalidStatusReadingError {
+  return hasCode(error, 'WAITER_INVALID_STATUS');
 }

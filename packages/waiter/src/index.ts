@@ -6,6 +6,7 @@ export {
   InvalidInstanceIdError,
   isCloudAssistantTimeoutError,
   isInvalidInstanceIdError,
+  isInvalidStatusReadingError,
   isQuorumUnreachableError,
   isReadinessPredicateError,
   isSourceUnreachableError,
@@ -22,6 +23,7 @@ export type { Percentage, StatusSourceProvider, WaitForCloudAssistantOptions } f
 export { defaults, REGION_ENV_VAR } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';
+export { InvalidStatusReadingError } from './readings.js';
 export type { InstanceReadiness, ReadinessProgress, ReadinessReport } from './report.js';
 export { backoffDelay, planNextPoll } from './schedule.js';
 export { waitForCloudAssistant, watchCloudAssistant } from './wait.js';

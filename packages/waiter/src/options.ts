@@ -1,4 +1,10 @@
-import { createEcsClient, type EcsClientOptions, type StatusSource } from '@cloud-assistant-gate/core';
+import {
+  allKeys,
+  checkOptionKeys,
+  createEcsClient,
+  type EcsClientOptions,
+  type StatusSource,
+} from '@cloud-assistant-gate/core';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ReadinessOptions } from './readiness.js';
 import { isDottedVersion } from './readiness.js';
@@ -204,8 +210,45 @@ export const defaults = {
   notFoundGraceMs: 60_000,
 } as const;
 
+/** Every key of {@link WaitForCloudAssistantOptions}; any other is refused, naming the closest. */
+const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
+  'client',
+  'region',
+  'endpoint',
+  'credentials',
+  'env',
+  'timeoutMs',
+  'firstAnswerTimeoutMs',
+  'minDelayMs',
+  'maxDelayMs',
+  'pollCostMs',
+  'concurrency',
+  'maxRequestsPerSecond',
+  'maxBisectionCallsPerRound',
+  'minReady',
+  'readiness',
+  'notFound',
+  'notFoundGraceMs',
+  'signal',
+  'onProgress',
+  'now',
+  'random',
+  'scheduler',
+]);
+
+const READINESS_KEYS = allKeys<ReadinessOptions>()([
+  'requireSessionManager',
+  'minAgentVersion',
+  'maxHeartbeatAgeMs',
+  'osType',
+  'consecutive',
+  'predicate',
+]);
+
 /** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The slowest `maxRequestsPerSecond`: one call per 1,000 s keeps the pause within a timer. */
+const MIN_REQUESTS_PER_SECOND = 0.001;
 
 /** The status source of one wait, and how to release it. */
 export interface OpenedSource {
@@ -424,17 +467,7 @@ function resolveReadiness(value: unknown): ReadinessOptions {
     throw new TypeError(`Expected readiness to be an object, got ${show(value)}.`);
   }
   const r = value as Record<string, unknown>;
-  const known = new Set([
-    'requireSessionManager',
-    'minAgentVersion',
-    'maxHeartbeatAgeMs',
-    'osType',
-    'consecutive',
-    'predicate',
-  ]);
-  for (const key of Object.keys(r)) {
-    if (!known.has(key)) throw new TypeError(`Unknown readiness option ${JSON.stringify(key)}.`);
-  }
+  checkOptionKeys(r, READINESS_KEYS, 'options.readiness', 'readiness.');
   if (r['requireSessionManager'] !== undefined && typeof r['requireSessionManager'] !== 'boolean') {
     throw new TypeError(
       `Expected readiness.requireSessionManager to be a boolean, got ${show(r['requireSessionManager'])}.`,
@@ -475,6 +508,8 @@ export function resolveOptions(
     throw new TypeError(`Expected options to be an object, got ${show(options)}.`);
   }
   const o = options as unknown as Record<string, unknown>;
+  // Before anything else: `{ timeout: 5000 }` would otherwise wait the 10-minute default.
+  checkOptionKeys(o, OPTION_KEYS, 'waitForCloudAssistant/watchCloudAssistant');
   const open = resolveOpen(o);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
@@ -495,9 +530,10 @@ export function resolveOptions(
   if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
     throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
   }
-  if (rps !== undefined && (rps as number) <= 0) {
+  if (rps !== undefined && (rps as number) < MIN_REQUESTS_PER_SECOND) {
+    // Below this the pause between two calls would overflow a timer (and fire at once).
     throw new RangeError(
-      `Expected maxRequestsPerSecond to be a number > 0 (or Infinity for no cap), got ${rps}.`,
+      `Expected maxRequestsPerSecond to be a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap), got ${rps}.`,
     );
   }
   const notFound = o['notFound'] ?? defaults.notFound;

@@ -3,6 +3,7 @@ import { MAX_BATCH_SIZE } from './batch.js';
 import { bisectNotFound, type ProbeResult } from './bisect.js';
 import { classifyError, errorKey, isThrottled } from './classify.js';
 import type { RateLimiter } from './limiter.js';
+import { readingsFor } from './readings.js';
 import { AbortScope, raceAbort } from './timers.js';
 
 /** Mutable counters of one wait; frozen copies go into progress, reports and errors. */
@@ -138,6 +139,7 @@ async function sendCall(
     attempts++;
     counters.apiCalls++;
     if (event.attempt > 1) counters.retries++;
+    if (event.aborted === true) return;
     if (event.throttled) {
       counters.throttledCalls++;
       limiter.onThrottled();
@@ -158,19 +160,19 @@ async function sendCall(
     if (attempts === 0) counters.apiCalls++;
     limiter.onSuccess();
     if (ctx.health !== undefined) ctx.health.answered = true;
-    if (!Array.isArray(statuses)) {
-      throw new TypeError(`The status source returned ${typeof statuses} instead of an array of statuses.`);
-    }
-    return statuses;
+    // Checked before anything reads them: a reading that does not say "online" in a form the
+    // contract names never counts as online, and a source that breaks it ends the wait (fatal).
+    return readingsFor(ids, statuses);
   } catch (error) {
-    if (attempts === 0) {
+    // A call the source reported no attempt for counts once, unless it was aborted (deadline,
+    // cancel): then nothing says a request went out (core reports every request it sent, aborted
+    // ones included), and apiCalls counts requests, not intentions.
+    if (attempts === 0 && !signal.aborted) {
       counters.apiCalls++;
-      if (!signal.aborted) {
-        bump(counters.errors, errorKey(error));
-        if (isThrottled(error)) {
-          counters.throttledCalls++;
-          limiter.onThrottled();
-        }
+      bump(counters.errors, errorKey(error));
+      if (isThrottled(error)) {
+        counters.throttledCalls++;
+        limiter.onThrottled();
       }
     }
     const health = ctx.health;
@@ -207,9 +209,10 @@ async function probe(
 
 /**
  * Hands the statuses of one response to the sink, keyed by `InstanceId`, never by position: an
- * item left out of the response is `missing`, an ID it did not ask for or a repeated one is
- * ignored. ECS answers in request order, so the common case is a single pass with no allocation;
- * any other order falls back to a lookup table for the rest of the batch.
+ * item left out of the response is `missing`. The statuses come from {@link readingsFor} (one
+ * per asked ID at most, conflicts resolved, others' IDs dropped). ECS answers in request order,
+ * so the common case is a single pass with no allocation; any other order falls back to a lookup
+ * table for the rest of the batch.
  */
 function deliver<T extends { readonly instanceId: string }>(
   items: readonly T[],

@@ -81,7 +81,9 @@ export function evaluateReading(
   now: number,
   everOnline: boolean,
 ): ReadingVerdict {
-  if (!status.cloudAssistantStatus) {
+  // Only a reading that says online is online (the source's readings are checked, but this
+  // function is the last word: nothing but `true` counts).
+  if (status.cloudAssistantStatus !== true) {
     const neverReported = !everOnline && (status.cloudAssistantVersion ?? '') === '';
     return { ok: false, reason: neverReported ? 'no-heartbeat-yet' : 'agent-offline' };
   }

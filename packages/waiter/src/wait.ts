@@ -186,7 +186,7 @@ class WaitRun implements RoundSink<InstanceState> {
       // Only a custom predicate can throw: a bug in it, which waiting cannot fix.
       throw new ReadinessPredicateError(state.instanceId, error);
     }
-    if (status.cloudAssistantStatus) state.everOnline = true;
+    if (status.cloudAssistantStatus === true) state.everOnline = true;
     if (verdict.ok) {
       state.streak++;
       this.#progressed = true;

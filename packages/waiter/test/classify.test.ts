@@ -19,6 +19,16 @@ describe('classifyError', () => {
     [err({ code: 'UND_ERR_SOCKET' }), 'transient'],
     [Object.assign(new DOMException('t', 'TimeoutError')), 'transient'],
     [err({ code: 'SignatureDoesNotMatch', statusCode: 400 }), 'fatal'],
+    // A region that does not exist is not an instance that does not exist: no bisection, fatal.
+    [
+      err({ code: 'ECS_API_ERROR', apiCode: 'InvalidRegionId.NotFound', retryable: false, statusCode: 404 }),
+      'fatal',
+    ],
+    [err({ code: 'InvalidRegionId.NotFound', statusCode: 404 }), 'fatal'],
+    [err({ code: 'RegionId.ApiNotSupported', statusCode: 400 }), 'fatal'],
+    [err({ code: 'InvalidParam.PageSize', statusCode: 400 }), 'fatal'],
+    [err({ code: 'InvalidParameter.NextToken', statusCode: 400 }), 'fatal'],
+    [err({ code: 'MissingParam.InstanceId', statusCode: 400 }), 'fatal'],
     [err({ code: 'ENOTFOUND' }), 'fatal'],
     [new TypeError('bug'), 'fatal'],
     ['a string', 'fatal'],

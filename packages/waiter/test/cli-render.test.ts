@@ -91,7 +91,7 @@ describe('plain progress (not a TTY)', () => {
 
   it('never lets a code from the network put a control character on the terminal', () => {
     expect(describeAttemptError({ code: 'Bad\x1b]0;title\x07Code', statusCode: 400 })).toBe(
-      'Bad??0?title?Code (HTTP 400)',
+      'Bad\\u001b]0;title\\u0007Code (HTTP 400)',
     );
   });
 

@@ -560,7 +560,11 @@ describe('options', () => {
       /minAgentVersion to be a dotted numeric version/,
     ],
     [{ client, readiness: { consecutive: 0 } }, RangeError, /readiness\.consecutive/],
-    [{ client, readiness: { sessionManager: true } }, TypeError, /Unknown readiness option "sessionManager"/],
+    [
+      { client, readiness: { sessionManager: true } },
+      TypeError,
+      /Unknown option `readiness.sessionManager`.*did you mean `readiness.requireSessionManager`/,
+    ],
     [{ client, signal: {} }, TypeError, /signal to be an AbortSignal/],
   ])('rejects %j before any call', async (options, type, message) => {
     const call = () => watchCloudAssistant(['i-a1', 'i-a2'], options as never);

@@ -1,3 +1,4 @@
+import { KNOWN_REGIONS } from '@cloud-assistant-gate/core';
 import type { SimulatedClock } from '../clock.js';
 import { apiErrors } from '../errors.js';
 import type { FleetInternals, RegionStore } from '../fleet.js';
@@ -19,11 +20,20 @@ export interface ActionContext {
 /** An action handler returns the full JSON response body. */
 export type ActionHandler = (params: Readonly<Record<string, string>>, ctx: ActionContext) => string;
 
+/**
+ * The region a request names. Missing → 400 `MissingRegionId` (UNVERIFIED); a real Alibaba Cloud
+ * region (core's list, the official SDK's endpoint map plus the public regions) this simulator
+ * does not serve → 400 `RegionId.ApiNotSupported`; anything else → 404 `InvalidRegionId.NotFound`
+ * (DescribeCloudAssistantStatus error table, 2024; ecs-fidelity §2). A served region is always
+ * accepted, even one with a made-up name.
+ */
 export function requireRegion(params: Readonly<Record<string, string>>, ctx: ActionContext): RegionStore {
   const id = params.RegionId;
   if (!id) throw apiErrors.missingRegionId();
   const region = ctx.fleet.region(id);
-  if (region === undefined) throw apiErrors.regionNotSupported();
+  if (region === undefined) {
+    throw KNOWN_REGIONS.has(id) ? apiErrors.regionNotSupported() : apiErrors.regionNotFound();
+  }
   return region;
 }
 

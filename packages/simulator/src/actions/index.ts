@@ -1,6 +1,9 @@
 import type { ActionHandler } from './context.js';
 import { describeCloudAssistantStatus } from './describe-cloud-assistant-status.js';
+import { installCloudAssistant } from './install-cloud-assistant.js';
+import { describeInstanceStatus, rebootInstance, rebootInstances } from './instances.js';
 import { describeInvocationResults, describeInvocations, runCommand } from './run-command.js';
+import { describeSendFileResults, sendFile } from './send-file.js';
 
 /** Every action the simulator answers, by name. */
 export const actions: ReadonlyMap<string, ActionHandler> = new Map([
@@ -8,6 +11,12 @@ export const actions: ReadonlyMap<string, ActionHandler> = new Map([
   ['RunCommand', runCommand],
   ['DescribeInvocations', describeInvocations],
   ['DescribeInvocationResults', describeInvocationResults],
+  ['DescribeInstanceStatus', describeInstanceStatus],
+  ['RebootInstance', rebootInstance],
+  ['RebootInstances', rebootInstances],
+  ['InstallCloudAssistant', installCloudAssistant],
+  ['SendFile', sendFile],
+  ['DescribeSendFileResults', describeSendFileResults],
 ]);
 
 /** A 200 body that breaks each action's schema (for the `badSchema` fault). */

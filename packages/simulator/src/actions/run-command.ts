@@ -1,6 +1,13 @@
 /**
  * RunCommand, DescribeInvocations and DescribeInvocationResults: minimal but real, enough for a
- * demo to show a command failing on an instance whose agent is not up yet (see invocations.ts).
+ * demo to show a command failing on an instance whose agent is not up in time (the delivery
+ * window, see invocations.ts).
+ *
+ * RunCommand validation (ecs-fidelity §3, Docs2024): no `InstanceId.N` → 400
+ * `MissingParam.InstanceId`; an unknown `Type` → 403 `InvalidCmdType.NotFound`; more than 100
+ * instances → 403 `InstanceIds.ExceedLimit`; an unknown instance → 404 `InvalidInstance.NotFound`
+ * for the whole request. `ContentEncoding` is case-insensitive and anything but Base64 means
+ * PlainText, with no error.
  */
 import { formatAcsDate } from '@cloud-assistant-gate/core';
 import { apiErrors } from '../errors.js';
@@ -10,22 +17,26 @@ import {
   type InstanceRun,
   type InvocationRecord,
   legacyInvokeStatus,
-  NOT_RUNNING,
-  runStatus,
+  recordStatus,
+  viewRun,
 } from '../invocations.js';
 import { type ActionHandler, intParam, listParam, requireRegion } from './context.js';
 
 const COMMAND_TYPES = new Set(['RunShellScript', 'RunBatScript', 'RunPowerShellScript']);
 const MAX_INSTANCES = 100;
 
-/** A simulated time as the API reports it, `shiftMs` added (see the `reportTimes` option). */
-const iso = (ms: number, shiftMs: number) => formatAcsDate(new Date(ms + shiftMs));
+/** A simulated time as the API reports it, `shiftMs` added (see the `reportTimes` option); '' for NaN. */
+export const iso = (ms: number, shiftMs: number) =>
+  Number.isNaN(ms) ? '' : formatAcsDate(new Date(ms + shiftMs));
 
-function encodeText(text: string, encoding: string | undefined): string {
-  return encoding === 'PlainText' ? text : Buffer.from(text, 'utf8').toString('base64');
+/** `ContentEncoding` of the Describe* calls: Base64 (the default) unless PlainText, any case. */
+export function encodeText(text: string, encoding: string | undefined): string {
+  return encoding !== undefined && encoding.toLowerCase() === 'plaintext'
+    ? text
+    : Buffer.from(text, 'utf8').toString('base64');
 }
 
-function paging(p: Readonly<Record<string, string>>): { pageNumber: number; pageSize: number } {
+export function paging(p: Readonly<Record<string, string>>): { pageNumber: number; pageSize: number } {
   const pageSize = intParam(p.PageSize) ?? 10;
   if (!(pageSize >= 1 && pageSize <= 50)) throw apiErrors.invalidPageSize();
   const pageNumber = intParam(p.PageNumber) ?? 1;
@@ -37,17 +48,14 @@ export const runCommand: ActionHandler = (p, ctx) => {
   const region = requireRegion(p, ctx);
   const type = p.Type;
   if (!type) throw apiErrors.missingParameter('Type');
-  if (!COMMAND_TYPES.has(type))
-    throw apiErrors.invalidParameter('Type', `Valid values: ${[...COMMAND_TYPES].join(', ')}.`);
+  if (!COMMAND_TYPES.has(type)) throw apiErrors.invalidCmdType();
   const raw = p.CommandContent;
   if (!raw) throw apiErrors.missingParameter('CommandContent');
-  const encoding = p.ContentEncoding ?? 'PlainText';
-  if (encoding !== 'PlainText' && encoding !== 'Base64') {
-    throw apiErrors.invalidParameter('ContentEncoding', 'Valid values: PlainText, Base64.');
-  }
-  const content = encoding === 'Base64' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  const ids = listParam(p, 'InstanceId');
-  if (ids.length === 0) throw apiErrors.missingParameter('InstanceId');
+  // Documented: case-insensitive, and an unknown value falls back to PlainText.
+  const base64 = (p.ContentEncoding ?? '').toLowerCase() === 'base64';
+  const content = base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const ids = listParam(p, 'InstanceId').filter((id) => id !== '');
+  if (ids.length === 0) throw apiErrors.missingInstanceId();
   if (ids.length > MAX_INSTANCES) throw apiErrors.instanceIdsExceedLimit();
   const t = ctx.clock.now();
   const instances: SimInstance[] = [];
@@ -75,21 +83,23 @@ function runFields(
   encoding: string | undefined,
   shiftMs: number,
 ) {
-  const status = runStatus(run, t);
-  const finished = status !== 'Running';
+  const v = viewRun(run, t);
+  const success = v.status === 'Success';
   return {
-    InstanceId: run.instanceId,
-    InvocationStatus: status,
-    ExitCode: finished && run.delivered ? run.exitCode : null,
-    ErrorCode: run.delivered ? '' : NOT_RUNNING.errorCode,
-    ErrorInfo: run.delivered ? '' : NOT_RUNNING.errorInfo,
-    Output: encodeText(finished ? run.output : '', encoding),
-    Dropped: 0,
-    StartTime: run.delivered ? iso(run.startAt, shiftMs) : '',
-    Repeats: 1,
-    CommandId: record.commandId,
-    InvokeId: record.invokeId,
-    finished,
+    view: v,
+    fields: {
+      InstanceId: run.instanceId,
+      InvocationStatus: v.status,
+      ExitCode: success ? run.exitCode : null,
+      ErrorCode: v.errorCode,
+      ErrorInfo: v.errorInfo,
+      Output: encodeText(success ? run.output : '', encoding),
+      Dropped: 0,
+      StartTime: iso(v.deliveredAt, shiftMs),
+      Repeats: Number.isNaN(v.deliveredAt) ? 0 : 1,
+      CommandId: record.commandId,
+      InvokeId: record.invokeId,
+    },
   };
 }
 
@@ -101,7 +111,7 @@ export const describeInvocations: ActionHandler = (p, ctx) => {
   if (p.InvokeId) list = list.filter((r) => r.invokeId === p.InvokeId);
   if (p.CommandId) list = list.filter((r) => r.commandId === p.CommandId);
   if (p.InstanceId) list = list.filter((r) => r.runs.some((run) => run.instanceId === p.InstanceId));
-  if (p.InvokeStatus) list = list.filter((r) => legacyInvokeStatus(r, t) === p.InvokeStatus);
+  if (p.InvokeStatus) list = list.filter((r) => legacyInvokeStatus(r.runs, t) === p.InvokeStatus);
   list = list.slice().reverse(); // newest first
   const page = list.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
   const includeOutput = p.IncludeOutput === 'true';
@@ -117,8 +127,8 @@ export const describeInvocations: ActionHandler = (p, ctx) => {
         CommandName: r.name,
         CommandType: r.type,
         CommandContent: encodeText(r.content, p.ContentEncoding),
-        InvocationStatus: aggregateStatus(r, t),
-        InvokeStatus: legacyInvokeStatus(r, t),
+        InvocationStatus: aggregateStatus(r.runs, t),
+        InvokeStatus: legacyInvokeStatus(r.runs, t),
         CreationTime: iso(r.createdAt, ctx.timeShiftMs),
         Timed: false,
         RepeatMode: 'Once',
@@ -127,21 +137,15 @@ export const describeInvocations: ActionHandler = (p, ctx) => {
         Username: '',
         InvokeInstances: {
           InvokeInstance: r.runs.map((run) => {
-            const {
-              finished,
-              CommandId: _c,
-              InvokeId: _i,
-              Output,
-              ...f
-            } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
+            const { view, fields } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
+            const { CommandId: _c, InvokeId: _i, Output, ...f } = fields;
             return {
               ...f,
               Output: includeOutput ? Output : '',
-              InstanceInvokeStatus:
-                f.InvocationStatus === 'Running' ? 'Running' : run.delivered ? 'Finished' : 'Failed',
+              InstanceInvokeStatus: recordStatus(view.status),
               CreationTime: iso(r.createdAt, ctx.timeShiftMs),
-              UpdateTime: iso(finished ? run.finishAt : t, ctx.timeShiftMs),
-              FinishTime: finished && run.delivered ? iso(run.finishAt, ctx.timeShiftMs) : '',
+              UpdateTime: iso(Number.isNaN(view.endedAt) ? t : view.endedAt, ctx.timeShiftMs),
+              FinishTime: view.status === 'Success' ? iso(view.endedAt, ctx.timeShiftMs) : '',
               Timed: false,
             };
           }),
@@ -162,13 +166,13 @@ export const describeInvocationResults: ActionHandler = (p, ctx) => {
   for (const r of records.slice().reverse()) {
     for (const run of r.runs) {
       if (p.InstanceId && run.instanceId !== p.InstanceId) continue;
-      const { finished, ...f } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
-      const recordStatus = finished ? 'Finished' : 'Running';
-      if (p.InvokeRecordStatus && p.InvokeRecordStatus !== recordStatus) continue;
+      const { view, fields } = runFields(r, run, t, p.ContentEncoding, ctx.timeShiftMs);
+      const invokeRecordStatus = recordStatus(view.status);
+      if (p.InvokeRecordStatus && p.InvokeRecordStatus !== invokeRecordStatus) continue;
       results.push({
-        ...f,
-        InvokeRecordStatus: recordStatus,
-        FinishedTime: finished && run.delivered ? iso(run.finishAt, ctx.timeShiftMs) : '',
+        ...fields,
+        InvokeRecordStatus: invokeRecordStatus,
+        FinishedTime: view.status === 'Success' ? iso(view.endedAt, ctx.timeShiftMs) : '',
         StopTime: '',
         Username: '',
         ContainerId: '',

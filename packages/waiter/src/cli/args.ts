@@ -290,8 +290,10 @@ const toUsageError = (error: unknown, argv: readonly string[]): CliUsageError =>
   return new CliUsageError(`${message.split('\n')[0]} See --help.`, { cause: error });
 };
 
+/** The flag closest to a mistyped one (core's one "did you mean" rule, at most 2 edits). */
 const suggest = (name: string): string | undefined =>
   closestMatch(
     name,
     OPTIONS.map((o) => o.name),
+    2,
   );

@@ -41,9 +41,9 @@ export const connect = async (
   if (provider === undefined) {
     const chainEnv =
       settings.profile === undefined ? env : { ...env, ALIBABA_CLOUD_PROFILE: settings.profile.name };
-    const found = await abortable(
-      resolveDefaultCredentials({ env: chainEnv, ...(env['HOME'] ? { homeDir: env['HOME'] } : {}) }),
-      signal,
+    const found = await resolveDefaultCredentials(
+      { env: chainEnv, ...(env['HOME'] ? { homeDir: env['HOME'] } : {}) },
+      { signal },
     );
     credentials = found.source;
     provider = found.provider;
@@ -98,24 +98,4 @@ export const inCliTerms = (message: string): string => {
     )
     .replace(/\.?$/, '.');
   return text;
-};
-
-/** Rejects with the signal's reason as soon as it aborts (a credentials lookup cannot be cancelled). */
-const abortable = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 };

@@ -1,3 +1,5 @@
+import { jsonLine } from '@cloud-assistant-gate/core';
+
 /**
  * Exit codes of `cloud-assistant-gate`, stable and documented in `--help`.
  * Scripts branch on them, so never renumber one.
@@ -33,6 +35,13 @@ export class CliUsageError extends Error {
   }
 }
 
+/** A command ran out of its `--timeout` before it could finish (for `status`): exit code 1. */
+export class CliTimeoutError extends Error {
+  override readonly name = 'CliTimeoutError';
+  readonly code = 'CLI_TIMEOUT';
+  readonly exitCode = ExitCode.notReady;
+}
+
 export const isCliUsageError = (error: unknown): error is CliUsageError =>
   error instanceof Error &&
   (error as { code?: unknown }).code !== undefined &&
@@ -44,5 +53,5 @@ export const isCliUsageError = (error: unknown): error is CliUsageError =>
  */
 export const quote = (value: string, max = 60): string => {
   const cut = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(cut);
+  return jsonLine(cut).slice(0, -1);
 };

@@ -51,7 +51,8 @@ export const rootCodeOf = (error: unknown): string | undefined => {
 export const exitCodeForError = (error: unknown): ExitCode => {
   if (isCliUsageError(error)) return ExitCode.usage;
   const code = fields(error).code;
-  if (code === 'WAITER_TIMEOUT' || code === 'WAITER_QUORUM_UNREACHABLE') return ExitCode.notReady;
+  if (code === 'WAITER_TIMEOUT' || code === 'WAITER_QUORUM_UNREACHABLE' || code === 'CLI_TIMEOUT')
+    return ExitCode.notReady;
   if (code === 'WAITER_INVALID_INSTANCE_ID') return ExitCode.usage;
   if (rootCodeOf(error) === 'ECS_CREDENTIALS') return ExitCode.credentials;
   const api = apiCodeOf(error);

@@ -9,6 +9,13 @@ export interface HintContext {
 
 const FIXES: readonly (readonly [RegExp, (c: HintContext) => string])[] = [
   [
+    // Not a region at all (a typo), as opposed to a real region without this API (below).
+    /^InvalidRegionId\.NotFound$/,
+    (c) =>
+      `ECS knows no region ${c.region ?? '(none)'}${c.endpoint === undefined ? '' : ` at ${c.endpoint}`}: ` +
+      'check --region (e.g. cn-hangzhou), and drop --endpoint unless you need a specific one.',
+  ],
+  [
     /^(?:InvalidRegionId|RegionId\.|InvalidRegion|UnsupportedRegion)/,
     (c) =>
       `ECS does not serve DescribeCloudAssistantStatus for region ${c.region ?? '(none)'}` +

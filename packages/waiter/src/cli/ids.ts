@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream, openSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { CliUsageError, quote } from './errors.js';
 
 /**
@@ -307,7 +308,30 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 /** Opens a file for {@link readIdStream}; a seam so tests need no files. */
 export type OpenFile = (path: string) => ByteSource;
 
-export const openFileStream: OpenFile = (path) => createReadStream(path, { highWaterMark: 1 << 20 });
+/**
+ * Opens `--ids-file` so that no read can hold the process: a regular file is streamed; a FIFO
+ * (`mkfifo`, `<(…)`, `/dev/stdin` on a pipe) is opened non-blocking and read through the event
+ * loop as a pipe, so it waits for its writer without occupying a thread, and an abort (SIGINT,
+ * SIGTERM) destroys it at once. A blocking `open` of a FIFO with no writer would otherwise sit in
+ * libuv's thread pool, where no abort reaches it and even `process.exit` waits for it. A device
+ * (a terminal, /dev/zero, /dev/urandom) or a socket is refused.
+ */
+export const openFileStream: OpenFile = (path) => {
+  const stat = statSync(path);
+  if (stat.isFIFO()) {
+    const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return new Socket({ fd, readable: true, writable: false });
+  }
+  if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  if (!stat.isFile()) {
+    throw new CliUsageError(
+      `--ids-file ${quote(path)}: is ${stat.isSocket() ? 'a socket' : 'a device'}, not a file or a pipe; ` +
+        'give a file, or pipe the IDs into - (stdin).',
+      { code: 'CLI_BAD_INPUT' },
+    );
+  }
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+};
 
 /** Where to read IDs from: arguments, `--ids-file` paths and `-` (stdin) in either. */
 export interface IdInput {

@@ -6,6 +6,7 @@ import type {
   InstanceStatus,
   StatusSource,
 } from '@cloud-assistant-gate/core';
+import { jsonLine, printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
 import {
@@ -21,7 +22,7 @@ import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, COMMANDS, parseCliArgs } from './args.js';
 import { connect } from './connect.js';
-import { CliUsageError, ExitCode, isCliUsageError } from './errors.js';
+import { CliTimeoutError, CliUsageError, ExitCode, isCliUsageError } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
 import { helpText } from './help.js';
 import { fixForApiCode } from './hints.js';
@@ -37,6 +38,7 @@ import {
   type TextSink,
   type WaitOutcome,
 } from './render.js';
+
 import { readStatuses } from './status.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -253,7 +255,10 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
   // A resized terminal is redrawn at once, at its new width.
   const stopResize = live ? ctx.onResize?.(() => renderer.tick(ctx.now() - started)) : undefined;
   // Every HTTP attempt reaches the display, so the last error shows while core is still retrying.
-  const watched = watchAttempts(client, (event) =>
+  // Not one abandoned by the wait itself (deadline, fail-fast, cancel): it got no answer and no
+  // error, so it says nothing about the API and must not erase the last error the report names.
+  const watched = watchAttempts(client, (event) => {
+    if (event.aborted === true) return;
     renderer.attempt(
       {
         code: event.apiCode ?? event.errorCode,
@@ -262,8 +267,8 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         durationMs: event.durationMs,
       },
       ctx.now() - started,
-    ),
-  );
+    );
+  });
   try {
     // The engine validates its options synchronously, before the first call: whatever it
     // throws then is about what the user typed (flags the CLI let through), so exit 2.
@@ -351,12 +356,20 @@ const watchAttempts = (
     }),
 });
 
-const toStraggler = (p: PendingInstance): Straggler => ({
-  instanceId: p.instanceId,
-  reason: p.reason,
+/**
+ * A row of the straggler table. Its text came from the API (versions, OS names inside reasons,
+ * heartbeat times) or from a status source: printable only, never raw.
+ */
+const toStraggler = (p: {
+  readonly instanceId: string;
+  readonly reason?: string | undefined;
+  readonly status?: InstanceStatus | undefined;
+}): Straggler => ({
+  instanceId: printable(p.instanceId),
+  reason: printable(p.reason ?? 'agent-offline'),
   online: p.status?.cloudAssistantStatus,
-  version: p.status?.cloudAssistantVersion,
-  lastHeartbeatTime: p.status?.lastHeartbeatTime,
+  version: printableOrUndefined(p.status?.cloudAssistantVersion),
+  lastHeartbeatTime: printableOrUndefined(p.status?.lastHeartbeatTime),
 });
 
 const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
@@ -368,15 +381,7 @@ const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
   rounds: report.rounds,
   apiCalls: report.apiCalls,
   throttledCalls: report.throttledCalls,
-  stragglers: report.instances
-    .filter((i) => !i.ready)
-    .map((i) => ({
-      instanceId: i.instanceId,
-      reason: i.reason ?? 'agent-offline',
-      online: i.status?.cloudAssistantStatus,
-      version: i.status?.cloudAssistantVersion,
-      lastHeartbeatTime: i.status?.lastHeartbeatTime,
-    })),
+  stragglers: report.instances.filter((i) => !i.ready).map(toStraggler),
 });
 
 /** The exit code of a wait that ended with an outcome (not an exception). */
@@ -442,7 +447,7 @@ const finishWait = (
       ...(lastError === undefined || exitCode !== ExitCode.api ? {} : { lastError }),
       ...(error === undefined ? {} : { error: { code: error.code, message: inFlagTerms(error.message) } }),
     };
-    ctx.stdout.write(`${JSON.stringify(json)}\n`);
+    ctx.stdout.write(jsonLine(json));
   }
   return exitCode;
 };
@@ -487,7 +492,7 @@ const aborted = (
   if (!s.quiet) ctx.human.write(`${renderOutcome(outcome, makeStyle(ctx.color), ctx.now())}\n`);
   if (s.json) {
     ctx.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         command: s.command,
         ok: false,
         exitCode: ExitCode.aborted,
@@ -506,7 +511,7 @@ const aborted = (
           .filter((id) => !wait?.readySoFar.has(id))
           .map((instanceId) => ({ instanceId, reason: 'aborted' })),
         error: { code: 'ABORTED', message: 'Aborted by a signal before the wait finished.' },
-      })}\n`,
+      }),
     );
   }
   return ExitCode.aborted;
@@ -514,22 +519,46 @@ const aborted = (
 
 const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
   const s = ctx.settings;
-  const statuses = await readStatuses(client, ids, {
-    concurrency: s.concurrency ?? defaults.concurrency,
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
+  // `--timeout` bounds status too (a listing that never ends, an API that never answers).
+  const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(new CliTimeoutError(`status did not finish within --timeout ${formatMs(timeoutMs)}`)),
+    timeoutMs,
+  );
+  const signal = ctx.signal === undefined ? deadline.signal : AbortSignal.any([ctx.signal, deadline.signal]);
+  const read = { instances: 0 };
+  let statuses: Awaited<ReturnType<typeof readStatuses>>;
+  try {
+    statuses = await readStatuses(client, ids, {
+      concurrency: s.concurrency ?? defaults.concurrency,
+      signal,
+      read,
+    });
+  } catch (error) {
+    if (deadline.signal.aborted && !ctx.signal?.aborted) {
+      throw new CliTimeoutError(
+        `status did not finish within --timeout ${formatMs(timeoutMs)} (${read.instances} instance${read.instances === 1 ? '' : 's'} read); raise --timeout.`,
+      );
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   const nowMs = ctx.now();
+  // Without IDs every ID, and always the versions, times and OS names, came from the API.
   const rows: StatusRow[] = statuses.map((r) =>
     r.status === undefined
-      ? { instanceId: r.instanceId, found: false }
+      ? { instanceId: printable(r.instanceId), found: false }
       : {
-          instanceId: r.instanceId,
+          instanceId: printable(r.instanceId),
           found: true,
           online: r.status.cloudAssistantStatus,
-          version: r.status.cloudAssistantVersion,
-          lastHeartbeatTime: r.status.lastHeartbeatTime,
+          version: printableOrUndefined(r.status.cloudAssistantVersion),
+          lastHeartbeatTime: printableOrUndefined(r.status.lastHeartbeatTime),
           supportSessionManager: r.status.supportSessionManager,
-          osType: r.status.osType,
+          osType: printableOrUndefined(r.status.osType),
         },
   );
   // With --json, stdout holds the report and stderr only diagnostics: no table.
@@ -542,7 +571,7 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   }
   if (s.json) {
     ctx.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         command: 'status',
         ok: true,
         exitCode: ExitCode.ok,
@@ -556,7 +585,7 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
           found: r.status !== undefined,
           ...(r.status === undefined ? {} : statusJson(r.status, nowMs)),
         })),
-      })}\n`,
+      }),
     );
   }
   return ExitCode.ok;
@@ -599,7 +628,8 @@ const fail = (
   const exitCode = exitCodeForError(error);
   const apiCode = apiCodeOf(error);
   const fix = fixForApiCode(apiCode, { region: out.client?.region, endpoint: out.client?.endpoint });
-  const message = describeError(error) + (fix === undefined ? '' : `\n${fix}`);
+  // Messages quote the API (Message, an error page's excerpt) and files: printable only.
+  const message = printable(describeError(error) + (fix === undefined ? '' : `\n${fix}`), true);
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
   // A failure during a wait still accounts for every instance: say which were ready, unless the
@@ -611,7 +641,7 @@ const fail = (
   ) {
     const shown = fatal.pending
       .slice(0, 3)
-      .map((p) => `${p.instanceId} (${p.reason})`)
+      .map((p) => `${p.instanceId} (${printable(p.reason)})`)
       .join(', ');
     const more = fatal.pending.length > 3 ? ` and ${fatal.pending.length - 3} more` : '';
     out.stderr.write(
@@ -623,7 +653,7 @@ const fail = (
   }
   if (out.json) {
     out.stdout.write(
-      `${JSON.stringify({
+      jsonLine({
         ...(out.command === undefined ? {} : { command: out.command }),
         ok: false,
         exitCode,
@@ -653,7 +683,7 @@ const fail = (
             : {}),
           message,
         },
-      })}\n`,
+      }),
     );
   }
   return exitCode;

@@ -1,3 +1,4 @@
+import { printable } from '@cloud-assistant-gate/core';
 import { formatClock, formatDuration } from './duration.js';
 import { makeStyle, type Style, stripAnsi, type TextSink } from './render.js';
 
@@ -48,8 +49,12 @@ export interface RendererOptions {
   readonly endpoint?: string | undefined;
 }
 
-/** Codes come from the network: keep only what a code is made of, so no escape reaches the terminal. */
-const safeCode = (code: string): string => code.replace(/[^\w.:-]/g, '?').slice(0, 64);
+/**
+ * Codes come from the network: control characters become visible escapes (core's `printable`,
+ * as everywhere the CLI prints such text), and anything else outside printable ASCII a `?`, so a
+ * code never drives the terminal nor takes more columns than its length (the bar is fitted by it).
+ */
+const safeCode = (code: string): string => printable(code.slice(0, 64)).replace(/[^\x20-\x7e]/g, '?');
 
 /** `ECS_NETWORK_ERROR (ECONNREFUSED)`, `ServiceUnavailable (HTTP 503)`, `ECS_TIMEOUT (no answer in 10s)`. */
 export const describeAttemptError = (a: AttemptView): string => {

@@ -1,6 +1,7 @@
 import type { EcsClient, InstanceStatus } from '@cloud-assistant-gate/core';
 import { toBatches } from '../batch.js';
 import { NOT_FOUND_API_CODES } from '../classify.js';
+import { mergeReadings, readingsFor } from '../readings.js';
 import { apiCodeOf } from './exit-code.js';
 
 /** One row of `status`: the instance's status, or none when ECS does not know the ID. */
@@ -13,19 +14,31 @@ export interface StatusReading {
  * Reads every instance's status once: in batches of 100, `concurrency` at a time; a batch that
  * fails with `InvalidInstance.NotFound` is split in halves until the unknown IDs are isolated.
  * With no IDs, lists every instance in the region. Results keep the input order.
+ *
+ * The readings follow the wait's rule ({@link readingsFor}): a call's readings count only for the
+ * IDs it asked for, and an instance listed twice with conflicting readings is shown offline.
  */
 export const readStatuses = async (
   client: EcsClient,
   ids: readonly string[],
-  options: { readonly concurrency: number; readonly signal?: AbortSignal },
+  options: {
+    readonly concurrency: number;
+    readonly signal?: AbortSignal;
+    /** Counts the readings received so far (for a timeout message). */
+    readonly read?: { instances: number };
+  },
 ): Promise<StatusReading[]> => {
   const signal = options.signal;
+  const read = options.read ?? { instances: 0 };
   if (ids.length === 0) {
-    const all: StatusReading[] = [];
+    const all = new Map<string, InstanceStatus>();
+    // Core stops a listing whose NextToken repeats, runs empty or goes past its page cap.
     for await (const status of client.listCloudAssistantStatus(signal === undefined ? {} : { signal })) {
-      all.push({ instanceId: status.instanceId, status });
+      read.instances++;
+      const before = all.get(status.instanceId);
+      all.set(status.instanceId, before === undefined ? status : mergeReadings(before, status));
     }
-    return all;
+    return [...all.values()].map((status) => ({ instanceId: status.instanceId, status }));
   }
   const found = new Map<string, InstanceStatus>();
   const describe = async (batch: readonly string[]): Promise<void> => {
@@ -34,7 +47,10 @@ export const readStatuses = async (
         instanceIds: [...batch],
         ...(signal === undefined ? {} : { signal }),
       });
-      for (const status of result.instances) found.set(status.instanceId, status);
+      for (const status of readingsFor(batch, result.instances)) {
+        read.instances++;
+        found.set(status.instanceId, status);
+      }
     } catch (error) {
       const api = apiCodeOf(error);
       if (api === undefined || !NOT_FOUND_API_CODES.has(api) || batch.length === 1) {
