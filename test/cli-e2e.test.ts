@@ -232,7 +232,7 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✖ Timed out after \d.*1\/2 ready/);
-    expect(r.stdout).toMatch(new RegExp(`^${never} +not-installed +offline`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^${never} +no-heartbeat-yet +offline`, 'm'));
   });
 
   it('--min-ready 50% succeeds with a quorum and still names the stragglers', async () => {
@@ -241,7 +241,7 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     expect(json(r)).toMatchObject({
       ok: true,
       outcome: 'quorum',
-      notReady: [{ instanceId: never, reason: 'not-installed' }],
+      notReady: [{ instanceId: never, reason: 'no-heartbeat-yet' }],
     });
     expect(r.stderr).toContain('Not ready (tolerated by --min-ready): 1');
   });

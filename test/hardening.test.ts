@@ -465,7 +465,10 @@ describe('item 1: only a reading that says online counts; a source breaking its 
       }),
     );
     expect(isCloudAssistantTimeoutError(error)).toBe(true);
-    expect(error).toMatchObject({ ready: [], pending: [{ instanceId: 'i-abc', reason: 'not-installed' }] });
+    expect(error).toMatchObject({
+      ready: [],
+      pending: [{ instanceId: 'i-abc', reason: 'no-heartbeat-yet' }],
+    });
     const ok = await waitForCloudAssistant(['i-abc'], {
       ...quick,
       client: source((ids) => ids.map((id) => ({ instanceId: id, cloudAssistantStatus: 'true' }))),

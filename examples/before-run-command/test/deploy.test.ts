@@ -44,7 +44,7 @@ describe('before-run-command', () => {
       }).catch((e: unknown) => e);
       expect(isCloudAssistantTimeoutError(error)).toBe(true);
       if (!isCloudAssistantTimeoutError(error)) return;
-      expect(error.pending.map((p) => [p.instanceId, p.reason])).toEqual([[down, 'not-installed']]);
+      expect(error.pending.map((p) => [p.instanceId, p.reason])).toEqual([[down, 'no-heartbeat-yet']]);
     } finally {
       await sim.close();
     }

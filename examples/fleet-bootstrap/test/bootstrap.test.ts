@@ -32,7 +32,7 @@ describe('fleet-bootstrap', () => {
       for (const b of result.batches) expect(b.instanceIds.length).toBeLessThanOrEqual(100);
       // The first batch went out well before the last instance came up.
       expect(result.batches[0]!.atMs).toBeLessThan(result.batches.at(-1)!.atMs);
-      expect(result.stragglers).toEqual([{ instanceId: never, reason: 'not-installed' }]);
+      expect(result.stragglers).toEqual([{ instanceId: never, reason: 'no-heartbeat-yet' }]);
     } finally {
       await client.close();
       await sim.close();

@@ -48,12 +48,12 @@ describe('pipeline-step: gate-and-deploy.sh', () => {
       });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('gate: not ready in time');
-      expect(r.stderr).toMatch(new RegExp(`${down} +not-installed`));
+      expect(r.stderr).toMatch(new RegExp(`${down} +no-heartbeat-yet`));
       expect(r.stdout).not.toContain('deploying');
       expect(r.report).toMatchObject({
         ok: false,
         exitCode: 1,
-        notReady: [{ instanceId: down, reason: 'not-installed' }],
+        notReady: [{ instanceId: down, reason: 'no-heartbeat-yet' }],
       });
     } finally {
       await sim.close();

@@ -783,7 +783,7 @@ class Client implements EcsClient {
         }
         throw signal.reason;
       }
-      const e = error as Partial<EcsApiError> & { code?: string };
+      const e = error as Partial<EcsApiError> & { code?: string; causeCode?: unknown };
       const throttled = e.code === 'ECS_THROTTLED';
       if (throttled && statusCode !== undefined) {
         outcome = 'throttled';
@@ -800,6 +800,7 @@ class Client implements EcsClient {
           throttled,
         };
         if (typeof e.retryAfterMs === 'number') event.retryAfterMs = e.retryAfterMs;
+        if (typeof e.causeCode === 'string') event.causeCode = e.causeCode;
         onAttempt(event);
       }
       throw error;

@@ -8,8 +8,8 @@ export type {
   RpcParams,
 } from './client.js';
 export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
-export type { CredentialsProvider, DefaultCredentialsOptions } from './credentials.js';
-export { defaultCredentialsProvider } from './credentials.js';
+export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions } from './credentials.js';
+export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
@@ -35,6 +35,7 @@ export {
   ThrottlingError,
 } from './errors.js';
 export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
+export { jsonLine, printable, printableOrUndefined } from './printable.js';
 export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
 export { rateLimitDefaults } from './rate-limit.js';
 export type { RateLimitedSourceOptions } from './rate-limited-source.js';

@@ -30,6 +30,11 @@ export interface AttemptEvent {
   readonly apiCode?: string | undefined;
   /** Our stable error code, when the attempt failed. */
   readonly errorCode?: string | undefined;
+  /**
+   * The low-level code behind a network or timeout failure (`ECONNREFUSED`,
+   * `UND_ERR_HEADERS_TIMEOUT`, …), so a progress display can say why without parsing messages.
+   */
+  readonly causeCode?: string | undefined;
   readonly throttled: boolean;
   /**
    * The wait in ms the server asked for in `x-acs-retry-after`, when the attempt failed with an

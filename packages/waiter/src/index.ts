@@ -9,15 +9,17 @@ export {
   isInvalidStatusReadingError,
   isQuorumUnreachableError,
   isReadinessPredicateError,
+  isSourceUnreachableError,
   isStatusSourceError,
   isWaiterError,
   QuorumUnreachableError,
   ReadinessPredicateError,
+  SourceUnreachableError,
   StatusSourceError,
   WaiterError,
 } from './errors.js';
 export { INSTANCE_ID_PATTERN, parseInstanceIds } from './ids.js';
-export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
+export type { Percentage, StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
 export { defaults, REGION_ENV_VAR } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';

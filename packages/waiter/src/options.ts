@@ -27,7 +27,7 @@ export interface StatusSourceProvider {
  *
  * @example
  * const client = createEcsClient({ region: 'cn-hangzhou' });
- * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: 0.9 });
+ * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: '90%' });
  */
 export interface WaitForCloudAssistantOptions {
   /**
@@ -71,6 +71,20 @@ export interface WaitForCloudAssistantOptions {
    * @default 600_000
    */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Fail fast on a broken setup: when no call of the wait has had an answer from the API within
+   * this long of the start, the wait rejects with `SourceUnreachableError` (the last error, its
+   * low-level code such as `ECONNREFUSED`, and the endpoint) instead of looking like slow agents
+   * until `timeoutMs`. A closed port fails each call within a second, and a server that accepts
+   * and never answers costs one per-attempt timeout (10 s in core) per attempt, so 60 s is about
+   * three rounds of a refused endpoint, or the first round's retries of a hanging one, and a tenth
+   * of the default timeout. An answer is a successful call, or an `InvalidInstance.NotFound` or
+   * `Throttling*` error (both prove the endpoint and credentials work); after the first answer,
+   * outages are ridden out until `timeoutMs` as before. `Infinity` (or any value ≥ `timeoutMs`)
+   * turns it off.
+   * @default 60_000
+   */
+  readonly firstAnswerTimeoutMs?: number | undefined;
   /**
    * Shortest pause between rounds. ECS's throttling guide suggests polling status every 1–2 s,
    * and Smithy and Azure use 2 s: agents report their first heartbeat within seconds of starting,
@@ -127,11 +141,13 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly maxBisectionCallsPerRound?: number | undefined;
   /**
-   * How many instances must be ready: `'all'`, a count (an integer ≥ 1, so `1` means one
-   * instance), or a fraction in (0, 1) of the deduplicated list, rounded up.
+   * How many instances must be ready: `'all'`, a count (an integer ≥ 1: `1` means one instance),
+   * or a share of the deduplicated list as a percentage string (`'90%'`, `'99.5%'`), rounded up.
+   * A fractional number such as `0.9` is refused with a `RangeError` showing both readings:
+   * JavaScript cannot tell `1.0` from `1`, so a fraction form would make `1.0` mean one instance.
    * @default 'all'
    */
-  readonly minReady?: number | 'all' | undefined;
+  readonly minReady?: number | Percentage | 'all' | undefined;
   /**
    * What "ready" means beyond `CloudAssistantStatus: true`.
    * @default {}
@@ -182,6 +198,7 @@ export const MAX_CONCURRENCY = 100;
 /** The defaults, in one place. */
 export const defaults = {
   timeoutMs: 600_000,
+  firstAnswerTimeoutMs: 60_000,
   minDelayMs: 2_000,
   maxDelayMs: 20_000,
   pollCostMs: 40,
@@ -202,6 +219,7 @@ const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
   'credentials',
   'env',
   'timeoutMs',
+  'firstAnswerTimeoutMs',
   'minDelayMs',
   'maxDelayMs',
   'pollCostMs',
@@ -237,12 +255,16 @@ const MIN_REQUESTS_PER_SECOND = 0.001;
 export interface OpenedSource {
   readonly source: StatusSource;
   readonly close: (() => Promise<void>) | undefined;
+  /** Where the calls go, when known (a core client's `endpoint`), for error messages. */
+  readonly endpoint?: string | undefined;
 }
 
 export interface ResolvedOptions {
   /** Called once per wait (per subscription): the source, paced by a request budget. */
   readonly open: () => OpenedSource;
   readonly timeoutMs: number;
+  /** `Infinity`: off. */
+  readonly firstAnswerTimeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly pollCostMs: number;
@@ -350,6 +372,12 @@ function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSour
         throw new TypeError(`options.${key} only applies with options.region, not with client.`);
     }
     const { source, budgeted } = resolveSource(client);
+    const endpoint =
+      typeof client === 'object' &&
+      client !== null &&
+      typeof (client as { endpoint?: unknown }).endpoint === 'string'
+        ? ((client as { endpoint: string }).endpoint as string)
+        : undefined;
     if (budgeted) {
       if (maxRequestsPerSecond !== undefined) {
         throw new TypeError(
@@ -357,7 +385,7 @@ function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSour
             'set maxRequestsPerSecond in createEcsClient (or rateLimitedSource) instead.',
         );
       }
-      return () => ({ source, close: undefined });
+      return () => ({ source, close: undefined, endpoint });
     }
     // A plain function: a request budget of its own for each wait, on the wait's clock.
     return () => ({
@@ -367,6 +395,7 @@ function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSour
         random: seams.random,
       }),
       close: undefined,
+      endpoint,
     });
   }
   const env = resolveEnv(o['env']);
@@ -398,32 +427,69 @@ function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSour
     .catch(() => {});
   return () => {
     const ecs = createEcsClient(clientOptions);
-    return { source: ecs.statusSource, close: () => ecs.close() };
+    return { source: ecs.statusSource, close: () => ecs.close(), endpoint: ecs.endpoint };
   };
 }
 
+/** A share of the instances, written as a percentage: `'90%'`, `'99.5%'`, `'100%'`. */
+export type Percentage = `${number}%`;
+
+const PERCENTAGE = /^(\d+(?:\.\d+)?)%$/;
+
 /**
- * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, a
- * fraction is rounded up (a product within 1e-9 of an integer counts as that integer, so 7% of
- * 100 is 7), a count is itself. Exported so the CLI announces the same number the wait uses.
+ * The message for a fractional number such as `0.9`: it shows both readings, because `1.0` cannot
+ * be told from `1` in JavaScript, so a fraction form would make `minReady: 1.0` mean one instance.
+ */
+function ambiguousMinReady(value: number): string {
+  if (value > 1) {
+    return `minReady ${value} is not a whole number: pass an integer count (e.g. ${Math.ceil(value)}) or a percentage string like '90%'.`;
+  }
+  const percent = Number((value * 100).toFixed(6));
+  return (
+    `minReady ${value} is ambiguous: for ${percent} % of the instances pass the string '${percent}%'; ` +
+    'for a count pass an integer (1 is one instance). Fractions are refused because 1.0 cannot be told from 1.'
+  );
+}
+
+/**
+ * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, an
+ * integer is a count, a percentage string (`'90%'`) a share rounded up (a product within 1e-9 of
+ * an integer counts as that integer, so 7% of 100 is 7). A fractional number (`0.9`, `1.5`) is
+ * refused with a message showing both readings. Exported so the CLI announces the number the wait
+ * uses.
  * @throws {TypeError | RangeError} for a value the wait would refuse
  */
 export function resolveRequired(value: unknown, total: number): number {
   if (value === undefined || value === 'all') return total;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);
-  }
-  if (value > 0 && value < 1) {
-    // 0.7 × 10 is 7.000000000000001 in floating point: a product within rounding error of an
-    // integer is that integer, so `minReady: 0.7` of 10 instances means 7, not 8.
-    const exact = value * total;
+  if (typeof value === 'string') {
+    const match = PERCENTAGE.exec(value.trim());
+    if (match === null) {
+      throw new TypeError(
+        `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+      );
+    }
+    const percent = Number(match[1]);
+    if (!(percent > 0 && percent <= 100)) {
+      throw new RangeError(`Expected minReady to be more than 0% and at most 100%, got ${show(value)}.`);
+    }
+    // 7 × 100 / 100 is exact, but 29.1% of 100 is 29.099999999999998: a product within rounding
+    // error of an integer is that integer.
+    const exact = (percent * total) / 100;
     const nearest = Math.round(exact);
     const needed = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
-    return Math.min(total, Math.max(1, needed));
+    return Math.min(total, Math.max(total === 0 ? 0 : 1, needed));
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(
+      `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+    );
+  }
+  if (!Number.isInteger(value) && Number.isFinite(value) && value > 0) {
+    throw new RangeError(ambiguousMinReady(value));
   }
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
-      `Expected minReady to be 'all', an integer ≥ 1 or a fraction in (0, 1), got ${value}.`,
+      `Expected minReady to be 'all', an integer ≥ 1 or a percentage string like '90%', got ${value}.`,
     );
   }
   if (total > 0 && value > total) {
@@ -542,9 +608,15 @@ export function resolveOptions(
     maxRequestsPerSecond:
       rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
   });
+  const firstAnswer = o['firstAnswerTimeoutMs'];
+  const firstAnswerTimeoutMs =
+    firstAnswer === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : duration('firstAnswerTimeoutMs', firstAnswer, defaults.firstAnswerTimeoutMs, 1);
   return {
     open,
     timeoutMs,
+    firstAnswerTimeoutMs,
     minDelayMs,
     maxDelayMs,
     pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),

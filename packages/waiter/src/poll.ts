@@ -58,6 +58,26 @@ export interface RoundResult {
 /** The default of {@link PollContext.maxBisectionCallsPerRound}. */
 export const DEFAULT_MAX_BISECTION_CALLS_PER_ROUND = 100;
 
+/**
+ * Whether the status source has answered yet, and the last failure since: what the wait needs to
+ * tell a broken setup (wrong endpoint, closed port, hanging server) from slow agents.
+ */
+export interface SourceHealth {
+  /**
+   * A call succeeded, or the API answered in a way that proves the endpoint and credentials work
+   * (`InvalidInstance.NotFound`, `Throttling*`).
+   */
+  answered: boolean;
+  /** The last failed call's error (not an abort), if any. */
+  lastError: unknown;
+  /** Failed calls (after the source's own retries). */
+  failedCalls: number;
+}
+
+export function newHealth(): SourceHealth {
+  return { answered: false, lastError: undefined, failedCalls: 0 };
+}
+
 export interface PollContext {
   /**
    * Paced by a request budget (a core client's, or core's `rateLimitedSource` around a function
@@ -70,6 +90,8 @@ export interface PollContext {
   readonly now: () => number;
   /** Calls a round may spend locating unknown IDs (see {@link bisectNotFound}). */
   readonly maxBisectionCallsPerRound: number;
+  /** Updated by every call: see {@link SourceHealth}. */
+  readonly health?: SourceHealth | undefined;
 }
 
 function bump(errors: Record<string, number>, key: string): void {
@@ -112,7 +134,10 @@ async function sendCall(
     counters.apiCalls++;
     if (event.attempt > 1) counters.retries++;
     if (event.aborted === true) return;
-    if (event.throttled) counters.throttledCalls++;
+    if (event.throttled) {
+      counters.throttledCalls++;
+      if (ctx.health !== undefined) ctx.health.answered = true;
+    }
     const key = event.apiCode ?? event.errorCode;
     if (key !== undefined) bump(counters.errors, key);
   };
@@ -126,6 +151,7 @@ async function sendCall(
   try {
     const statuses = await raceAbort(pending, signal);
     if (attempts === 0) counters.apiCalls++;
+    if (ctx.health !== undefined) ctx.health.answered = true;
     // Checked before anything reads them: a reading that does not say "online" in a form the
     // contract names never counts as online, and a source that breaks it ends the wait (fatal).
     return readingsFor(ids, statuses);
@@ -137,6 +163,14 @@ async function sendCall(
       counters.apiCalls++;
       bump(counters.errors, errorKey(error));
       if (isThrottled(error)) counters.throttledCalls++;
+    }
+    const health = ctx.health;
+    if (health !== undefined && !signal.aborted) {
+      if (isThrottled(error) || classifyError(error) === 'not-found') health.answered = true;
+      else {
+        health.lastError = error;
+        health.failedCalls++;
+      }
     }
     throw error;
   }

@@ -1,12 +1,13 @@
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
 import { MAX_BATCH_SIZE } from './batch.js';
-import { apiCodeOf, codeOf } from './classify.js';
+import { apiCodeOf, codeOf, errorKey } from './classify.js';
 import type { PendingInstance, PendingReason, WaitCounters } from './errors.js';
 import {
   CloudAssistantTimeoutError,
   QuorumUnreachableError,
   ReadinessPredicateError,
+  SourceUnreachableError,
   StatusSourceError,
 } from './errors.js';
 import { parseInstanceIds } from './ids.js';
@@ -16,6 +17,7 @@ import {
   FatalSourceFailure,
   type MutableCounters,
   newCounters,
+  newHealth,
   type PollContext,
   pollRound,
   type RoundSink,
@@ -36,6 +38,13 @@ class DeadlineReached extends Error {
   override readonly name = 'DeadlineReached';
 }
 
+/** The low-level code of an error (`ECONNREFUSED`), from core's `causeCode` field. */
+const causeCodeOf = (error: unknown): string | undefined => {
+  const value =
+    typeof error === 'object' && error !== null ? (error as { causeCode?: unknown }).causeCode : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
 /** The reason of an instance that got no answer in the round a fatal error ended. */
 const NO_RESPONSE_BEFORE_FAILURE = 'errors: no response before the wait failed' as const;
 
@@ -46,6 +55,7 @@ class WaitRun implements RoundSink<InstanceState> {
   /** The states still polled (not ready, not given up on), in input order; shrinks as rounds go. */
   #active: InstanceState[];
   readonly #counters: MutableCounters = newCounters();
+  readonly #health = newHealth();
   readonly #ctx: PollContext;
   readonly #signal: AbortSignal;
   readonly startedAt: number;
@@ -77,7 +87,30 @@ class WaitRun implements RoundSink<InstanceState> {
       counters: this.#counters,
       now: opts.now,
       maxBisectionCallsPerRound: opts.maxBisectionCallsPerRound,
+      health: this.#health,
     };
+  }
+
+  /** True once the API has answered a call of this wait (see {@link SourceHealth}). */
+  get answered(): boolean {
+    return this.#health.answered;
+  }
+
+  /** The error a wait ends with when the API never answered within `firstAnswerTimeoutMs`. */
+  unreachableError(endpoint: string | undefined): SourceUnreachableError {
+    const now = this.#opts.now();
+    const last = this.#health.lastError;
+    return new SourceUnreachableError(last, {
+      firstAnswerTimeoutMs: this.#opts.firstAnswerTimeoutMs,
+      lastErrorCode: last === undefined ? undefined : errorKey(last),
+      lastErrorCauseCode: causeCodeOf(last),
+      endpoint,
+      failedCalls: this.#health.failedCalls,
+      ready: this.#readyIds(),
+      pending: this.#pending(NO_RESPONSE_BEFORE_FAILURE),
+      required: this.#opts.required,
+      counters: this.#snapshot(now),
+    });
   }
 
   #snapshot(now: number): WaitCounters {
@@ -407,6 +440,17 @@ export function watchCloudAssistant(
         calls.abort(new DeadlineReached('The wait reached its deadline.'));
       }, opts.timeoutMs);
     }
+    // Fail fast on a broken setup: no answer at all within firstAnswerTimeoutMs. Only scheduled
+    // when it can fire before the deadline; cleared on teardown like every other timer.
+    let firstAnswerTimer: Subscription | undefined;
+    if (ids.length > 0 && opts.firstAnswerTimeoutMs < opts.timeoutMs) {
+      firstAnswerTimer = scheduler.schedule(() => {
+        if (run.answered) return;
+        const error = run.unreachableError(opened?.endpoint);
+        calls.abort(error);
+        subscriber.error(error);
+      }, opts.firstAnswerTimeoutMs);
+    }
     const onAbort = () => {
       calls.abort(signal?.reason);
       subscriber.error(signal?.reason);
@@ -417,6 +461,7 @@ export function watchCloudAssistant(
     return () => {
       signal?.removeEventListener('abort', onAbort);
       deadlineTimer?.unsubscribe();
+      firstAnswerTimer?.unsubscribe();
       inner.unsubscribe();
       // Unsubscribed mid-wait (or settled): make sure nothing keeps running.
       if (!calls.signal.aborted) calls.abort();

@@ -89,16 +89,17 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     expect(error.code).toBe('WAITER_TIMEOUT');
     expect(error.pending.map((p) => [p.instanceId, p.reason])).toEqual([
       [fleetIds[3], 'agent-offline'],
-      [fleetIds[7], 'not-installed'],
+      [fleetIds[7], 'no-heartbeat-yet'],
       [fleetIds[120], 'agent-offline'],
-      [fleetIds[200], 'not-installed'],
+      [fleetIds[200], 'no-heartbeat-yet'],
       [fleetIds[249], 'agent-offline'],
     ]);
     expect(error.pending[0]?.status?.lastHeartbeatTime).toBe('2026-11-28T02:00:00.000Z');
     expect(error.ready).toHaveLength(245);
     expect(error.message).toMatch(
-      /^Cloud Assistant was not ready on 5 of 250 instances after 60 s \(245 ready, 250 needed\): i-fleet000003 \(agent-offline\), i-fleet000007 \(not-installed\), i-fleet000120 \(agent-offline\) and 2 more;/,
+      /^Cloud Assistant was not ready on 5 of 250 instances after 60 s \(245 ready, 250 needed\): i-fleet000003 \(agent-offline\), i-fleet000007 \(no-heartbeat-yet\), i-fleet000120 \(agent-offline\) and 2 more; agent-offline: check the instance is running and its agent service started; no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created\.$/,
     );
+    expect(error.message).not.toMatch(/installed/);
     // The final poll happened just before the deadline, not a max delay early.
     const lastCall = fleet.calls.at(-1)!.at - T0;
     expect(lastCall).toBeGreaterThanOrEqual(59_000);
@@ -186,7 +187,7 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     const fleetIds = ids(100);
     const fleet = fakeFleet({ now, onlineAfterMs: (id) => (Number(id.slice(-2)) < 60 ? 10_000 : Infinity) });
     const result = await settle(
-      waitForCloudAssistant(fleetIds, { client: fleet.source, minReady: 0.6, random: prng(7) }),
+      waitForCloudAssistant(fleetIds, { client: fleet.source, minReady: '60%', random: prng(7) }),
       step,
     );
     const report = (result as { value: ReadinessReport }).value;
@@ -578,7 +579,19 @@ describe('options', () => {
     [{ client, maxRequestsPerSecond: 0 }, RangeError, /maxRequestsPerSecond/],
     [{ client, minReady: 5 }, RangeError, /^minReady \(5\) is more than the 2 distinct instance IDs given/],
     [{ client, minReady: 0 }, RangeError, /minReady/],
-    [{ client, minReady: 1.5 }, RangeError, /minReady/],
+    [
+      { client, minReady: 1.5 },
+      RangeError,
+      /^minReady 1\.5 is not a whole number: pass an integer count \(e\.g\. 2\)/,
+    ],
+    [
+      { client, minReady: 0.9 },
+      RangeError,
+      /^minReady 0\.9 is ambiguous: for 90 % of the instances pass the string '90%'; for a count pass an integer \(1 is one instance\)/,
+    ],
+    [{ client, minReady: '0%' }, RangeError, /more than 0% and at most 100%/],
+    [{ client, minReady: '101%' }, RangeError, /more than 0% and at most 100%/],
+    [{ client, minReady: '90' }, TypeError, /percentage string like '90%', got "90"/],
     [{ client, notFound: 'skip' }, TypeError, /^Expected notFound to be 'wait' or 'fail', got "skip"\.$/],
     [
       { client, readiness: { minAgentVersion: 'v2' } },
@@ -599,10 +612,18 @@ describe('options', () => {
     await expect(waitForCloudAssistant(['i-a1', 'i-a2'], options as never)).rejects.toThrow(message);
   });
 
-  it('resolves a fractional minReady by rounding up', async () => {
+  it('resolves a percentage minReady by rounding up', async () => {
     const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
-    const report = await waitForCloudAssistant(ids(7), { client: fleet.source, minReady: 0.5 });
+    const report = await waitForCloudAssistant(ids(7), { client: fleet.source, minReady: '50%' });
     expect(report.required).toBe(4);
+  });
+
+  it('minReady: 1.0 is a count of one (JavaScript cannot tell it from 1), never 100 %', async () => {
+    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+    const report = await waitForCloudAssistant(ids(5), { client: fleet.source, minReady: 1.0 });
+    expect(report.required).toBe(1);
+    const all = await waitForCloudAssistant(ids(5), { client: fleet.source, minReady: '100%' });
+    expect(all.required).toBe(5);
   });
 });
 
@@ -855,21 +876,26 @@ describe('review fixes', () => {
   });
 
   it.each([
-    [0.7, 10, 7],
-    [0.3, 10, 3],
-    [0.1, 30, 3],
-    [0.29, 100, 29],
-    [0.5, 7, 4],
-    [0.01, 3, 1],
-    [0.999, 3, 3],
-  ])('minReady %d of %d instances is %d (no floating-point overshoot)', async (minReady, n, required) => {
-    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
-    const report = await settle(waitForCloudAssistant(ids(n), { client: fleet.source, minReady }), step);
-    expect((report as { value: ReadinessReport }).value.required).toBe(required);
-  });
+    ['70%', 10, 7],
+    ['30%', 10, 3],
+    ['10%', 30, 3],
+    ['29%', 100, 29],
+    ['29.1%', 1000, 291],
+    ['7%', 100, 7],
+    ['50%', 7, 4],
+    ['1%', 3, 1],
+    ['99.9%', 3, 3],
+  ] as const)(
+    'minReady %s of %d instances is %d (no floating-point overshoot)',
+    async (minReady, n, required) => {
+      const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+      const report = await settle(waitForCloudAssistant(ids(n), { client: fleet.source, minReady }), step);
+      expect((report as { value: ReadinessReport }).value.required).toBe(required);
+    },
+  );
 
-  it('a fractional minReady of an empty list requires 0', async () => {
-    const report = await waitForCloudAssistant([], { client: async () => [], minReady: 0.5 });
+  it('a percentage minReady of an empty list requires 0', async () => {
+    const report = await waitForCloudAssistant([], { client: async () => [], minReady: '50%' });
     expect(report.required).toBe(0);
   });
 
