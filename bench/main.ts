@@ -62,7 +62,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const profileDir = args.profile ? join(repoRoot(), 'bench/.tmp/profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const log = (line: string) => console.log(line);
-  const o: RunOptions = { size: args.size, profileDir, log };
+  mkdirSync(args.out, { recursive: true });
+  const o: RunOptions = { size: args.size, profileDir, log, outDir: args.out };
   log(`bench: size ${args.size} on ${m.cpuModel} × ${m.cores}, Node ${m.node}, load ${m.loadAverage1m}`);
   const sections: Section[] = [];
   const started = performance.now();

@@ -93,14 +93,46 @@ describe('bench --size tiny', () => {
     }
   });
 
-  it('counts API calls for the waiter, the naive loop and the bound in benchmark 2', () => {
+  it('plots the cost–latency frontier of benchmark 2 and counts calls end to end', () => {
     const d = results.benchmarks.find((b) => b.bench === 2)!.data as {
-      lowerBound: number;
-      ours: { calls: number };
-      naive: { calls: number };
+      schedules: { name: string; kind: string; calls: number; p95Ms: number }[];
+      oracleAtOurP95: { calls: number };
+      endToEnd: { ours: { calls: number; lowerBound: number }; naive: { calls: number } };
     };
-    expect(d.lowerBound).toBeGreaterThan(0);
-    expect(d.ours.calls).toBeGreaterThanOrEqual(d.lowerBound);
-    expect(d.naive.calls).toBeGreaterThan(0);
+    expect(d.schedules.filter((s) => s.kind === 'ours-default')).toHaveLength(1);
+    expect(d.schedules.filter((s) => s.kind === 'baseline').length).toBeGreaterThanOrEqual(4);
+    for (const s of d.schedules) {
+      expect(s.calls, s.name).toBeGreaterThan(0);
+      expect(Number.isFinite(s.p95Ms), s.name).toBe(true);
+    }
+    expect(d.oracleAtOurP95.calls).toBeGreaterThan(0);
+    expect(d.endToEnd.ours.lowerBound).toBeGreaterThan(0);
+    expect(d.endToEnd.ours.calls).toBeGreaterThanOrEqual(d.endToEnd.ours.lowerBound);
+    expect(d.endToEnd.naive.calls).toBeGreaterThan(0);
+    const svg = readFileSync(join(out, 'frontier.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>\n<title/);
+    expect(svg.match(/<circle /g)?.length).toBeGreaterThanOrEqual(
+      d.schedules.filter((s) => s.kind !== 'baseline').length,
+    );
+    expect(markdown).toContain('frontier.svg');
+  });
+
+  it('reports every case of benchmark 5 under both models, every ID accounted for', () => {
+    const d = results.benchmarks.find((b) => b.bench === 5)!.data as {
+      scenarios: { model: string; case: string; calls: number; accountedFor: boolean; jain?: number }[];
+    };
+    expect(d.scenarios.map((s) => `${s.model} ${s.case}`)).toEqual([
+      'quota a',
+      'quota b',
+      'quota c',
+      'bucket a',
+      'bucket b',
+      'bucket c',
+    ]);
+    for (const s of d.scenarios) {
+      expect(s.calls).toBeGreaterThan(0);
+      expect(s.accountedFor).toBe(true);
+    }
+    for (const s of d.scenarios.filter((x) => x.case === 'c')) expect(s.jain).toBeGreaterThan(0);
   });
 });

@@ -4,6 +4,7 @@
  * remediation (`--install-missing`, `--allow-reboot`, `--dry-run`, a denied permission → exit 3).
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type EcsSimulator, startEcsSimulator } from '@cloud-assistant-gate/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +268,64 @@ describe('remediation from the command line (built binary)', () => {
       error: { code: 'ECS_API_ERROR', apiCode: 'Forbidden.RAM' },
     });
     expect(r.stderr).toMatch(/grant ecs:InstallCloudAssistant/);
+    // Not the polling permission: the generic hint for Forbidden.* does not apply to a remediation.
+    expect(r.stderr).not.toContain('ecs:DescribeCloudAssistantStatus');
     expect(r.stdout + r.stderr).not.toContain('noinstall-secret-42');
   });
+
+  it('no credentials with two regions: one message, before anything is announced or sent (exit 3)', async () => {
+    const before = sim.stats.count();
+    const r = await run(['wait', ...conn(), '--json', hz[0]!, `${BJ}:${bj[0]}`], sealedEnv());
+    expect(r.code).toBe(3);
+    expect(sim.stats.count()).toBe(before);
+    expect(r.stderr).not.toContain('Waiting for');
+    expect(r.stderr.match(/No Alibaba Cloud credentials found/g)).toHaveLength(1);
+    expect(json(r)).toMatchObject({ command: 'wait', exitCode: 3, error: { code: 'ECS_CREDENTIALS' } });
+  });
+
+  it('no answer from either region: exit 4 after --first-answer-timeout, naming each region and its endpoint', async () => {
+    const port = await closedPort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const r = await run([
+      'wait',
+      '--region',
+      `${HZ},${BJ}`,
+      '--endpoint',
+      endpoint,
+      ...timing,
+      '--first-answer-timeout',
+      '2s',
+      '--json',
+      `${HZ}:${hz[0]}`,
+      `${BJ}:${bj[0]}`,
+    ]);
+    expect(r.code).toBe(4);
+    const report = json(r);
+    expect(report).toMatchObject({
+      outcome: 'error',
+      regions: [HZ, BJ],
+      error: {
+        code: 'WAITER_SOURCE_UNREACHABLE',
+        lastErrorCode: 'ECS_NETWORK_ERROR',
+        lastErrorCauseCode: 'ECONNREFUSED',
+        regions: [
+          { region: HZ, endpoint },
+          { region: BJ, endpoint },
+        ],
+      },
+    });
+    expect(r.stderr).toContain(
+      `No answer from the ECS API in any of 2 regions (${HZ} at ${endpoint}, ${BJ} at ${endpoint})`,
+    );
+    expect(r.stderr).toContain('check --endpoint and --region');
+  });
 });
+
+/** A port on 127.0.0.1 that refuses connections: bound, then closed. */
+const closedPort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+};

@@ -243,7 +243,7 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     expect(json(r)).toMatchObject({
       ok: true,
       outcome: 'quorum',
-      notReady: [{ instanceId: never, reason: 'not-installed' }],
+      notReady: [{ instanceId: never, reason: 'no-heartbeat-yet' }],
     });
     expect(r.stderr).toContain('Not ready (tolerated by --min-ready): 1');
   });

@@ -349,8 +349,7 @@ describe('memory', () => {
       credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
     });
     const list = Array.from({ length: 150 }, (_, i) => `i-mem${i}`);
-    const once = () =>
-      waitForCloudAssistant(list, { client, ...fast, timeoutMs: 5000, maxRequestsPerSecond: 10_000 });
+    const once = () => waitForCloudAssistant(list, { client, ...fast, timeoutMs: 5000 });
     try {
       for (let i = 0; i < 100; i++) await once();
       const start = await heapAfterGc();

@@ -151,7 +151,8 @@ describe('instance-status reasons (simulator)', () => {
     expect(isCloudAssistantTimeoutError(error)).toBe(true);
     const t = error as CloudAssistantTimeoutError;
     expect(t.pending).toEqual([
-      expect.objectContaining({ instanceId: 'i-bp1noagent000000009', reason: 'not-installed' }),
+      // The engine's own reason: without a lookup nothing proves the agent missing.
+      expect.objectContaining({ instanceId: 'i-bp1noagent000000009', reason: 'no-heartbeat-yet' }),
     ]);
     expect(t.pending[0]!.instanceStatus).toBeUndefined();
     // Denied once: no more lookups for the rest of the wait (not one per round, not at the end).

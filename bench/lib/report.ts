@@ -7,6 +7,8 @@ export interface RunOptions {
   readonly size: Size;
   /** Adds `--cpu-prof` to the measured child processes; profiles land in this directory. */
   readonly profileDir: string | undefined;
+  /** Where results.md goes; a benchmark may write files of its own there (bench #2's SVG). */
+  readonly outDir: string;
   readonly log: (line: string) => void;
 }
 

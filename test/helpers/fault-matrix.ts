@@ -280,10 +280,10 @@ export async function runScenario(kind: FaultKind, size: number, seed: string): 
         for (const p of error.pending) {
           if (
             s.fleet.onlineAt(p.instanceId) === undefined &&
-            p.reason !== 'not-installed' &&
+            p.reason !== 'no-heartbeat-yet' &&
             p.reason !== 'agent-offline'
           )
-            violations.push(`${p.instanceId} pending with reason ${p.reason}, expected not-installed`);
+            violations.push(`${p.instanceId} pending with reason ${p.reason}, expected no-heartbeat-yet`);
         }
       }
       detail = `timeout: ${error.ready.length} ready, ${error.pending.length} pending (${error.pending[0]?.reason})`;

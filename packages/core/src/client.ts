@@ -4,7 +4,6 @@
  */
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Dispatcher } from 'undici';
 import {
   type CredentialsProvider,
@@ -12,10 +11,17 @@ import {
   toCredentialsProvider,
 } from './credentials.js';
 import { resolveEndpoint, validateRegion } from './endpoints.js';
-import { EcsApiError, EcsError, ResponseValidationError, serverText, ThrottlingError } from './errors.js';
+import {
+  ClientClosedError,
+  EcsApiError,
+  ResponseValidationError,
+  serverText,
+  ThrottlingError,
+} from './errors.js';
 import { createLifecycleCalls, type DescribeInstanceStatusResult } from './lifecycle.js';
 import { allKeys, checkOptionKeys } from './options.js';
-import { AdaptiveRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { type ActionBudget, type Outcome, type RateLimitOptions, RequestBudget } from './rate-limit.js';
+import { markRateLimited } from './rate-limited-source.js';
 import {
   isReadOnlyAction,
   isUnprocessedError,
@@ -164,7 +170,11 @@ export interface EcsClient {
    * reboots running instances: only call it when that is wanted.
    */
   readonly reboot: InstanceRebooter;
-  /** Closes the connection pool and rejects queued calls. */
+  /**
+   * Closes the client: every call queued, waiting to retry or in flight rejects at once with a
+   * `ClientClosedError` (code `ECS_CLIENT_CLOSED`), no timer of the client is left, and its
+   * connection pool is destroyed. Later calls reject the same way.
+   */
   close(): Promise<void>;
 }
 
@@ -212,22 +222,29 @@ export interface EcsClientOptions {
   readonly timeoutMs?: number | undefined;
   /**
    * Retry policy of one call; `false` for a single attempt.
-   * @default { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500, maxDelayMs: 10000, maxRetryAfterMs: 30000, maxTotalMs: 60000 }
+   * @default { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500, maxDelayMs: 10000, maxRetryAfterMs: 60000, maxTotalMs: 60000 }
    */
   readonly retry?: RetryOptions | false | undefined;
   /**
-   * Calls in flight at once across the client (also the pool's socket count).
+   * Calls in flight at once across the client (also the pool's socket count). A call waiting out a
+   * throttle or a retry delay does not hold one.
    * @default 16
    */
   readonly maxConcurrency?: number | undefined;
   /**
-   * Ceiling of the request rate; the adaptive limiter lowers it when throttled.
-   * @default Infinity (unlimited until throttled)
+   * Ceiling of each action's request rate (ECS counts each action apart). The request budget
+   * stays below it and lowers the pace further when throttled.
+   * @default Infinity (paced only by slow start and by what the API accepts)
    */
   readonly maxRequestsPerSecond?: number | undefined;
   /**
-   * Tuning of the adaptive rate limit; `false` turns adaptation off (the ceiling still applies).
-   * @default { decreaseFactor: 0.7, recoveryMs: 1500, probeIncreasePerSecond: 0.03, minRequestsPerSecond: 0.5, windowMs: 1000 }
+   * Tuning of the client's request budget, which every caller of the client shares, per action:
+   * slow start, then on throttling a budget per quota window (`windowMs`, one minute by default:
+   * ECS's documented model) or, for quotas that are not window-shaped, AIMD on the rate. `false`
+   * turns adaptation off: only `maxRequestsPerSecond`, `maxConcurrency` and `x-acs-retry-after`
+   * pace calls, and throttled calls are retried after a backoff. See the core README, "Request
+   * budget".
+   * @default { windowMs: 60000, initialWindow: 4, slowStartMs: 250, jitterMs: windowMs / 20, windowDecreaseFactor: 0.9, windowIncrease: 0.05, longHoldMs: 2000, decreaseFactor: 0.7, recoveryMs: 1500, utilization: 0.95, minRequestsPerSecond: 0.5 }
    */
   readonly rateLimit?: RateLimitOptions | false | undefined;
   /**
@@ -519,9 +536,10 @@ class Client implements EcsClient {
   readonly #v1: boolean;
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
-  readonly #limit: LimitFunction;
-  readonly #rate: AdaptiveRateLimiter;
+  readonly #budget: RequestBudget;
   readonly #adaptive: boolean;
+  /** Aborted by `close()`: ends retry delays. */
+  readonly #closing = new AbortController();
   readonly #transport: Transport;
   readonly #credentials: CredentialsProvider;
   readonly #staticHeaders: Readonly<Record<string, string>>;
@@ -593,10 +611,13 @@ class Client implements EcsClient {
       );
     }
     this.#adaptive = o.rateLimit !== false;
-    this.#rate = new AdaptiveRateLimiter(
-      o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
-      o.rateLimit === false ? {} : (o.rateLimit ?? {}),
-    );
+    this.#budget = new RequestBudget({
+      maxConcurrency,
+      maxRequestsPerSecond: o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
+      rateLimit: o.rateLimit ?? {},
+      maxRetryAfterMs: this.#retry.maxRetryAfterMs,
+      random: this.#random,
+    });
     if (o.dispatcher !== undefined && (typeof o.dispatcher !== 'object' || o.dispatcher === null)) {
       throw new TypeError(
         `Expected option \`dispatcher\` to be an undici Dispatcher, got ${typeof o.dispatcher}`,
@@ -615,7 +636,6 @@ class Client implements EcsClient {
       );
     }
     this.#credentials = toCredentialsProvider(o.credentials, o.credentialsChain);
-    this.#limit = pLimit({ concurrency: maxConcurrency, rejectOnClear: true });
     this.#transport = new Transport({
       origin: resolved.origin,
       host: resolved.host,
@@ -625,14 +645,17 @@ class Client implements EcsClient {
       keepAliveTimeoutMs,
     });
     this.#staticHeaders = { accept: 'application/json', 'user-agent': userAgent };
-    this.statusSource = async (ids, opts) =>
-      (
-        await this.describeCloudAssistantStatus({
-          instanceIds: ids,
-          signal: opts.signal,
-          onAttempt: opts.onAttempt,
-        })
-      ).instances;
+    // Branded: a wait given this source uses the client's budget and adds none of its own.
+    this.statusSource = markRateLimited(
+      async (ids, opts) =>
+        (
+          await this.describeCloudAssistantStatus({
+            instanceIds: ids,
+            signal: opts.signal,
+            onAttempt: opts.onAttempt,
+          })
+        ).instances,
+    );
     const lifecycle = createLifecycleCalls((action, params, options) => this.call(action, params, options));
     this.describeInstanceStatus = lifecycle.describeInstanceStatus;
     this.instanceStatus = lifecycle.instanceStatus;
@@ -716,14 +739,17 @@ class Client implements EcsClient {
     });
   }
 
-  /** Queues the call on the concurrency limit (leaving the queue at once on abort) and retries it. */
+  /**
+   * Sends the call through the request budget (which also bounds the calls in flight), retrying
+   * it as the policy says. Throttled attempts go back to the head of the action's queue.
+   */
   #execute<T>(
     action: string,
     prepared: Prepared,
     options: CallOptions,
     parse: (body: unknown) => T,
   ): Promise<T> {
-    if (this.#closed) return Promise.reject(new EcsError(`ECS client is closed; cannot send ${action}`));
+    if (this.#closed) return Promise.reject(new ClientClosedError(action));
     const { signal, idempotent } = options;
     if (idempotent !== undefined && typeof idempotent !== 'boolean') {
       return Promise.reject(
@@ -731,30 +757,19 @@ class Client implements EcsClient {
       );
     }
     const retryIf = (idempotent ?? isReadOnlyAction(action)) ? undefined : isUnprocessedError;
-    const run = (): Promise<T> =>
-      withRetry((attempt) => this.#attempt(action, prepared, options, attempt, parse), {
-        policy: this.#retry,
-        random: this.#random,
-        signal,
-        retryIf,
-      });
-    if (signal === undefined) return this.#limit(run);
-    return new Promise<T>((resolve, reject) => {
-      let started = false;
-      const onAbort = (): void => {
-        if (!started) reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#limit(() => {
-        started = true;
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) return Promise.reject(signal.reason);
-        return run();
-      }).then(resolve, reject);
+    const budget = this.#budget.for(action);
+    return withRetry((attempt) => this.#attempt(budget, action, prepared, options, attempt, parse), {
+      policy: this.#retry,
+      random: this.#random,
+      signal,
+      closed: this.#closing.signal,
+      retryIf,
+      throttleHoldMs: this.#adaptive ? () => budget.heldForMs() : undefined,
     });
   }
 
   async #attempt<T>(
+    budget: ActionBudget,
     action: string,
     prepared: Prepared,
     options: CallOptions,
@@ -762,19 +777,25 @@ class Client implements EcsClient {
     parse: (body: unknown) => T,
   ): Promise<T> {
     const { signal, onAttempt } = options;
-    const wait = this.#rate.acquire(signal);
+    const wait = attempt === 1 ? budget.acquire(signal) : budget.requeue(signal);
     if (wait !== undefined) await wait;
-    // The lookup may read files or ask the metadata service: the call's signal (a wait's deadline)
-    // releases the call at once, whatever the provider does.
-    const credentials = await untilAborted(
-      this.#credentials(signal === undefined ? undefined : { signal }),
-      signal,
-    );
-    signal?.throwIfAborted();
-    const sentAt = performance.now();
+    // From here the call holds one of the client's concurrency slots, given back by settle().
+    const clock = this.#budget.clock;
+    const sentAt = clock.now();
+    const started = performance.now();
+    let outcome: Outcome = 'no-answer';
+    let retryAfterMs: number | undefined;
     let statusCode: number | undefined;
+    let answeredAt = Number.NaN;
     let dispatched = false;
     try {
+      // The lookup may read files or ask the metadata service: the call's signal (a wait's
+      // deadline) releases the call at once, whatever the provider does.
+      const credentials = await untilAborted(
+        this.#credentials(signal === undefined ? undefined : { signal }),
+        signal,
+      );
+      signal?.throwIfAborted();
       const signed = this.#sign(action, prepared, credentials);
       dispatched = true;
       const res = await this.#transport.request({
@@ -786,11 +807,14 @@ class Client implements EcsClient {
         signal,
         action,
       });
+      answeredAt = clock.now();
       statusCode = res.statusCode;
+      outcome = 'accepted';
+      const date = res.headers.date;
+      this.#budget.observeDate(typeof date === 'string' ? date : undefined, sentAt, answeredAt);
       const secrets = [credentials.accessKeySecret, credentials.securityToken, signed.signature];
       const result = this.#interpret(action, res.statusCode, res.headers, res.body, secrets, parse);
-      if (this.#adaptive) this.#rate.record(sentAt, false);
-      onAttempt?.({ action, attempt, durationMs: performance.now() - sentAt, statusCode, throttled: false });
+      onAttempt?.({ action, attempt, durationMs: performance.now() - started, statusCode, throttled: false });
       return result;
     } catch (error) {
       if (signal?.aborted) {
@@ -800,7 +824,7 @@ class Client implements EcsClient {
           onAttempt?.({
             action,
             attempt,
-            durationMs: performance.now() - sentAt,
+            durationMs: performance.now() - started,
             statusCode,
             throttled: false,
             aborted: true,
@@ -808,23 +832,29 @@ class Client implements EcsClient {
         }
         throw signal.reason;
       }
-      const e = error as Partial<EcsApiError> & { code?: string };
+      const e = error as Partial<EcsApiError> & { code?: string; causeCode?: unknown };
       const throttled = e.code === 'ECS_THROTTLED';
-      if (this.#adaptive && statusCode !== undefined) this.#rate.record(sentAt, throttled);
+      if (throttled && statusCode !== undefined) {
+        outcome = 'throttled';
+        retryAfterMs = e.retryAfterMs;
+      }
       if (onAttempt !== undefined) {
         const event: Mutable<AttemptEvent> = {
           action,
           attempt,
-          durationMs: performance.now() - sentAt,
+          durationMs: performance.now() - started,
           statusCode,
           apiCode: e.apiCode,
           errorCode: e.code,
           throttled,
         };
         if (typeof e.retryAfterMs === 'number') event.retryAfterMs = e.retryAfterMs;
+        if (typeof e.causeCode === 'string') event.causeCode = e.causeCode;
         onAttempt(event);
       }
       throw error;
+    } finally {
+      budget.settle(sentAt, Number.isNaN(answeredAt) ? clock.now() : answeredAt, outcome, retryAfterMs);
     }
   }
 
@@ -966,10 +996,10 @@ class Client implements EcsClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const reason = new EcsError('ECS client was closed');
-    this.#rate.close(reason);
-    this.#limit.clearQueue();
-    await this.#transport.close();
+    const reason = new ClientClosedError();
+    this.#budget.close(reason);
+    this.#closing.abort(reason);
+    await this.#transport.close(reason);
   }
 
   /** Only the region and endpoint: never credentials or options. */

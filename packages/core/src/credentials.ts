@@ -78,9 +78,20 @@ const chainDefaults = {
   refreshBeforeExpiryMs: 300_000,
 } as const;
 
+/** Which link of the default chain supplied the credentials (never the credentials themselves). */
+export interface CredentialsSource {
+  readonly kind: 'environment' | 'aliyun-cli-profile' | 'credentials-file' | 'ecs-ram-role';
+  /** For people: `environment variables ALIBABA_CLOUD_ACCESS_KEY_ID/…`, `Aliyun CLI profile …, profile "sim"`. */
+  readonly description: string;
+  /** The profile (`~/.aliyun/config.json`) or section (`~/.alibabacloud/credentials`) used. */
+  readonly profile?: string | undefined;
+  /** The Aliyun CLI profile's `region_id`, when it has one (the aliyun CLI uses it as the default region). */
+  readonly regionId?: string | undefined;
+}
+
 /** The result of one source: credentials, or why it gave none (for the error listing). */
 type SourceResult =
-  | { readonly kind: 'found'; readonly provider: CredentialsProvider }
+  | { readonly kind: 'found'; readonly provider: CredentialsProvider; readonly source: CredentialsSource }
   | { readonly kind: 'none'; readonly reason: string };
 
 function isTrue(value: string | undefined): boolean {
@@ -173,6 +184,7 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): SourceResul
   }
   return {
     kind: 'found',
+    source: { kind: 'environment', description: name },
     provider: constant(
       credentialsOf(id, secret, env.ALIBABA_CLOUD_SECURITY_TOKEN, {
         id: 'Environment variable ALIBABA_CLOUD_ACCESS_KEY_ID',
@@ -294,6 +306,12 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
     return typeof v === 'string' && v !== '' ? v : undefined;
   };
   const mode = str('mode') ?? 'AK';
+  const source: CredentialsSource = {
+    kind: 'aliyun-cli-profile',
+    description: where,
+    profile: profileName,
+    regionId: str('region_id'),
+  };
   const id = str('access_key_id');
   const secret = str('access_key_secret');
   switch (mode) {
@@ -306,6 +324,7 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
         return { kind: 'none', reason: `${where}: mode StsToken without sts_token` };
       return {
         kind: 'found',
+        source,
         provider: constant(
           credentialsOf(id, secret, mode === 'StsToken' ? token : undefined, {
             id: `${where}: access_key_id`,
@@ -316,7 +335,11 @@ async function fromCliProfile(ctx: ChainContext): Promise<SourceResult> {
       };
     }
     case 'EcsRamRole':
-      return { kind: 'found', provider: ecsRamRoleProvider({ ...ctx.imds, roleName: str('ram_role_name') }) };
+      return {
+        kind: 'found',
+        source,
+        provider: ecsRamRoleProvider({ ...ctx.imds, roleName: str('ram_role_name') }),
+      };
     default:
       return {
         kind: 'none',
@@ -358,6 +381,7 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
   if (section.get('enable')?.toLowerCase() === 'false')
     return { kind: 'none', reason: `${where}: enable = false` };
   const type = section.get('type') ?? '';
+  const source: CredentialsSource = { kind: 'credentials-file', description: where, profile: sectionName };
   if (type === 'access_key') {
     const id = section.get('access_key_id');
     const secret = section.get('access_key_secret');
@@ -365,6 +389,7 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
       return { kind: 'none', reason: `${where}: type access_key without access_key_id/access_key_secret` };
     return {
       kind: 'found',
+      source,
       provider: constant(
         credentialsOf(id, secret, undefined, {
           id: `${where}: access_key_id`,
@@ -377,6 +402,7 @@ async function fromCredentialsFile(ctx: ChainContext): Promise<SourceResult> {
   if (type === 'ecs_ram_role') {
     return {
       kind: 'found',
+      source,
       provider: ecsRamRoleProvider({ ...ctx.imds, roleName: section.get('role_name') }),
     };
   }
@@ -589,7 +615,7 @@ async function fromImds(ctx: ChainContext): Promise<SourceResult> {
   const provider = ecsRamRoleProvider({ ...ctx.imds, roleName: ctx.env.ALIBABA_CLOUD_ECS_METADATA });
   try {
     await provider({ signal: ctx.signal });
-    return { kind: 'found', provider };
+    return { kind: 'found', source: { kind: 'ecs-ram-role', description: name }, provider };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     // Unreachable (a network error, wrapped or not), or what was wrong with its answer.
@@ -611,16 +637,14 @@ function chainMs(name: string, value: number | undefined, fallback: number, min:
   return value;
 }
 
-/**
- * The default chain. The first source that yields credentials is used for the life of the
- * provider (a role source keeps refreshing itself). When none does, every call rejects with one
- * {@link CredentialsError} listing each place looked and why it gave nothing; the chain is walked
- * again on the next call, so credentials that appear later are picked up. A source that is set
- * but broken (a credential with a control character) rejects with an error naming it, instead of
- * silently falling through to the next source. The walk honours the caller's `signal`, and stops
- * when every caller waiting for it has aborted.
- */
-export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
+/** What the chain reads, from its options: checked once, shared by every walk. */
+interface ChainSettings {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly home: string;
+  readonly imds: ImdsOptions;
+}
+
+function chainSettings(options: DefaultCredentialsOptions): ChainSettings {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(
       `Expected option \`credentialsChain\` to be an object, got ${options === null ? 'null' : typeof options}`,
@@ -633,37 +657,84 @@ export function defaultCredentialsProvider(options: DefaultCredentialsOptions = 
     'credentialsChain.',
   );
   const env = options.env ?? process.env;
-  const imds: ImdsOptions = {
-    endpoint: (options.imdsEndpoint ?? chainDefaults.imdsEndpoint).replace(/\/+$/, ''),
-    timeoutMs: chainMs('imdsTimeoutMs', options.imdsTimeoutMs, chainDefaults.imdsTimeoutMs, 1),
-    refreshBeforeExpiryMs: chainMs(
-      'refreshBeforeExpiryMs',
-      options.refreshBeforeExpiryMs,
-      chainDefaults.refreshBeforeExpiryMs,
-      0,
-    ),
-    now: options.now ?? Date.now,
-    imdsV1Disabled: isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
+  return {
+    env,
+    home: options.homeDir ?? homedir(),
+    imds: {
+      endpoint: (options.imdsEndpoint ?? chainDefaults.imdsEndpoint).replace(/\/+$/, ''),
+      timeoutMs: chainMs('imdsTimeoutMs', options.imdsTimeoutMs, chainDefaults.imdsTimeoutMs, 1),
+      refreshBeforeExpiryMs: chainMs(
+        'refreshBeforeExpiryMs',
+        options.refreshBeforeExpiryMs,
+        chainDefaults.refreshBeforeExpiryMs,
+        0,
+      ),
+      now: options.now ?? Date.now,
+      imdsV1Disabled: isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
+    },
   };
-  const home = options.homeDir ?? homedir();
+}
+
+/**
+ * Walks the chain once: the first source that yields credentials and which one it was, or one
+ * error listing every place looked. Stops between sources (and inside them) when `signal` aborts.
+ */
+async function walkChain(
+  settings: ChainSettings,
+  signal: AbortSignal,
+): Promise<{ provider: CredentialsProvider; source: CredentialsSource }> {
+  const ctx: ChainContext = { ...settings, signal };
+  const reasons: string[] = [];
+  const sources = [
+    () => fromEnv(ctx.env),
+    () => fromCliProfile(ctx),
+    () => fromCredentialsFile(ctx),
+    () => fromImds(ctx),
+  ];
+  for (const source of sources) {
+    signal.throwIfAborted();
+    const result = await source();
+    if (result.kind === 'found') return { provider: result.provider, source: result.source };
+    reasons.push(result.reason);
+  }
+  throw new CredentialsError('No Alibaba Cloud credentials found; looked in', reasons);
+}
+
+/**
+ * Walks the default chain once and says which source won (never the credentials): for a CLI that
+ * must tell the user which of several configured sources it uses, or read the Aliyun CLI
+ * profile's `region_id`. The provider is the one {@link defaultCredentialsProvider} would use.
+ * The lookup honours `signal` (it rejects with its reason, and stops reading files and the
+ * metadata service).
+ *
+ * @throws {CredentialsError} listing every place looked, when no source yields credentials, or
+ * naming the source whose value is broken (a control character)
+ * @example
+ * const { provider, source } = await resolveDefaultCredentials({ env: process.env });
+ * console.error(`credentials from ${source.description}`);
+ * const client = createEcsClient({ region: source.regionId ?? 'cn-hangzhou', credentials: provider });
+ */
+export async function resolveDefaultCredentials(
+  options: DefaultCredentialsOptions = {},
+  { signal }: { readonly signal?: AbortSignal | undefined } = {},
+): Promise<{ readonly provider: CredentialsProvider; readonly source: CredentialsSource }> {
+  const settings = chainSettings(options);
+  return sharedLookup((lookupSignal) => walkChain(settings, lookupSignal))(signal);
+}
+
+/**
+ * The default chain. The first source that yields credentials is used for the life of the
+ * provider (a role source keeps refreshing itself). When none does, every call rejects with one
+ * {@link CredentialsError} listing each place looked and why it gave nothing; the chain is walked
+ * again on the next call, so credentials that appear later are picked up. A source that is set
+ * but broken (a credential with a control character) rejects with an error naming it, instead of
+ * silently falling through to the next source. The walk honours the caller's `signal`, and stops
+ * when every caller waiting for it has aborted.
+ */
+export function defaultCredentialsProvider(options: DefaultCredentialsOptions = {}): CredentialsProvider {
+  const settings = chainSettings(options);
   let resolved: CredentialsProvider | undefined;
-  const walk = sharedLookup(async (signal): Promise<CredentialsProvider> => {
-    const ctx: ChainContext = { env, home, imds, signal };
-    const reasons: string[] = [];
-    const sources = [
-      () => fromEnv(ctx.env),
-      () => fromCliProfile(ctx),
-      () => fromCredentialsFile(ctx),
-      () => fromImds(ctx),
-    ];
-    for (const source of sources) {
-      signal.throwIfAborted();
-      const result = await source();
-      if (result.kind === 'found') return result.provider;
-      reasons.push(result.reason);
-    }
-    throw new CredentialsError('No Alibaba Cloud credentials found; looked in', reasons);
-  });
+  const walk = sharedLookup(async (signal) => (await walkChain(settings, signal)).provider);
   return async (callOptions) => {
     if (resolved) return resolved(callOptions);
     resolved = await walk(callOptions?.signal);

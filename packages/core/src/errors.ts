@@ -15,7 +15,8 @@ export type EcsErrorCode =
   | 'ECS_TIMEOUT'
   | 'ECS_RESPONSE_INVALID'
   | 'ECS_RESPONSE_TOO_LARGE'
-  | 'ECS_CREDENTIALS';
+  | 'ECS_CREDENTIALS'
+  | 'ECS_CLIENT_CLOSED';
 
 const ECS_CODES: ReadonlySet<string> = new Set<EcsErrorCode>([
   'ECS_ERROR',
@@ -26,6 +27,7 @@ const ECS_CODES: ReadonlySet<string> = new Set<EcsErrorCode>([
   'ECS_RESPONSE_INVALID',
   'ECS_RESPONSE_TOO_LARGE',
   'ECS_CREDENTIALS',
+  'ECS_CLIENT_CLOSED',
 ]);
 
 interface EcsErrorOptions {
@@ -214,6 +216,26 @@ export class CredentialsError extends EcsError {
   }
 }
 
+/**
+ * The client was closed: a call made after `close()`, or one still queued, waiting to retry or in
+ * flight when `close()` was called. Not retryable on that client.
+ */
+export class ClientClosedError extends EcsError {
+  override readonly name: string = 'ClientClosedError';
+  override readonly code: EcsErrorCode = 'ECS_CLIENT_CLOSED';
+  readonly action: string | undefined;
+
+  /** `action` is the call refused after `close()`; without it, a call that was pending. */
+  constructor(action?: string) {
+    super(
+      action === undefined
+        ? 'The ECS client was closed while the call was pending; create a new client to send it again'
+        : `ECS client is closed; cannot send ${action} (create a new client)`,
+    );
+    this.action = action;
+  }
+}
+
 function hasCode(error: unknown, codes: readonly string[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
@@ -249,6 +271,9 @@ export function isResponseTooLargeError(error: unknown): error is ResponseTooLar
 }
 export function isCredentialsError(error: unknown): error is CredentialsError {
   return isEcsError(error) && hasCode(error, ['ECS_CREDENTIALS']);
+}
+export function isClientClosedError(error: unknown): error is ClientClosedError {
+  return isEcsError(error) && hasCode(error, ['ECS_CLIENT_CLOSED']);
 }
 
 /**

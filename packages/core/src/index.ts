@@ -10,17 +10,19 @@ export type {
   RpcParams,
 } from './client.js';
 export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
-export type { CredentialsProvider, DefaultCredentialsOptions } from './credentials.js';
-export { defaultCredentialsProvider } from './credentials.js';
+export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions } from './credentials.js';
+export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
 export {
+  ClientClosedError,
   CredentialsError,
   EcsApiError,
   EcsError,
   EcsNetworkError,
   EcsTimeoutError,
+  isClientClosedError,
   isCredentialsError,
   isEcsApiError,
   isEcsError,
@@ -36,7 +38,11 @@ export {
 } from './errors.js';
 export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
 export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
-export type { RateLimitOptions } from './rate-limit.js';
+export { jsonLine, printable, printableOrUndefined } from './printable.js';
+export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
+export { rateLimitDefaults } from './rate-limit.js';
+export type { RateLimitedSourceOptions } from './rate-limited-source.js';
+export { isRateLimitedSource, rateLimitedSource } from './rate-limited-source.js';
 export type { RetryOptions } from './retry.js';
 export { isReadOnlyAction, isUnprocessedError } from './retry.js';
 export {

@@ -1,80 +1,180 @@
 /**
- * The client's adaptive request budget. ECS throttles per account, region and action, so every
- * caller sharing a client shares one limiter.
+ * The request budget of one client: when each call may be sent. ECS throttles per account,
+ * region and API (action), in windows of the server's clock ("if an API operation is throttled
+ * at minute T, it can be called again as of minute T+1"), so the budget is per client (one region)
+ * and, inside it, per action; every caller of the client shares it, whichever wait sent the call.
+ * It also bounds the calls in flight across the client (`maxConcurrency`).
  *
- * Requests are paced (evenly spaced at the current rate, FIFO). The rate starts at
- * `maxRequestsPerSecond` (unlimited by default) and adapts AIMD-style:
- * - on a `Throttling*` answer to a request sent after the last cut, the rate the server evidently
- *   accepts is estimated as the number of non-throttled answers in the last `windowMs`; that becomes
- *   the "known good" rate and the current rate is cut to `decreaseFactor ×` it;
- * - while calls succeed the rate grows linearly back to `utilization ×` that estimate within
- *   `recoveryMs`, cruises there for `holdMs`, then probes beyond it slowly (`probeIncreasePerSecond` of it per second, accelerating the longer no
- *   throttle comes) to find a raised quota or correct an estimate made during a quiet spell.
- * Throttles answering requests sent before the last cut, or arriving within `windowMs` of it, are
- * ignored: they report the old rate or a server window that is still exhausted, and cutting again
- * for them would collapse the rate.
- * The pacing timer is ref'd (a queued request must keep the process alive) and exists only while
- * something is queued; a queued request leaves the queue when its signal aborts, and `close()`
- * clears everything.
+ * Each action goes through up to three modes (see the core README, "Request budget"):
+ *
+ * 1. **Slow start.** A fresh action may send `initialWindow` calls at once; after them calls are
+ *    paced by a token bucket whose rate starts at `initialWindow` per `slowStartMs` and doubles
+ *    every `slowStartMs` while calls are accepted, until it no longer limits anything (1,000/s).
+ * 2. **Window** (ECS's documented model). On a `Throttling*` answer without `x-acs-retry-after`,
+ *    the action's calls are held until the server's window has turned (the window grid is aligned
+ *    with the server's `Date` header, and each return is jittered). What got through in the
+ *    throttled window becomes the action's budget per window, B; from then on at most B calls are
+ *    sent per window, spread evenly over it rather than bursting into it. AIMD on B: a throttle
+ *    cuts it to `windowDecreaseFactor` × what got through; windows in a row that used all of B
+ *    without a throttle raise it, from the second on and faster each time (`windowIncrease` × B,
+ *    at least one call, times n − 1 after n such windows).
+ * 3. **Rate.** A hold longer than `longHoldMs` is first tested with one call after a short pause:
+ *    if it is accepted, the quota is not a closed window (a token bucket, say) and the action is
+ *    paced AIMD-style instead: the rate is cut to `decreaseFactor` × the rate the server accepted,
+ *    climbs back to `utilization` × that within `recoveryMs`, then probes slowly upward. If the
+ *    test call is throttled too, the quota is window-shaped: window mode, and no more tests.
+ *
+ * `x-acs-retry-after` holds the action's calls exactly that long (jittered by at most a tenth, and
+ * capped by `maxRetryAfterMs`); when the time it names is a turn of the window grid, the action
+ * switches to window mode.
+ *
+ * The budget never sleeps for nothing: a timer exists only while a call is queued, it is ref'd (a
+ * queued call must keep the process alive) and `close()` clears it and rejects every queued call.
+ * A call that may go at once costs no allocation and no promise.
+ *
+ * This file holds the queues, the concurrency slots, the holds and the mode switches; the rate
+ * side (slow start, rate mode) is rate-pacer.ts, the windows (the server's clock from `Date`, the
+ * per-window budget and its slots) quota-window.ts.
  */
 
-/** Tuning of the adaptive rate limit; the defaults suit a quota of a few to a few hundred QPS. */
+import { QuotaWindows, ServerClock } from './quota-window.js';
+import { RatePacer } from './rate-pacer.js';
+
+/** The clock and timers of a budget. A test seam: the waiter passes its rxjs scheduler's. */
+export interface BudgetClock {
+  /** Wall-clock time in ms since the epoch (compared with the server's `Date` header). */
+  now(): number;
+  /** Runs `callback` after `ms`; the returned handle is passed to `clearTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** `Date.now` and Node's (ref'd) timers, looked up at each call (fake timers replace them). */
+export const systemClock: BudgetClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Tuning of the request budget. Each field is optional; the defaults follow ECS's documented
+ * model (one-minute windows per account, region and API).
+ */
 export interface RateLimitOptions {
   /**
-   * Multiplicative cut applied to the estimated accepted rate on throttling.
+   * Length of the server's quota window. ECS documents per-minute windows; the figure is
+   * UNVERIFIED for `DescribeCloudAssistantStatus`, so it is configurable. Windows are aligned to
+   * the server's clock (its `Date` header), as ECS's minutes are.
+   * @default 60000
+   */
+  readonly windowMs?: number | undefined;
+  /**
+   * Calls a fresh action may send at once, before slow start paces the rest.
+   * @default 4
+   */
+  readonly initialWindow?: number | undefined;
+  /**
+   * Slow start: the pace after the initial window starts at `initialWindow` calls per
+   * `slowStartMs` and doubles every `slowStartMs` while calls are accepted.
+   * @default 250
+   */
+  readonly slowStartMs?: number | undefined;
+  /**
+   * After a hold until the window turns, the action comes back at a random time up to this long
+   * after the turn (so that many clients do not return at the same instant). Also the random
+   * lead of each window's first call.
+   * @default windowMs / 20 (3 s for one-minute windows)
+   */
+  readonly jitterMs?: number | undefined;
+  /**
+   * Window mode: on a throttle, the budget per window becomes this fraction of what got through
+   * in the throttled window.
+   * @default 0.9
+   */
+  readonly windowDecreaseFactor?: number | undefined;
+  /**
+   * Window mode: after two windows in a row that used the whole budget without a throttle, it
+   * grows by this fraction (at least one call), and by n − 1 times that after n such windows.
+   * @default 0.05
+   */
+  readonly windowIncrease?: number | undefined;
+  /**
+   * A hold to the window's turn longer than this is first tested with one call (only until the
+   * quota has shown itself to be window-shaped): a token bucket does not need a long hold.
+   * @default 2000
+   */
+  readonly longHoldMs?: number | undefined;
+  /**
+   * Rate mode: multiplicative cut applied to the accepted rate on a throttle.
    * @default 0.7
    */
-  readonly decreaseFactor?: number;
+  readonly decreaseFactor?: number | undefined;
   /**
-   * Time to climb back from a cut to the last known good rate, linearly.
+   * Rate mode: time to climb back from a cut to the last known good rate, linearly.
    * @default 1500
    */
-  readonly recoveryMs?: number;
+  readonly recoveryMs?: number | undefined;
   /**
-   * Above the last known good rate, growth per second as a fraction of it.
-   * @default 0.03
-   */
-  readonly probeIncreasePerSecond?: number;
-  /**
-   * Fraction of the estimated accepted rate to cruise at after a throttle (headroom against jitter).
+   * Rate mode: fraction of the estimated accepted rate to cruise at after a throttle.
    * @default 0.95
    */
-  readonly utilization?: number;
+  readonly utilization?: number | undefined;
   /**
-   * Time spent cruising at that rate before probing above it.
-   * @default 5000
-   */
-  readonly holdMs?: number;
-  /**
-   * The rate never drops below this.
+   * Rate mode: the rate never drops below this.
    * @default 0.5
    */
-  readonly minRequestsPerSecond?: number;
-  /**
-   * Window over which accepted requests are counted to estimate the server's rate.
-   * @default 1000
-   */
-  readonly windowMs?: number;
+  readonly minRequestsPerSecond?: number | undefined;
 }
 
 export const rateLimitDefaults = {
+  windowMs: 60_000,
+  initialWindow: 4,
+  slowStartMs: 250,
+  windowDecreaseFactor: 0.9,
+  windowIncrease: 0.05,
+  longHoldMs: 2_000,
   decreaseFactor: 0.7,
-  recoveryMs: 1500,
-  probeIncreasePerSecond: 0.03,
+  recoveryMs: 1_500,
   utilization: 0.95,
-  holdMs: 5000,
   minRequestsPerSecond: 0.5,
-  windowMs: 1000,
-} as const satisfies Required<RateLimitOptions>;
+} as const;
 
-type Resolved = { readonly [K in keyof RateLimitOptions]-?: number };
-
-interface Waiter {
-  resolve: () => void;
-  reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+interface Tuning {
+  readonly windowMs: number;
+  readonly initialWindow: number;
+  readonly slowStartMs: number;
+  readonly jitterMs: number;
+  readonly windowDecreaseFactor: number;
+  readonly windowIncrease: number;
+  readonly longHoldMs: number;
+  readonly decreaseFactor: number;
+  readonly recoveryMs: number;
+  readonly utilization: number;
+  readonly minRequestsPerSecond: number;
 }
+
+/** Options of a {@link RequestBudget}. */
+export interface RequestBudgetOptions {
+  /** Calls in flight at once across every action. @default Infinity */
+  readonly maxConcurrency?: number | undefined;
+  /** Ceiling of each action's request rate. @default Infinity */
+  readonly maxRequestsPerSecond?: number | undefined;
+  /** Adaptation; `false` keeps only the ceiling, the concurrency bound and `x-acs-retry-after`. */
+  readonly rateLimit?: RateLimitOptions | false | undefined;
+  /** The longest hold accepted from `x-acs-retry-after`. @default 60000 */
+  readonly maxRetryAfterMs?: number | undefined;
+  /** @default systemClock */
+  readonly clock?: BudgetClock | undefined;
+  /** Uniform random numbers in [0, 1), for the jitter. @default Math.random */
+  readonly random?: (() => number) | undefined;
+}
+
+/**
+ * What became of one sent call: `'accepted'` (any answer that is not a throttle, API errors
+ * included), `'throttled'` (`Throttling*`), or `'no-answer'` (network error, timeout, abort: it
+ * says nothing about the quota).
+ */
+export type Outcome = 'accepted' | 'throttled' | 'no-answer';
 
 function check(name: string, value: unknown, ok: (v: number) => boolean, expected: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) {
@@ -83,190 +183,574 @@ function check(name: string, value: unknown, ok: (v: number) => boolean, expecte
   return value;
 }
 
-export class AdaptiveRateLimiter {
-  readonly #options: Resolved;
-  readonly #ceiling: number;
-  readonly #now: () => number;
-  /** Current allowed requests per second; Infinity until the first throttle (without a ceiling). */
-  #rate: number;
-  /** The rate the server accepted when it last throttled us. */
-  #knownGood = Number.POSITIVE_INFINITY;
-  #lastCutAt = Number.NEGATIVE_INFINITY;
-  #lastGrowAt = 0;
-  #probeSince = 0;
-  #confirmed = false;
-  #nextAt = 0;
-  readonly #queue: Waiter[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  /** Completion times of recent accepted requests, oldest first from #head. */
-  #accepted: number[] = [];
-  #head = 0;
-  #closed = false;
+const finitePositive = (v: number) => v > 0 && v < Number.POSITIVE_INFINITY;
+const fraction = (v: number) => v > 0 && v < 1;
 
-  constructor(
-    maxRequestsPerSecond: number,
-    options: RateLimitOptions = {},
-    now: () => number = performance.now.bind(performance),
-  ) {
-    this.#ceiling = check(
+/** Validates `rateLimit` and fills the defaults. */
+export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning {
+  const o = options ?? {};
+  if (typeof o !== 'object' || o === null) {
+    throw new TypeError(`Expected option \`rateLimit\` to be an object or false, got ${String(o)}`);
+  }
+  const known = new Set([...Object.keys(rateLimitDefaults), 'jitterMs']);
+  for (const key of Object.keys(o)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `Unknown option \`rateLimit.${key}\`; expected one of ${[...known].sort().join(', ')}`,
+      );
+    }
+  }
+  const pick = <K extends keyof typeof rateLimitDefaults>(k: K): unknown => o[k] ?? rateLimitDefaults[k];
+  const windowMs = check('rateLimit.windowMs', pick('windowMs'), finitePositive, 'a number of ms > 0');
+  return {
+    windowMs,
+    initialWindow: check(
+      'rateLimit.initialWindow',
+      pick('initialWindow'),
+      (v) => Number.isInteger(v) && v >= 1,
+      'an integer ≥ 1',
+    ),
+    slowStartMs: check('rateLimit.slowStartMs', pick('slowStartMs'), finitePositive, 'a number of ms > 0'),
+    jitterMs: check(
+      'rateLimit.jitterMs',
+      o.jitterMs ?? windowMs / 20,
+      (v) => v >= 0 && v < windowMs,
+      'a number of ms ≥ 0 and below windowMs',
+    ),
+    windowDecreaseFactor: check(
+      'rateLimit.windowDecreaseFactor',
+      pick('windowDecreaseFactor'),
+      (v) => v > 0 && v <= 1,
+      'in (0, 1]',
+    ),
+    windowIncrease: check(
+      'rateLimit.windowIncrease',
+      pick('windowIncrease'),
+      (v) => v >= 0 && v < Number.POSITIVE_INFINITY,
+      'a number ≥ 0',
+    ),
+    longHoldMs: check(
+      'rateLimit.longHoldMs',
+      pick('longHoldMs'),
+      (v) => v >= 0 && v <= Number.POSITIVE_INFINITY,
+      'a number of ms ≥ 0 (Infinity: never test)',
+    ),
+    decreaseFactor: check('rateLimit.decreaseFactor', pick('decreaseFactor'), fraction, 'in (0, 1)'),
+    recoveryMs: check('rateLimit.recoveryMs', pick('recoveryMs'), finitePositive, 'a number > 0'),
+    utilization: check('rateLimit.utilization', pick('utilization'), (v) => v > 0 && v <= 1, 'in (0, 1]'),
+    minRequestsPerSecond: check(
+      'rateLimit.minRequestsPerSecond',
+      pick('minRequestsPerSecond'),
+      finitePositive,
+      'a number > 0',
+    ),
+  };
+}
+
+interface Waiter {
+  readonly action: ActionBudget;
+  readonly seq: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * The request budget of one client (see the file comment). `for(action)` gives the per-action
+ * budget that calls {@link ActionBudget.acquire} before sending and {@link ActionBudget.settle}
+ * after; `observeDate` feeds the server's `Date` header to the window alignment.
+ */
+export class RequestBudget {
+  /** @internal */ readonly clock: BudgetClock;
+  /** @internal */ readonly random: () => number;
+  /** @internal */ readonly tuning: Tuning | undefined;
+  /** @internal */ readonly ceiling: number;
+  /** @internal */ readonly maxRetryAfterMs: number;
+  readonly #maxConcurrency: number;
+  readonly #actions = new Map<string, ActionBudget>();
+  #lastName = '';
+  #last: ActionBudget | undefined;
+  /** Calls holding a concurrency slot. */
+  #inFlight = 0;
+  /** Actions with a queued call that waits only for a concurrency slot. */
+  readonly #blocked = new Set<ActionBudget>();
+  /** @internal */ seq = 0;
+  #closed = false;
+  #closedReason: unknown;
+  /** @internal The server's clock, from the `Date` headers. */
+  readonly server = new ServerClock();
+
+  constructor(options: RequestBudgetOptions = {}) {
+    this.#maxConcurrency = check(
+      'maxConcurrency',
+      options.maxConcurrency ?? Number.POSITIVE_INFINITY,
+      (v) => v >= 1 && (Number.isInteger(v) || v === Number.POSITIVE_INFINITY),
+      'a positive integer',
+    );
+    this.ceiling = check(
       'maxRequestsPerSecond',
-      maxRequestsPerSecond,
+      options.maxRequestsPerSecond ?? Number.POSITIVE_INFINITY,
       (v) => v > 0,
       'a number > 0 (or Infinity)',
     );
-    const o = { ...rateLimitDefaults };
-    for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-    this.#options = {
-      decreaseFactor: check('rateLimit.decreaseFactor', o.decreaseFactor, (v) => v > 0 && v < 1, 'in (0, 1)'),
-      recoveryMs: check('rateLimit.recoveryMs', o.recoveryMs, (v) => v > 0 && v < Infinity, 'a number > 0'),
-      probeIncreasePerSecond: check(
-        'rateLimit.probeIncreasePerSecond',
-        o.probeIncreasePerSecond,
-        (v) => v >= 0 && v < Infinity,
-        'a number ≥ 0',
-      ),
-      utilization: check('rateLimit.utilization', o.utilization, (v) => v > 0 && v <= 1, 'in (0, 1]'),
-      holdMs: check('rateLimit.holdMs', o.holdMs, (v) => v >= 0 && v < Infinity, 'a number ≥ 0'),
-      minRequestsPerSecond: check(
-        'rateLimit.minRequestsPerSecond',
-        o.minRequestsPerSecond,
-        (v) => v > 0 && v < Infinity,
-        'a number > 0',
-      ),
-      windowMs: check('rateLimit.windowMs', o.windowMs, (v) => v > 0 && v < Infinity, 'a number > 0'),
-    };
-    this.#rate = this.#ceiling;
-    this.#now = now;
+    this.maxRetryAfterMs = check(
+      'maxRetryAfterMs',
+      options.maxRetryAfterMs ?? 60_000,
+      (v) => v >= 0,
+      'a number ≥ 0',
+    );
+    const rateLimit = options.rateLimit;
+    this.tuning = rateLimit === false ? undefined : resolveRateLimit(rateLimit);
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
   }
 
-  /** The current allowed rate in requests per second (Infinity while unlimited). */
-  get rate(): number {
-    return this.#rate;
+  /** The budget of one action (created on first use). */
+  for(action: string): ActionBudget {
+    if (action === this.#lastName && this.#last !== undefined) return this.#last;
+    let budget = this.#actions.get(action);
+    if (budget === undefined) {
+      budget = new ActionBudget(this, action);
+      this.#actions.set(action, budget);
+    }
+    this.#lastName = action;
+    this.#last = budget;
+    return budget;
   }
 
-  /** Requests waiting for their turn. */
+  /** Calls holding a slot (sent or about to be). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Queued calls over every action. */
   get pending(): number {
-    return this.#queue.length;
+    let n = 0;
+    for (const b of this.#actions.values()) n += b.pending;
+    return n;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal */
+  get closedReason(): unknown {
+    return this.#closedReason;
+  }
+
+  /** @internal Takes a concurrency slot if one is free. */
+  takeSlot(): boolean {
+    if (this.#inFlight >= this.#maxConcurrency) return false;
+    this.#inFlight++;
+    return true;
+  }
+
+  /** @internal `action` has a call ready to go but no slot: it is pumped when one frees up. */
+  block(action: ActionBudget): void {
+    this.#blocked.add(action);
+  }
+
+  /** @internal A slot was given back: the oldest call waiting only for a slot takes it. */
+  releaseSlot(): void {
+    this.#inFlight--;
+    if (this.#blocked.size === 0 || this.#closed) return;
+    // Oldest waiting call first, whatever its action; an action whose head is not due yet arms
+    // its timer and lets the next one have the slot.
+    const waiting = [...this.#blocked].sort((a, b) => a.headSeq - b.headSeq);
+    this.#blocked.clear();
+    for (const b of waiting) {
+      if (this.#inFlight >= this.#maxConcurrency) {
+        this.#blocked.add(b);
+        continue;
+      }
+      b.pump();
+    }
   }
 
   /**
-   * Resolves when a request may be sent. Returns `undefined` synchronously (no promise) when it
-   * may be sent right away, so the unthrottled hot path allocates nothing.
+   * One response's `Date` header (second resolution), with the local times the request was sent
+   * and answered: it aligns the windows with the server's clock.
+   */
+  observeDate(date: string | undefined, sentAt: number, answeredAt: number): void {
+    this.server.observe(date, sentAt, answeredAt);
+  }
+
+  /** Rejects every queued call with `reason` and clears every timer; later calls reject too. */
+  close(reason: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closedReason = reason;
+    this.#blocked.clear();
+    for (const b of this.#actions.values()) b.close(reason);
+  }
+}
+
+/** The budget of one action of one client. */
+export class ActionBudget {
+  readonly action: string;
+  readonly #b: RequestBudget;
+  readonly #t: Tuning | undefined;
+  #queue: Waiter[] = [];
+  #head = 0;
+  #timer: unknown;
+  #timerAt = Number.POSITIVE_INFINITY;
+  /** Window mode (else the rate pacer: slow start or rate mode). */
+  #window = false;
+  /** Nothing limits this action (slow start done, no ceiling, no hold): the hot path. */
+  #free = false;
+  readonly #pacer: RatePacer;
+  // The ceiling (maxRequestsPerSecond): the earliest time of the next release.
+  #ceilingAt = Number.NEGATIVE_INFINITY;
+  // Holds.
+  #holdUntil = Number.NEGATIVE_INFINITY;
+  /** Throttles of calls sent before this are old news. */
+  #cutAt = Number.NEGATIVE_INFINITY;
+  /** 0: none; 1: the next release is a test call; 2: the test call is in flight. */
+  #probe = 0;
+  #probeRate = 0;
+  #windowEvidence = false;
+  /** The action's quota windows (undefined without adaptation). */
+  readonly #w: QuotaWindows | undefined;
+
+  constructor(budget: RequestBudget, action: string) {
+    this.#b = budget;
+    this.action = action;
+    this.#t = budget.tuning;
+    const t = this.#t;
+    this.#pacer = new RatePacer(t, budget.ceiling);
+    this.#w = t === undefined ? undefined : new QuotaWindows(t, budget.server, budget.random);
+    this.#updateFree();
+  }
+
+  /** Queued calls. */
+  get pending(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** @internal The sequence number of the oldest queued call. */
+  get headSeq(): number {
+    return this.#queue[this.#head]?.seq ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** `'start'`, `'rate'` or `'window'`. */
+  get mode(): 'start' | 'rate' | 'window' {
+    return this.#window ? 'window' : this.#pacer.slowStart ? 'start' : 'rate';
+  }
+
+  /** The current pace in calls per second (slow start and rate mode; Infinity when unlimited). */
+  get rate(): number {
+    return this.#pacer.rate;
+  }
+
+  /** Window mode: the budget per window. */
+  get windowBudget(): number {
+    return this.#w?.budget ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** No call is released before this time (`clock.now()` scale); -Infinity when not held. */
+  get holdUntil(): number {
+    return this.#holdUntil;
+  }
+
+  /** How long from now the action's calls are held (0 when they are not). */
+  heldForMs(): number {
+    return Math.max(0, this.#holdUntil - this.#b.clock.now());
+  }
+
+  #updateFree(): void {
+    this.#free =
+      this.#pacer.rate === Number.POSITIVE_INFINITY &&
+      this.#holdUntil === Number.NEGATIVE_INFINITY &&
+      this.#probe === 0 &&
+      !this.#window;
+  }
+
+  /**
+   * Resolves when a call may be sent, holding one of the client's concurrency slots; give it back
+   * with {@link settle}. Returns `undefined` (no promise) when the call may go at once. Rejects
+   * with `signal.reason` on abort (the call leaves the queue) and with the close reason when the
+   * budget is closed.
    */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
-    if (this.#closed) return Promise.reject(new Error('rate limiter is closed'));
-    if (this.#queue.length === 0 && this.#take(this.#now())) return undefined;
+    const b = this.#b;
+    if (b.closed) return Promise.reject(b.closedReason);
+    if (this.#head === this.#queue.length) {
+      if (this.#free) {
+        if (b.takeSlot()) return undefined;
+      } else {
+        const now = b.clock.now();
+        if (this.#readyAt(now) <= now && b.takeSlot()) {
+          this.#consume(now);
+          return undefined;
+        }
+      }
+    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
+      const waiter: Waiter = { action: this, seq: b.seq++, resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
         waiter.onAbort = () => {
-          const i = this.#queue.indexOf(waiter);
+          const i = this.#queue.indexOf(waiter, this.#head);
           if (i >= 0) this.#queue.splice(i, 1);
           reject(signal.reason);
-          this.#schedule();
+          this.pump();
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.#queue.push(waiter);
-      this.#schedule();
+      this.pump();
     });
   }
 
-  /** Takes the next send slot if it has come. */
-  #take(now: number): boolean {
-    if (this.#rate === Number.POSITIVE_INFINITY) return true;
-    if (now < this.#nextAt) return false;
-    const interval = 1000 / this.#rate;
-    // Keep the schedule when a timer fired a little late; restart it after an idle spell.
-    this.#nextAt = (now - this.#nextAt > interval ? now : this.#nextAt) + interval;
-    return true;
+  /**
+   * Requeues a call at the head of the queue (its retry after a throttle): older than anything
+   * queued behind it. Same contract as {@link acquire}.
+   */
+  requeue(signal?: AbortSignal): Promise<void> | undefined {
+    if (this.#head === this.#queue.length) return this.acquire(signal);
+    const b = this.#b;
+    if (b.closed) return Promise.reject(b.closedReason);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const first = this.#queue[this.#head]!;
+      const waiter: Waiter = {
+        action: this,
+        seq: first.seq - 0.5,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          const i = this.#queue.indexOf(waiter, this.#head);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(signal.reason);
+          this.pump();
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      if (this.#head > 0) this.#queue[--this.#head] = waiter;
+      else this.#queue.unshift(waiter);
+      this.pump();
+    });
   }
 
-  #schedule(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+  /** @internal Releases every queued call that may go now; arms the timer for the next one. */
+  pump(): void {
+    const b = this.#b;
+    if (b.closed) return;
+    while (this.#head < this.#queue.length) {
+      const now = b.clock.now();
+      const at = this.#readyAt(now);
+      if (at > now) {
+        this.#arm(at, now);
+        return;
+      }
+      if (!b.takeSlot()) {
+        b.block(this);
+        return;
+      }
+      this.#consume(now);
+      const waiter = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as Waiter;
+      if (this.#head > 64 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      if (waiter.signal !== undefined && waiter.onAbort !== undefined) {
+        waiter.signal.removeEventListener('abort', waiter.onAbort);
+      }
+      waiter.resolve();
     }
-    const now = this.#now();
-    while (this.#queue.length > 0 && this.#take(now)) this.#release(this.#queue.shift()!);
-    if (this.#queue.length === 0) return;
-    this.#timer = setTimeout(
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    }
+    this.#disarm();
+  }
+
+  #arm(at: number, now: number): void {
+    if (this.#timer !== undefined) {
+      if (this.#timerAt <= at) return;
+      this.#b.clock.clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    // An infinite wait (a test call in flight) is ended by its answer, not by a timer.
+    if (at === Number.POSITIVE_INFINITY) {
+      this.#timer = undefined;
+      return;
+    }
+    this.#timer = this.#b.clock.setTimeout(
       () => {
         this.#timer = undefined;
-        this.#schedule();
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
       },
-      Math.max(1, Math.ceil(this.#nextAt - now)),
+      Math.max(1, Math.ceil(at - now)),
     );
   }
 
-  #release(waiter: Waiter): void {
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve();
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#b.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
   }
+
+  // ---- pacing -------------------------------------------------------------------------------
+
+  /** The earliest time (≥ now) the next call may be released. */
+  #readyAt(now: number): number {
+    if (this.#probe === 2) return Number.POSITIVE_INFINITY;
+    let at = now;
+    if (this.#holdUntil > at) at = this.#holdUntil;
+    else if (this.#holdUntil !== Number.NEGATIVE_INFINITY) {
+      this.#holdUntil = Number.NEGATIVE_INFINITY;
+      this.#updateFree();
+    }
+    if (this.#ceilingAt > at) at = this.#ceilingAt;
+    return this.#window ? this.#w!.slot(at) : this.#pacer.readyAt(at);
+  }
+
+  /** Counts a release at `now`. */
+  #consume(now: number): void {
+    if (this.#b.ceiling !== Number.POSITIVE_INFINITY) {
+      this.#ceilingAt = Math.max(this.#ceilingAt, now) + 1000 / this.#b.ceiling;
+    }
+    if (this.#probe === 1) {
+      this.#probe = 2;
+      this.#free = false;
+    }
+    if (this.#window) this.#w!.release(now);
+    else this.#pacer.take(now);
+  }
+
+  // ---- feedback -----------------------------------------------------------------------------
 
   /**
-   * Feeds back one answer. `sentAt` is when the request was released (same clock as `now`);
-   * `throttled` whether the API answered `Throttling*`.
+   * Gives back the call's concurrency slot and learns from its answer. `sentAt` and `answeredAt`
+   * are `clock.now()` when the call was released and answered; `retryAfterMs` is the server's
+   * `x-acs-retry-after` of a throttle.
    */
-  record(sentAt: number, throttled: boolean): void {
-    const now = this.#now();
-    const windowStart = now - this.#options.windowMs;
-    while (this.#head < this.#accepted.length && this.#accepted[this.#head]! < windowStart) this.#head++;
-    if (this.#head > 1024) {
-      this.#accepted = this.#accepted.slice(this.#head);
-      this.#head = 0;
+  settle(sentAt: number, answeredAt: number, outcome: Outcome, retryAfterMs?: number): void {
+    const b = this.#b;
+    if (this.#t !== undefined && outcome !== 'no-answer') {
+      if (outcome === 'accepted') this.#accepted(sentAt, answeredAt);
+      else this.#throttled(sentAt, answeredAt, retryAfterMs);
+    } else if (outcome === 'throttled' && retryAfterMs !== undefined && retryAfterMs > 0) {
+      // No adaptation, but the server's word on when to come back still holds.
+      this.#hold(answeredAt + Math.min(retryAfterMs, b.maxRetryAfterMs));
+    } else if (this.#probe === 2) {
+      this.#probe = 0;
+      this.#updateFree();
     }
-    if (!throttled) {
-      this.#accepted.push(now);
-      this.#grow(now);
+    b.releaseSlot();
+    if (this.#head < this.#queue.length) this.pump();
+  }
+
+  #hold(until: number): void {
+    if (until > this.#holdUntil) this.#holdUntil = until;
+    this.#free = false;
+  }
+
+  #accepted(sentAt: number, answeredAt: number): void {
+    this.#w!.accepted(sentAt, answeredAt);
+    if (this.#probe === 2) {
+      // The test call went through: the quota is not a closed window. Pace by rate.
+      this.#probe = 0;
+      this.#pacer.resume(this.#probeRate, answeredAt);
+      this.#holdUntil = Number.NEGATIVE_INFINITY;
+      this.#updateFree();
       return;
     }
-    if (sentAt < this.#lastCutAt || now - this.#lastCutAt < this.#options.windowMs) return;
-    const acceptedRate = ((this.#accepted.length - this.#head) * 1000) / this.#options.windowMs;
-    const { minRequestsPerSecond: min, decreaseFactor } = this.#options;
-    const current =
-      this.#rate === Number.POSITIVE_INFINITY
-        ? acceptedRate
-        : Math.min(this.#rate, acceptedRate || this.#rate);
-    this.#confirmed = this.#knownGood !== Number.POSITIVE_INFINITY;
-    this.#knownGood = Math.max(min, current * this.#options.utilization);
-    this.#rate = Math.min(this.#ceiling, Math.max(min, current * decreaseFactor));
-    this.#lastCutAt = now;
-    this.#lastGrowAt = now;
-    // Space the next request by the new interval from now.
-    this.#nextAt = Math.max(this.#nextAt, now + 1000 / this.#rate);
-    this.#schedule();
+    if (!this.#window) this.#pacer.accepted(answeredAt);
+    if (this.#free !== (this.#pacer.rate === Number.POSITIVE_INFINITY)) this.#updateFree();
   }
 
-  #grow(now: number): void {
-    if (this.#rate >= this.#ceiling) return;
-    const dt = now - this.#lastGrowAt;
-    this.#lastGrowAt = now;
-    if (dt <= 0) return;
-    const good = this.#knownGood;
-    const o = this.#options;
-    let rate = this.#rate;
-    if (rate < good) {
-      rate = Math.min(good, rate + (good * (1 - o.decreaseFactor) * dt) / o.recoveryMs);
-      // Hold only once the estimate has been confirmed by a second throttle near it.
-      if (rate >= good) this.#probeSince = now + (this.#confirmed ? o.holdMs : 0);
-    } else if (now > this.#probeSince) {
-      // Probing accelerates the longer nothing is throttled (a quota may have been raised, or the
-      // estimate came from a quiet spell): slope = base × (1 + seconds spent probing).
-      const base = Math.max(o.probeIncreasePerSecond * good, o.minRequestsPerSecond);
-      rate += (base * (1 + (now - this.#probeSince) / 1000) * Math.min(dt, now - this.#probeSince)) / 1000;
+  #throttled(sentAt: number, answeredAt: number, retryAfterMs: number | undefined): void {
+    const t = this.#t!;
+    const b = this.#b;
+    const w = this.#w!;
+    const now = answeredAt;
+    const k = w.of(sentAt, answeredAt);
+    const wasProbe = this.#probe === 2;
+    if (wasProbe) this.#probe = 0;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      const wait = Math.min(retryAfterMs, b.maxRetryAfterMs);
+      // The time the server names: a turn of our window grid means the quota is window-shaped.
+      const named = now + b.server.offset + wait;
+      const fromTurn = named - Math.round(named / t.windowMs) * t.windowMs;
+      const tolerance = Math.max(w.margin(), t.windowMs / 50, 1000);
+      if (Math.abs(fromTurn) <= tolerance && wait >= Math.min(t.longHoldMs, t.windowMs / 4)) {
+        this.#windowEvidence = true;
+      }
+      this.#hold(now + wait + b.random() * Math.min(wait / 10, t.jitterMs));
+      if (this.#window || this.#windowEvidence) {
+        this.#windowCut(k);
+      } else if (sentAt >= this.#cutAt) {
+        this.#rateCut(now);
+      }
+      this.#updateFree();
+      return;
     }
-    this.#rate = Math.min(this.#ceiling, rate);
+    if (this.#window) {
+      this.#windowCut(k);
+      this.#hold(w.turn(Math.max(k, w.at(now)) + 1) + 1);
+      this.#updateFree();
+      return;
+    }
+    // Slow start or rate mode. A throttle of a call sent before our last reaction is old news.
+    if (!wasProbe && sentAt < this.#cutAt) return;
+    const turnIn = w.turn(w.at(now) + 1) - now;
+    if (wasProbe || this.#windowEvidence || turnIn <= t.longHoldMs) {
+      // The window is closed (the test call was refused too, or the window turns soon anyway).
+      if (wasProbe) this.#windowEvidence = true;
+      this.#enterWindow(k);
+      this.#hold(w.turn(Math.max(k, w.at(now)) + 1) + 1);
+      this.#updateFree();
+      return;
+    }
+    // A long hold: first test with one call whether the quota is window-shaped at all.
+    this.#rateCut(now);
+    this.#probeRate = this.#pacer.rate;
+    this.#probe = 1;
+    this.#hold(now + Math.min(t.longHoldMs, Math.max(100, 2000 / this.#pacer.rate)));
+    this.#updateFree();
   }
 
-  /** Rejects everything queued and clears the timer. */
+  /** Rate mode's multiplicative cut from the rate the server accepted (see {@link RatePacer.cut}). */
+  #rateCut(now: number): void {
+    this.#pacer.cut(now);
+    this.#cutAt = now;
+  }
+
+  /** Enters window mode after a throttle in server window `k` (see {@link QuotaWindows.enter}). */
+  #enterWindow(k: number): void {
+    this.#window = true;
+    this.#w!.enter(k);
+    this.#cutAt = this.#b.clock.now();
+  }
+
+  /** Window mode: once per window, the budget becomes a fraction of what got through. */
+  #windowCut(k: number): void {
+    if (!this.#window) this.#enterWindow(k);
+    else this.#w!.cut(k);
+  }
+
+  /** Rejects every queued call and clears the timer. */
   close(reason: unknown): void {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const waiter of this.#queue.splice(0)) {
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    this.#disarm();
+    const queue = this.#queue;
+    const head = this.#head;
+    this.#queue = [];
+    this.#head = 0;
+    for (let i = head; i < queue.length; i++) {
+      const waiter = queue[i]!;
+      if (waiter.signal !== undefined && waiter.onAbort !== undefined) {
+        waiter.signal.removeEventListener('abort', waiter.onAbort);
+      }
       waiter.reject(reason);
     }
   }

@@ -1,10 +1,12 @@
 /**
- * Retrying one call: p-retry drives the attempts; the delay between them is ours (full-jitter
- * exponential backoff, or the server's `x-acs-retry-after`, capped), slept inside `shouldRetry` so
- * that no delay is spent on an error that will not be retried, and so the delay can respect the
- * total-time budget exactly.
+ * Retrying one call. The loop is ours rather than p-retry's: a throttled attempt is not slept on
+ * here but handed back to the client's request budget, which holds every queued call of the
+ * action until the quota allows (see rate-limit.ts), so the delay of a throttled retry is 0; the
+ * other delays are full-jitter exponential backoff (p-retry's `randomize` is a [1, 2]× factor,
+ * not full jitter) or the server's `x-acs-retry-after`; the first attempt must cost nothing
+ * beyond the attempt itself (no option object, no closure); and a client's `close()` must end a
+ * retry delay at once. What was left for p-retry was counting to `maxAttempts`.
  */
-import pRetry from 'p-retry';
 import { type EcsError, isEcsError, isThrottlingError, transportErrorCode } from './errors.js';
 
 /** How one call is retried. Every field is optional; see each `@default`. */
@@ -30,12 +32,15 @@ export interface RetryOptions {
    */
   readonly maxDelayMs?: number;
   /**
-   * Cap on a delay asked for by the server in `x-acs-retry-after`.
-   * @default 30000
+   * Cap on a delay asked for by the server in `x-acs-retry-after` (one ECS quota window).
+   * @default 60000
    */
   readonly maxRetryAfterMs?: number;
   /**
-   * Bound on the whole call, attempts and delays included: no retry starts after it.
+   * Bound on retrying one call: no retry starts once this long has passed since the first
+   * attempt started. A retry that has started may then wait its turn in the client's request
+   * budget (a throttled action is held until the quota's window turns); bound the whole call
+   * with `signal`.
    * @default 60000
    */
   readonly maxTotalMs?: number;
@@ -46,7 +51,7 @@ export const retryDefaults = {
   baseDelayMs: 200,
   throttlingBaseDelayMs: 500,
   maxDelayMs: 10_000,
-  maxRetryAfterMs: 30_000,
+  maxRetryAfterMs: 60_000,
   maxTotalMs: 60_000,
 } as const satisfies Required<RetryOptions>;
 
@@ -155,23 +160,30 @@ export function retryDelayMs(
 }
 
 /**
- * A sleep that rejects with `signal.reason` on abort, and keeps neither timer nor listener after.
- * The timer is ref'd: a call waiting out a retry delay must keep the process alive (idle pooled
- * sockets do not), and the timer is gone once the sleep ends or is aborted.
+ * A sleep that rejects with the reason of whichever signal aborts first, and keeps neither timer
+ * nor listener after. The timer is ref'd: a call waiting out a retry delay must keep the process
+ * alive (idle pooled sockets do not), and the timer is gone once the sleep ends or is aborted.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal, other?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
+  if (other?.aborted) return Promise.reject(other.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
+    const stop = (reason: unknown): void => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      signal?.removeEventListener('abort', onAbort);
+      other?.removeEventListener('abort', onOther);
+      reject(reason);
     };
+    const onAbort = (): void => stop(signal?.reason);
+    const onOther = (): void => stop(other?.reason);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
+      other?.removeEventListener('abort', onOther);
       resolve();
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
+    other?.addEventListener('abort', onOther, { once: true });
   });
 }
 
@@ -179,71 +191,51 @@ export interface RetryContext {
   readonly policy: RetryPolicy;
   readonly random: () => number;
   readonly signal?: AbortSignal | undefined;
+  /** Aborted when the client closes: ends a retry delay with its reason. */
+  readonly closed?: AbortSignal | undefined;
   /**
    * A further condition on a retryable error (e.g. {@link isUnprocessedError} for an action that is
    * not idempotent); without it every retryable error is retried.
    */
   readonly retryIf?: ((error: EcsError) => boolean) | undefined;
+  /**
+   * Set when the client's request budget holds a throttled action's calls: a throttled attempt is
+   * then retried without a sleep of its own (the retry waits its turn in the budget), and this
+   * says how long the budget holds the action from now, which counts against `maxTotalMs`.
+   * Without it a throttle is backed off here like any other failure.
+   */
+  readonly throttleHoldMs?: (() => number) | undefined;
   /** Called before sleeping `delayMs` ahead of attempt `attempt + 1`. */
   readonly onRetry?: ((error: EcsError, attempt: number, delayMs: number) => void) | undefined;
 }
 
 /**
- * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with a non-retryable error, runs out of
- * attempts, or the next delay would pass `maxTotalMs`. Rejects with `signal.reason` on abort.
- *
- * The first attempt runs directly: p-retry (option spreading, validation, its attempt loop) is set
- * up only once that attempt has failed with an error worth retrying, which is what keeps a call
- * that succeeds at once (nearly every call) cheap. The decisions are the ones p-retry would make.
+ * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with an error that is not worth
+ * retrying, runs out of `maxAttempts`, or the next retry would start after `maxTotalMs` (for a
+ * throttle: the budget's hold would end after it). Only our
+ * errors marked `retryable` are retried (never a plain TypeError: a bug). Rejects with
+ * `signal.reason` on abort, and with the close reason when `closed` aborts during a delay.
  */
 export async function withRetry<T>(attempt: (n: number) => Promise<T>, context: RetryContext): Promise<T> {
   const { policy, signal } = context;
   if (policy.maxAttempts === 1) return attempt(1);
-  const start = performance.now();
   signal?.throwIfAborted();
-  let first: unknown;
-  try {
-    const result = await attempt(1);
-    signal?.throwIfAborted();
-    return result;
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    first = error;
-  }
-  // What p-retry does with a failed attempt, and our shouldRetry below: only our retryable errors
-  // (never a plain TypeError), within the time budget, after our delay.
-  if (!(first instanceof Error)) {
-    throw new TypeError(`Non-error was thrown: "${String(first)}". You should only throw errors.`);
-  }
-  const retryIf = context.retryIf;
-  if (!shouldRetryError(first) || (retryIf !== undefined && !retryIf(first))) throw first;
-  const firstDelayMs = retryDelayMs(first, 1, policy, context.random);
-  if (performance.now() - start + firstDelayMs >= policy.maxTotalMs) throw first;
-  context.onRetry?.(first, 1, firstDelayMs);
-  try {
-    await sleep(firstDelayMs, signal);
-    // The attempt after a slept delay always runs; the budget is checked when it fails.
-    const remainingMs = Math.max(0, policy.maxTotalMs - (performance.now() - start));
-    return await pRetry((n) => attempt(n + 1), {
-      retries: policy.maxAttempts - 2,
-      // p-retry's own delay is off: ours is slept in shouldRetry, after p-retry's budget checks.
-      minTimeout: 0,
-      factor: 1,
-      maxRetryTime: remainingMs,
-      signal,
-      shouldRetry: async ({ error, attemptNumber }) => {
-        if (!shouldRetryError(error) || (retryIf !== undefined && !retryIf(error))) return false;
-        const retry = attemptNumber + 1;
-        const delayMs = retryDelayMs(error, retry, policy, context.random);
-        if (performance.now() - start + delayMs >= policy.maxTotalMs) return false;
-        context.onRetry?.(error, retry, delayMs);
-        await sleep(delayMs, signal);
-        return true;
-      },
-    });
-  } catch (error) {
-    // p-retry turns a non-Error abort reason into a TypeError; the caller's reason wins.
-    if (signal?.aborted) throw signal.reason;
-    throw error;
+  const start = performance.now();
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (!(error instanceof Error)) {
+        throw new TypeError(`Non-error was thrown: "${String(error)}". You should only throw errors.`);
+      }
+      if (n >= policy.maxAttempts || !shouldRetryError(error)) throw error;
+      if (context.retryIf !== undefined && !context.retryIf(error)) throw error;
+      const held = context.throttleHoldMs !== undefined && isThrottlingError(error);
+      const delayMs = held ? context.throttleHoldMs!() : retryDelayMs(error, n, policy, context.random);
+      if (performance.now() - start + delayMs >= policy.maxTotalMs) throw error;
+      context.onRetry?.(error, n, delayMs);
+      if (!held) await sleep(delayMs, signal, context.closed);
+    }
   }
 }

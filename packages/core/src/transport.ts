@@ -141,11 +141,15 @@ export class Transport {
     this.#deadlines.prune();
   }
 
-  /** Closes our pool (waiting for requests in flight); a caller's dispatcher is left open. */
-  async close(): Promise<void> {
+  /**
+   * Closes the transport: every attempt in flight rejects at once with `reason` (its undici
+   * request aborted) and our pool is destroyed; a caller's dispatcher is left open.
+   */
+  async close(reason: Error = new EcsError('ECS client is closed')): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#owned) await this.#dispatcher.close();
+    this.#deadlines.abortAll(reason);
+    if (this.#owned) await this.#dispatcher.destroy();
   }
 }
 
@@ -207,6 +211,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   timeout(): void {
     const cause = new DOMException('This operation was aborted', 'AbortError');
     this.#giveUp(this.#transport.toError(cause, this.#action, this.#timeoutMs), cause);
+  }
+
+  /** The client was closed: give up with `reason`. */
+  abort(reason: Error): void {
+    this.#giveUp(reason, reason);
   }
 
   /** A synchronous failure of `dispatch` itself. */
@@ -320,6 +329,8 @@ class Deadlines {
   #queue: Exchange[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Attempts with a timer of their own (a shorter `timeoutMs`), until they settle. */
+  readonly #own = new Set<Exchange>();
 
   add(exchange: Exchange, timeoutMs: number): void {
     const deadline = performance.now() + timeoutMs;
@@ -327,15 +338,29 @@ class Deadlines {
     const q = this.#queue;
     if (q.length > this.#head && q[q.length - 1]!.deadline > deadline) {
       // Cleared when the exchange settles.
-      exchange.timer = setTimeout(() => exchange.timeout(), timeoutMs);
+      exchange.timer = setTimeout(() => {
+        this.#own.delete(exchange);
+        exchange.timeout();
+      }, timeoutMs);
+      this.#own.add(exchange);
       return;
     }
     q.push(exchange);
     if (this.#timer === undefined) this.#arm(deadline);
   }
 
+  /** Settles every attempt still pending with `reason` (the client was closed). */
+  abortAll(reason: Error): void {
+    const pending = this.#queue.slice(this.#head);
+    for (const e of this.#own) pending.push(e);
+    this.#own.clear();
+    for (const e of pending) if (!e.done) e.abort(reason);
+    this.prune();
+  }
+
   /** Drops settled attempts from the head (cheap: called once per settled attempt). */
   prune(): void {
+    if (this.#own.size > 0) for (const e of this.#own) if (e.done) this.#own.delete(e);
     const q = this.#queue;
     let head = this.#head;
     while (head < q.length && q[head]!.done) head++;

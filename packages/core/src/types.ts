@@ -30,11 +30,17 @@ export interface AttemptEvent {
   readonly apiCode?: string | undefined;
   /** Our stable error code, when the attempt failed. */
   readonly errorCode?: string | undefined;
+  /**
+   * The low-level code behind a network or timeout failure (`ECONNREFUSED`,
+   * `UND_ERR_HEADERS_TIMEOUT`, …), so a progress display can say why without parsing messages.
+   */
+  readonly causeCode?: string | undefined;
   readonly throttled: boolean;
   /**
    * The wait in ms the server asked for in `x-acs-retry-after`, when the attempt failed with an
-   * answer that carried one (ECS sends it with `Throttling*` errors). A waiter sharing the client
-   * can pause its own calls for this long. Absent otherwise.
+   * answer that carried one (ECS may send it with `Throttling*` errors; UNVERIFIED). The client's
+   * request budget already holds every queued call of the action for it; this is for the record.
+   * Absent otherwise.
    */
   readonly retryAfterMs?: number | undefined;
   /**

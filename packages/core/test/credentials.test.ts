@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialsProvider, isCredentialsError } from '../src/index.js';
+import { defaultCredentialsProvider, isCredentialsError, resolveDefaultCredentials } from '../src/index.js';
 import { json, startServer, type TestServer, text } from './helpers.js';
 
 let home: string;
@@ -27,6 +27,77 @@ async function writeIni(
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, textContent);
 }
+
+describe('resolveDefaultCredentials: which source won', () => {
+  it('names the source, the profile and its region_id, never the secret', async () => {
+    await writeCliConfig({
+      current: 'p',
+      profiles: [
+        { name: 'p', mode: 'AK', access_key_id: 'cli', access_key_secret: 's3cr3t', region_id: 'cn-beijing' },
+      ],
+    });
+    const fromProfile = await resolveDefaultCredentials({ homeDir: home, env: NO_IMDS });
+    expect(fromProfile.source).toEqual({
+      kind: 'aliyun-cli-profile',
+      description: `Aliyun CLI profile ${join(home, '.aliyun', 'config.json')}, profile "p"`,
+      profile: 'p',
+      regionId: 'cn-beijing',
+    });
+    expect(JSON.stringify(fromProfile.source)).not.toContain('s3cr3t');
+    expect(await fromProfile.provider()).toEqual({ accessKeyId: 'cli', accessKeySecret: 's3cr3t' });
+    const fromEnv = await resolveDefaultCredentials({
+      homeDir: home,
+      env: { ...NO_IMDS, ALIBABA_CLOUD_ACCESS_KEY_ID: 'e', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'f' },
+    });
+    expect(fromEnv.source.kind).toBe('environment');
+    await writeIni('[prod]\ntype = access_key\naccess_key_id = i\naccess_key_secret = k\n');
+    const fromFile = await resolveDefaultCredentials({
+      homeDir: home,
+      env: { ...NO_IMDS, ALIBABA_CLOUD_PROFILE: 'prod' },
+    });
+    expect(fromFile.source).toMatchObject({ kind: 'credentials-file', profile: 'prod' });
+  });
+
+  it('throws one CredentialsError listing every place when nothing is found', async () => {
+    await expect(resolveDefaultCredentials({ homeDir: home, env: NO_IMDS })).rejects.toSatisfy(
+      isCredentialsError,
+    );
+  });
+
+  it('checks its options as the default chain does', async () => {
+    await expect(
+      resolveDefaultCredentials({ homedir: home } as unknown as Parameters<
+        typeof resolveDefaultCredentials
+      >[0]),
+    ).rejects.toMatchObject({ name: 'UnknownOptionError', suggestion: 'credentialsChain.homeDir' });
+    await expect(resolveDefaultCredentials({ homeDir: home, imdsTimeoutMs: 1e12 })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it('honours its signal: already aborted, and aborted while the metadata service hangs', async () => {
+    const reason = new Error('stop');
+    await expect(
+      resolveDefaultCredentials({ homeDir: home, env: NO_IMDS }, { signal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
+    const hanging = await startServer();
+    hanging.handle(() => new Promise<void>(() => undefined)); // never answers
+    try {
+      const controller = new AbortController();
+      const lookup = resolveDefaultCredentials(
+        { homeDir: home, env: {}, imdsEndpoint: hanging.url, imdsTimeoutMs: 60_000 },
+        { signal: controller.signal },
+      );
+      while (hanging.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const started = performance.now();
+      controller.abort(reason);
+      await expect(lookup).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await hanging.close();
+    }
+  });
+});
 
 describe('default credentials chain', () => {
   it('takes the environment variables first, with the STS token', async () => {

@@ -109,4 +109,54 @@ describe('withRetry', () => {
     );
     await expect(p).rejects.toBe('a string reason');
   });
+
+  it('leaves the wait of a throttled retry to the request budget, within maxTotalMs', async () => {
+    const throttled = () => new ThrottlingError({ apiCode: 'Throttling.User', statusCode: 400 });
+    const p = resolveRetryPolicy({ maxAttempts: 3, maxTotalMs: 1_000, throttlingBaseDelayMs: 10_000 });
+    // The budget holds the action 200 ms: the retry starts at once (it waits in the budget).
+    let n = 0;
+    const started = performance.now();
+    expect(
+      await withRetry(
+        async () => {
+          if (++n === 1) throw throttled();
+          return 'ok';
+        },
+        { policy: p, random: () => 0.99, throttleHoldMs: () => 200 },
+      ),
+    ).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(500);
+    // A hold that would end after maxTotalMs: no retry, the throttle is the answer.
+    let m = 0;
+    const error = throttled();
+    await expect(
+      withRetry(
+        async () => {
+          m++;
+          throw error;
+        },
+        { policy: p, random: () => 0, throttleHoldMs: () => 5_000 },
+      ),
+    ).rejects.toBe(error);
+    expect(m).toBe(1);
+  });
+
+  it('ends a retry delay at once when the client closes', async () => {
+    const closed = new AbortController();
+    const reason = new Error('closed');
+    const p = withRetry(
+      async () => {
+        setTimeout(() => closed.abort(reason), 10);
+        throw transient();
+      },
+      {
+        policy: resolveRetryPolicy({ baseDelayMs: 60_000, maxTotalMs: 600_000 }),
+        random: () => 0.99,
+        closed: closed.signal,
+      },
+    );
+    const started = performance.now();
+    await expect(p).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
 });

@@ -3,9 +3,10 @@
  * (`cli.ts`) does the reading of files, printing and signals.
  */
 import { parseArgs } from 'node:util';
+import { closestMatch } from '@cloud-assistant-gate/core';
 import type { NotFoundMode } from './actions/context.js';
 import { parseDistribution } from './distribution.js';
-import { parseDurationMs } from './duration.js';
+import { durationMs, parseDurationMs } from './duration.js';
 import { AGENT_ERROR_CODES, type AgentErrorCode, type FleetSpec, type OsType } from './fleet.js';
 import type { Scenario, SimulatorOptions } from './simulator.js';
 
@@ -23,8 +24,8 @@ Options:
   --regions A,B         regions the API accepts (default: the main region)
   --instances N         instances to create in the main region (default 10)
   --os OS               Linux, Windows or FreeBSD (default Linux)
-  --boot DIST           time to first heartbeat: fixed:MS | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA
-                        (default lognormal:45000:0.35)
+  --boot DIST           time to first heartbeat: fixed:T | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA,
+                        times as 90s, 1m30s, 500ms or bare ms (default lognormal:45s:0.35)
   --never-online SHARE  share (0-1) of agents that never come online (default 0)
   --flapping SHARE      share (0-1) of agents that go offline again (default 0)
   --appear DIST         delay before the API knows a new instance (default 0)
@@ -50,13 +51,16 @@ Options:
   --quota-retry-after   with the quota, send x-acs-retry-after (ms to the next window)
   --throttle RPS        token bucket per account and action (not ECS's model; see --quota),
                         answered with Throttling.User and x-acs-retry-after
-  --json                print the endpoint and credentials as one JSON line
+  --ids-out FILE        write the instance IDs to FILE, one per line (for --ids-file)
+  --json                print the endpoint, credentials and instance IDs as one JSON line
   -h, --help            show this help
 `;
 
 export interface CliRequest {
   readonly help: boolean;
   readonly json: boolean;
+  /** `--ids-out FILE`: where to write the instance IDs. */
+  readonly idsOut: string | undefined;
   readonly scenarioFile: string | undefined;
   /** Options from flags only; merge over the scenario file's content. */
   readonly options: SimulatorOptions;
@@ -64,22 +68,10 @@ export interface CliRequest {
   readonly quotaRetryAfter: boolean;
 }
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** A window such as `1m`, `10s`, `500ms`, `1m30s`: a unit is required (`60000` alone is ambiguous). */
 export function parseWindow(text: string, flag: string): number {
-  let ms = 0;
-  let at = 0;
-  DURATION_PART.lastIndex = 0;
-  while (at < text.length) {
-    DURATION_PART.lastIndex = at;
-    const m = DURATION_PART.exec(text);
-    if (m === null) break;
-    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-    at = DURATION_PART.lastIndex;
-  }
-  if (text === '' || at !== text.length) {
+  const ms = durationMs(text, undefined);
+  if (ms === undefined) {
     throw new RangeError(
       `${flag}: window ${JSON.stringify(text)} is not a duration; use a number with a unit (ms, s, m, h), e.g. 1m, 10s or 500ms`,
     );
@@ -162,7 +154,25 @@ function parseAgentErrors(text: string): Partial<Record<AgentErrorCode, number>>
   return out;
 }
 
+/**
+ * Parses the flags; an unknown one gets a did-you-mean (the same edit distance as the gate's CLI),
+ * against every flag that `USAGE` documents.
+ */
 export function parseCliArgs(argv: readonly string[]): CliRequest {
+  try {
+    return parseFlags(argv);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw error;
+    const flag = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
+    const known = [...USAGE.matchAll(/^ {2}(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]!);
+    const near = closestMatch(flag.replace(/^-+/, '').split('=')[0] ?? '', known);
+    throw new RangeError(
+      `Unknown option ${JSON.stringify(flag)}.${near === undefined ? '' : ` Did you mean --${near}?`}`,
+    );
+  }
+}
+
+function parseFlags(argv: readonly string[]): CliRequest {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -188,6 +198,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       seed: { type: 'string' },
       'not-found': { type: 'string' },
       throttle: { type: 'string' },
+      'ids-out': { type: 'string' },
       quota: { type: 'string', multiple: true },
       'quota-retry-after': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -275,6 +286,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   return {
     help: values.help,
     json: values.json,
+    idsOut: values['ids-out'],
     scenarioFile: values.scenario,
     options: options as SimulatorOptions,
     quotaRetryAfter,

@@ -1,4 +1,5 @@
 /** Time distributions for boots, appearance delays and flapping, in milliseconds. Plain JSON. */
+import { durationMs } from './duration.js';
 import type { Prng } from './prng.js';
 
 export type Distribution =
@@ -47,25 +48,42 @@ export function sample(d: Distribution, rng: Prng): number {
   }
 }
 
+/** A time in the CLI shorthand: `90s`, `1m30s`, `500ms`, or a bare number of milliseconds. */
+const msOf = (text: string): number | undefined => durationMs(text, 1);
+
+const SHAPES = 'fixed:TIME, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA (TIME like 90s, 1m30s, 500ms, or ms)';
+
 /**
- * Parses the CLI shorthand: `fixed:MS`, `uniform:MIN:MAX`, `lognormal:MEDIAN:SIGMA`, or a bare
- * number of ms (fixed).
+ * Parses the CLI shorthand: `fixed:TIME`, `uniform:MIN:MAX`, `lognormal:MEDIAN:SIGMA`, or a bare
+ * time (fixed). Times are durations (`90s`, `1m30s`, `500ms`) or bare numbers of milliseconds;
+ * `SIGMA` is a plain number. A part that is neither is named in the error.
  */
 export function parseDistribution(text: string, name: string): Distribution {
-  const parts = text.split(':');
-  const nums = parts.slice(1).map(Number);
+  const parts = text.trim().split(':');
+  const kind = parts[0] ?? '';
+  const time = (part: string | undefined, what: string): number => {
+    const ms = part === undefined ? undefined : msOf(part);
+    if (ms === undefined) {
+      throw new RangeError(
+        `${name}: ${JSON.stringify(text)}: the ${what} ${JSON.stringify(part ?? '')} is not a time; write 90s, 1m30s, 500ms or a number of ms`,
+      );
+    }
+    return ms;
+  };
   let d: Distribution;
-  if (parts.length === 1 && parts[0] !== '' && Number.isFinite(Number(parts[0])))
-    d = { kind: 'fixed', ms: Number(parts[0]) };
-  else if (parts[0] === 'fixed' && nums.length === 1) d = { kind: 'fixed', ms: nums[0]! };
-  else if (parts[0] === 'uniform' && nums.length === 2)
-    d = { kind: 'uniform', minMs: nums[0]!, maxMs: nums[1]! };
-  else if (parts[0] === 'lognormal' && nums.length === 2)
-    d = { kind: 'lognormal', medianMs: nums[0]!, sigma: nums[1]! };
-  else
-    throw new RangeError(
-      `${name}: expected fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA, got ${text}`,
-    );
+  if (parts.length === 1 && msOf(kind) !== undefined) d = { kind: 'fixed', ms: msOf(kind)! };
+  else if (kind === 'fixed' && parts.length === 2) d = { kind: 'fixed', ms: time(parts[1], 'time') };
+  else if (kind === 'uniform' && parts.length === 3)
+    d = { kind: 'uniform', minMs: time(parts[1], 'minimum'), maxMs: time(parts[2], 'maximum') };
+  else if (kind === 'lognormal' && parts.length === 3) {
+    const sigma = Number(parts[2]);
+    if (parts[2]!.trim() === '' || !Number.isFinite(sigma)) {
+      throw new RangeError(
+        `${name}: ${JSON.stringify(text)}: sigma ${JSON.stringify(parts[2])} is not a number (0.3–0.6 gives realistic spreads)`,
+      );
+    }
+    d = { kind: 'lognormal', medianMs: time(parts[1], 'median'), sigma };
+  } else throw new RangeError(`${name}: expected ${SHAPES}, got ${JSON.stringify(text)}`);
   validateDistribution(d, name);
   return d;
 }

@@ -109,3 +109,22 @@ describe('cloud-assistant-gate-sim --quota', () => {
     }
   });
 });
+
+describe('cloud-assistant-gate-sim output', () => {
+  it.each([
+    ['a scenario file that is not JSON', '\u001b]0;pwned\u0007{'],
+    ['a scenario key it does not read', JSON.stringify({ 'inst\u001b[2Jances': 1 })],
+  ])('prints %s with control characters escaped (exit 2)', async (_what, content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-escape-'));
+    try {
+      const file = join(dir, 'scenario.json');
+      writeFileSync(file, content);
+      const r = await run(['--scenario', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('\\u001b');
+      expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,10 +3,21 @@ import type { InvalidStatusReadingError } from './readings.js';
 import type { RemediationRecord } from './remediate.js';
 
 /**
- * Why an instance is not (yet) ready, as reported on a timeout or in a report. The `instance-*`
- * reasons, `no-heartbeat-yet` and a proven `not-installed` come from the instance-status lookup
- * (DescribeInstanceStatus) at the end of a failed wait; the `install-failed`, `reboot-failed` and
- * `agent-installed-reboot-required` ones from opt-in remediation.
+ * Why an instance is not (yet) ready, as reported on a timeout or in a report:
+ * - `no-heartbeat-yet`: offline with no agent version and never seen online in this wait. The
+ *   instance may still be booting, or its image may lack the agent: DescribeCloudAssistantStatus
+ *   cannot tell which. (Earlier builds reported it as `not-installed`, which nothing proved; see
+ *   the CHANGELOG.)
+ * - `not-installed`: proven missing: the instance-status lookup found it Running long enough
+ *   without any heartbeat (see `instance-check.ts`).
+ * - `agent-offline`: the agent is known (a version, or seen online) but has no recent heartbeat.
+ * - `not-found`: ECS does not know the ID (yet).
+ * - `instance-stopped`, `instance-starting`, `instance-stopping`, `instance-not-running`: from the
+ *   instance-status lookup (DescribeInstanceStatus) at the end of a failed wait or during it.
+ * - `agent-installed-reboot-required`, `install-failed: …`, `reboot-failed: …`: from opt-in
+ *   remediation.
+ * - `readiness-unmet: …`: online, but a `readiness` condition does not hold.
+ * - `errors: …`: the calls for it failed (`errors: ServiceUnavailable ×3`), or got no answer.
  */
 export type PendingReason =
   | 'agent-offline'
@@ -22,6 +33,14 @@ export type PendingReason =
   | `reboot-failed: ${string}`
   | `readiness-unmet: ${string}`
   | `errors: ${string}`;
+
+/** A region a wait asked whose API never answered (see {@link SourceUnreachableError}). */
+export interface UnreachableRegion {
+  /** The region's name, when known (a bare status function has none). */
+  readonly region: string | undefined;
+  /** Where its calls went, when known. */
+  readonly endpoint: string | undefined;
+}
 
 /** One instance that was not ready when the wait ended. */
 export interface PendingInstance {
@@ -110,6 +129,35 @@ export class InvalidInstanceIdError extends WaiterError {
   }
 }
 
+/**
+ * What to do about the stragglers, from the kinds of reasons among them (most common first), so
+ * that instances that are merely still booting are not sent to check an agent installation.
+ */
+export function adviceFor(pending: readonly PendingInstance[]): string {
+  const counts = new Map<string, number>();
+  for (const p of pending) {
+    const kind = p.reason.startsWith('readiness-unmet')
+      ? 'readiness-unmet'
+      : p.reason.startsWith('errors')
+        ? 'errors'
+        : p.reason;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const advice: Record<string, string> = {
+    'no-heartbeat-yet':
+      'no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created',
+    'agent-offline': 'agent-offline: check the instance is running and its agent service started',
+    'not-found': 'not-found: check the IDs and the region',
+    'readiness-unmet': 'readiness-unmet: check the readiness options',
+    errors: 'errors: the API failed for them, retry later',
+  };
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind]) => advice[kind])
+    .filter((a) => a !== undefined)
+    .join('; ');
+}
+
 function describePending(pending: readonly PendingInstance[]): string {
   const shown = pending
     .slice(0, 3)
@@ -185,8 +233,7 @@ export class CloudAssistantTimeoutError extends WaitOutcomeError {
     super(
       `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
         `after ${Math.round(timeoutMs / 1000)} s (${ready.length} ready, ${required} needed): ` +
-        `${describePending(pending)}; check that these instances are running and have the agent installed, ` +
-        'or raise timeoutMs.',
+        `${describePending(pending)}; ${adviceFor(pending) || 'raise timeoutMs'}.`,
       'WAITER_TIMEOUT',
       fields,
     );
@@ -284,6 +331,81 @@ export class StatusSourceError extends WaitOutcomeError {
 }
 
 /**
+ * No call of the wait got an answer from the API within `firstAnswerTimeoutMs` of the start: a
+ * wrong or unreachable endpoint, a closed port, a server that accepts and never answers, a proxy
+ * in the way. Waiting longer would only look like slow agents until the deadline, so the wait
+ * stops early with the last error. Once the API has answered (statuses, `InvalidInstance.NotFound`
+ * or `Throttling*`), later outages are ridden out until `timeoutMs` as before.
+ *
+ * The last failed call's error is `cause` (its message is not copied); `lastErrorCode` is its API
+ * or error code, `lastErrorCauseCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`),
+ * `endpoint` where the calls went when the wait knows it (a core client, or `region`) and there
+ * is one, and `regions` each region the wait asked with its endpoint. With several regions the
+ * wait fails fast only when none of them answered (one answering proves the setup can work); the
+ * last error is the latest of any region. Like the other terminal errors it accounts for every
+ * requested ID and carries the counters.
+ */
+export class SourceUnreachableError extends WaitOutcomeError {
+  override readonly name = 'SourceUnreachableError' as const;
+  override readonly code = 'WAITER_SOURCE_UNREACHABLE' as const;
+  readonly firstAnswerTimeoutMs: number;
+  /** The last failed call's API or error code (`ECS_NETWORK_ERROR`, `ServiceUnavailable`), if a call failed. */
+  readonly lastErrorCode: string | undefined;
+  /** The low-level code of the last failure (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when it has one. */
+  readonly lastErrorCauseCode: string | undefined;
+  /** The endpoint the calls went to, when known and when there is one (one region asked). */
+  readonly endpoint: string | undefined;
+  /** Every region the wait asked and never heard from, with its endpoint when known. */
+  readonly regions: readonly UnreachableRegion[];
+
+  constructor(
+    lastError: unknown,
+    fields: {
+      firstAnswerTimeoutMs: number;
+      lastErrorCode: string | undefined;
+      lastErrorCauseCode: string | undefined;
+      endpoint: string | undefined;
+      regions?: readonly UnreachableRegion[] | undefined;
+      failedCalls: number;
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters;
+    },
+  ) {
+    const seconds = Math.round(fields.firstAnswerTimeoutMs / 1000);
+    const regions = fields.regions ?? [];
+    const where =
+      regions.length > 1
+        ? ` in any of ${regions.length} regions (${regions
+            .map((r) => `${r.region ?? 'unnamed'}${r.endpoint === undefined ? '' : ` at ${r.endpoint}`}`)
+            .join(', ')})`
+        : fields.endpoint === undefined
+          ? ''
+          : ` at ${fields.endpoint}`;
+    const last =
+      fields.lastErrorCode === undefined
+        ? 'the first call is still waiting for an answer'
+        : `${fields.failedCalls} failed call${fields.failedCalls === 1 ? '' : 's'}, the last with ${fields.lastErrorCode}` +
+          (fields.lastErrorCauseCode === undefined || fields.lastErrorCauseCode === fields.lastErrorCode
+            ? ''
+            : ` (${fields.lastErrorCauseCode})`);
+    super(
+      `No answer from the ECS API${where} in the first ${seconds} s (${last}); ` +
+        'check the endpoint and region, the network and any proxy, or raise firstAnswerTimeoutMs.',
+      'WAITER_SOURCE_UNREACHABLE',
+      fields,
+      lastError === undefined ? undefined : { cause: lastError },
+    );
+    this.firstAnswerTimeoutMs = fields.firstAnswerTimeoutMs;
+    this.lastErrorCode = fields.lastErrorCode;
+    this.lastErrorCauseCode = fields.lastErrorCauseCode;
+    this.endpoint = fields.endpoint;
+    this.regions = regions.map((r) => ({ region: r.region, endpoint: r.endpoint }));
+  }
+}
+
+/**
  * `readiness.predicate` threw. A bug in the predicate is not something waiting can fix, so the
  * wait rejects at once rather than report the instance as not ready until the deadline. The
  * thrown value is `cause`.
@@ -377,6 +499,7 @@ const waiterCodes = new Set([
   'WAITER_TIMEOUT',
   'WAITER_QUORUM_UNREACHABLE',
   'WAITER_SOURCE_FAILED',
+  'WAITER_SOURCE_UNREACHABLE',
   'WAITER_PREDICATE_FAILED',
   'WAITER_REMEDIATION_DENIED',
   'WAITER_INVALID_STATUS',
@@ -414,6 +537,10 @@ export function isRemediationError(error: unknown): error is RemediationError {
 /** True for {@link StatusSourceError} (checks `code`). */
 export function isStatusSourceError(error: unknown): error is StatusSourceError {
   return hasCode(error, 'WAITER_SOURCE_FAILED');
+}
+/** True for {@link SourceUnreachableError} (checks `code`). */
+export function isSourceUnreachableError(error: unknown): error is SourceUnreachableError {
+  return hasCode(error, 'WAITER_SOURCE_UNREACHABLE');
 }
 /** True for {@link InvalidStatusReadingError} (checks `code`): a status source broke its contract. */
 export function isInvalidStatusReadingError(error: unknown): error is InvalidStatusReadingError {

@@ -1,6 +1,12 @@
 export { MAX_BATCH_SIZE, toBatches } from './batch.js';
 export { classifyError, type ErrorClass, NOT_FOUND_API_CODES } from './classify.js';
-export type { InvalidInstanceId, PendingInstance, PendingReason, WaitCounters } from './errors.js';
+export type {
+  InvalidInstanceId,
+  PendingInstance,
+  PendingReason,
+  UnreachableRegion,
+  WaitCounters,
+} from './errors.js';
 export {
   CloudAssistantTimeoutError,
   InvalidInstanceIdError,
@@ -10,17 +16,19 @@ export {
   isQuorumUnreachableError,
   isReadinessPredicateError,
   isRemediationError,
+  isSourceUnreachableError,
   isStatusSourceError,
   isWaiterError,
   QuorumUnreachableError,
   ReadinessPredicateError,
   RemediationError,
+  SourceUnreachableError,
   StatusSourceError,
   WaiterError,
 } from './errors.js';
 export { INSTANCE_ID_PATTERN, parseInstanceIds } from './ids.js';
 export { lifecycleReason } from './instance-check.js';
-export type { StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
+export type { Percentage, StatusSourceProvider, WaitForCloudAssistantOptions } from './options.js';
 export { defaults } from './options.js';
 export type { ReadinessOptions } from './readiness.js';
 export { compareVersions } from './readiness.js';

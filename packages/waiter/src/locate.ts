@@ -5,9 +5,13 @@ import { type PollContext, pollRound, type RoundSink } from './poll.js';
 export interface RegionSlot {
   /** The region's name, when known. */
   readonly name: string | undefined;
+  /** Where its calls go, when known: named when the region never answers. */
+  readonly endpoint: string | undefined;
   readonly ctx: PollContext;
   /** Set once a batch in this region failed with NotFound: suspects are then polled apart. */
   separateSuspects: boolean;
+  /** Set once a call was sent in this region (a region no ID was tried in cannot be blamed). */
+  asked: boolean;
 }
 
 /** What the region poller needs of an instance's state. */
@@ -113,6 +117,7 @@ export async function pollRegions<T extends Locatable>(
   const run = async (r: number, k: readonly T[], su: readonly T[], loc: readonly T[]): Promise<void> => {
     if (k.length + su.length + loc.length === 0 || round.signal.aborted) return;
     const slot = slots[r]!;
+    slot.asked = true;
     const result = await pollRound(k, slot.ctx, round.signal, su, regionSink(r), loc);
     batchCalls += result.batchCalls;
     if (result.sawNotFound) slot.separateSuspects = true;

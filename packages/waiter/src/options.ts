@@ -38,14 +38,16 @@ export interface StatusSourceProvider {
  *
  * @example
  * const client = createEcsClient({ region: 'cn-hangzhou' });
- * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: 0.9 });
+ * await waitForCloudAssistant(ids, { client, timeoutMs: 5 * 60_000, minReady: '90%' });
  */
 export interface WaitForCloudAssistantOptions {
   /**
    * Where statuses come from: a core `EcsClient` (its `statusSource` is used; the wait does not
    * close it, so share one client per region and its request budget across waits) or any function
-   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. Give at most one of `client`
-   * and `region`.
+   * `(ids, { signal, onAttempt? }) => Promise<InstanceStatus[]>`. A plain function gets a request
+   * budget of its own for this wait (core's `rateLimitedSource`, on this wait's `scheduler`), so
+   * it still backs off when throttled; wrap it yourself with `rateLimitedSource` to share one
+   * budget between waits or to tune it. Give at most one of `client` and `region`.
    * @default undefined (a client for `region`, or for `ALIBABA_CLOUD_REGION_ID`)
    */
   readonly client?: StatusSource | StatusSourceProvider | undefined;
@@ -99,6 +101,20 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly timeoutMs?: number | undefined;
   /**
+   * Fail fast on a broken setup: when no call of the wait has had an answer from the API within
+   * this long of the start, the wait rejects with `SourceUnreachableError` (the last error, its
+   * low-level code such as `ECONNREFUSED`, and the endpoint) instead of looking like slow agents
+   * until `timeoutMs`. A closed port fails each call within a second, and a server that accepts
+   * and never answers costs one per-attempt timeout (10 s in core) per attempt, so 60 s is about
+   * three rounds of a refused endpoint, or the first round's retries of a hanging one, and a tenth
+   * of the default timeout. An answer is a successful call, or an `InvalidInstance.NotFound` or
+   * `Throttling*` error (both prove the endpoint and credentials work); after the first answer,
+   * outages are ridden out until `timeoutMs` as before. `Infinity` (or any value ≥ `timeoutMs`)
+   * turns it off.
+   * @default 60_000
+   */
+  readonly firstAnswerTimeoutMs?: number | undefined;
+  /**
    * Shortest pause between rounds. ECS's throttling guide suggests polling status every 1–2 s,
    * and Smithy and Azure use 2 s: agents report their first heartbeat within seconds of starting,
    * so polling faster mostly spends the account's API budget.
@@ -131,21 +147,15 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly concurrency?: number | undefined;
   /**
-   * Client-side cap on calls started per second by this wait. By default there is none: the
-   * calls of a round are bounded by `concurrency` in flight, and the request rate by the status
-   * source; a core client (`client` or `region`) paces all its callers with one adaptive budget
-   * per client (AIMD on `Throttling*`, learning the rate the API accepts), which is where a
-   * per-account quota is best enforced. ECS throttles per account, region and API, shared with
-   * the console and Terraform, and does not publish the DescribeCloudAssistantStatus quota (the
-   * real figure is UNVERIFIED), so a fixed per-wait cap is a guess either way: the former default
-   * of 20/s made a 10,000-instance round (100 calls) take 5 s and delayed detection by as much,
-   * while not composing across waits (four waits at 20/s each offer 80/s). Throttling is still
-   * backed off twice: by core (retries with backoff, and its adaptive rate) and by this wait's
-   * limiter, which on the first throttle drops to half the rate its calls started at, halves
-   * again on further throttles (at most once a second), recovers by one request per second per
-   * successful call, and honours `retryAfterMs` for every queued call. Set a number to give one
-   * wait a fixed share of the quota (e.g. several waits sharing a user-supplied source).
-   * @default undefined (no cap: `concurrency` and the client's adaptive budget govern)
+   * Ceiling of the request rate of the budget this wait creates: the core client it creates for
+   * `region`, or the budget around a plain function `client`. The request budget, pacing and
+   * throttling back-off belong to core, per client and per action (the waiter has no limiter):
+   * a shared `EcsClient`, or a source already wrapped by `rateLimitedSource`, has its own budget,
+   * so this option is refused with them (set `maxRequestsPerSecond` where that budget is made).
+   * By default there is no ceiling: the budget starts with a slow start and learns the account's
+   * quota from ECS's throttling (per-minute windows, UNVERIFIED for this API and configurable on
+   * the client), which composes across waits where a fixed per-wait figure does not.
+   * @default undefined (no ceiling)
    */
   readonly maxRequestsPerSecond?: number | undefined;
   /**
@@ -160,11 +170,13 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly maxBisectionCallsPerRound?: number | undefined;
   /**
-   * How many instances must be ready: `'all'`, a count (an integer ≥ 1, so `1` means one
-   * instance), or a fraction in (0, 1) of the deduplicated list, rounded up.
+   * How many instances must be ready: `'all'`, a count (an integer ≥ 1: `1` means one instance),
+   * or a share of the deduplicated list as a percentage string (`'90%'`, `'99.5%'`), rounded up.
+   * A fractional number such as `0.9` is refused with a `RangeError` showing both readings:
+   * JavaScript cannot tell `1.0` from `1`, so a fraction form would make `1.0` mean one instance.
    * @default 'all'
    */
-  readonly minReady?: number | 'all' | undefined;
+  readonly minReady?: number | Percentage | 'all' | undefined;
   /**
    * What "ready" means beyond `CloudAssistantStatus: true`.
    * @default {}
@@ -219,7 +231,8 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly random?: (() => number) | undefined;
   /**
-   * Test seam: the rxjs scheduler all timers go through (pauses, rate limit, deadline).
+   * Test seam: the rxjs scheduler all timers go through (pauses, deadline, and the request
+   * budget the wait creates around a plain function source).
    * @default asyncScheduler
    */
   readonly scheduler?: SchedulerLike | undefined;
@@ -234,11 +247,12 @@ export const MAX_CONCURRENCY = 100;
 /** The defaults, in one place. */
 export const defaults = {
   timeoutMs: 600_000,
+  firstAnswerTimeoutMs: 60_000,
   minDelayMs: 2_000,
   maxDelayMs: 20_000,
   pollCostMs: 40,
   concurrency: 4,
-  /** No waiter-level cap: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
+  /** No ceiling: see {@link WaitForCloudAssistantOptions.maxRequestsPerSecond}. */
   maxRequestsPerSecond: undefined,
   maxBisectionCallsPerRound: 100,
   minReady: 'all',
@@ -259,6 +273,7 @@ const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
   'credentials',
   'env',
   'timeoutMs',
+  'firstAnswerTimeoutMs',
   'minDelayMs',
   'maxDelayMs',
   'pollCostMs',
@@ -307,12 +322,12 @@ export interface ResolvedOptions {
   readonly stoppedInstances: 'wait' | 'fail';
   readonly remediate: ResolvedRemediation | undefined;
   readonly timeoutMs: number;
+  /** `Infinity`: off. */
+  readonly firstAnswerTimeoutMs: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly pollCostMs: number;
   readonly concurrency: number;
-  /** Undefined: no cap. */
-  readonly maxRequestsPerSecond: number | undefined;
   readonly maxBisectionCallsPerRound: number;
   /** `minReady` resolved against the deduplicated list. */
   readonly required: number;
@@ -362,28 +377,65 @@ function fn<T>(name: string, value: unknown): T | undefined {
   return value as T;
 }
 
+/** A share of the instances, written as a percentage: `'90%'`, `'99.5%'`, `'100%'`. */
+export type Percentage = `${number}%`;
+
+const PERCENTAGE = /^(\d+(?:\.\d+)?)%$/;
+
 /**
- * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, a
- * fraction is rounded up (a product within 1e-9 of an integer counts as that integer, so 7% of
- * 100 is 7), a count is itself. Exported so the CLI announces the same number the wait uses.
+ * The message for a fractional number such as `0.9`: it shows both readings, because `1.0` cannot
+ * be told from `1` in JavaScript, so a fraction form would make `minReady: 1.0` mean one instance.
+ */
+function ambiguousMinReady(value: number): string {
+  if (value > 1) {
+    return `minReady ${value} is not a whole number: pass an integer count (e.g. ${Math.ceil(value)}) or a percentage string like '90%'.`;
+  }
+  const percent = Number((value * 100).toFixed(6));
+  return (
+    `minReady ${value} is ambiguous: for ${percent} % of the instances pass the string '${percent}%'; ` +
+    'for a count pass an integer (1 is one instance). Fractions are refused because 1.0 cannot be told from 1.'
+  );
+}
+
+/**
+ * How many of `total` distinct instances `minReady` asks for: `'all'`/undefined is all, an
+ * integer is a count, a percentage string (`'90%'`) a share rounded up (a product within 1e-9 of
+ * an integer counts as that integer, so 7% of 100 is 7). A fractional number (`0.9`, `1.5`) is
+ * refused with a message showing both readings. Exported so the CLI announces the number the wait
+ * uses.
  * @throws {TypeError | RangeError} for a value the wait would refuse
  */
 export function resolveRequired(value: unknown, total: number): number {
   if (value === undefined || value === 'all') return total;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`Expected minReady to be 'all', a count or a fraction, got ${show(value)}.`);
-  }
-  if (value > 0 && value < 1) {
-    // 0.7 × 10 is 7.000000000000001 in floating point: a product within rounding error of an
-    // integer is that integer, so `minReady: 0.7` of 10 instances means 7, not 8.
-    const exact = value * total;
+  if (typeof value === 'string') {
+    const match = PERCENTAGE.exec(value.trim());
+    if (match === null) {
+      throw new TypeError(
+        `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+      );
+    }
+    const percent = Number(match[1]);
+    if (!(percent > 0 && percent <= 100)) {
+      throw new RangeError(`Expected minReady to be more than 0% and at most 100%, got ${show(value)}.`);
+    }
+    // 7 × 100 / 100 is exact, but 29.1% of 100 is 29.099999999999998: a product within rounding
+    // error of an integer is that integer.
+    const exact = (percent * total) / 100;
     const nearest = Math.round(exact);
     const needed = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
-    return Math.min(total, Math.max(1, needed));
+    return Math.min(total, Math.max(total === 0 ? 0 : 1, needed));
+  }
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(
+      `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
+    );
+  }
+  if (!Number.isInteger(value) && Number.isFinite(value) && value > 0) {
+    throw new RangeError(ambiguousMinReady(value));
   }
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
-      `Expected minReady to be 'all', an integer ≥ 1 or a fraction in (0, 1), got ${value}.`,
+      `Expected minReady to be 'all', an integer ≥ 1 or a percentage string like '90%', got ${value}.`,
     );
   }
   if (total > 0 && value > total) {
@@ -471,7 +523,6 @@ export function resolveOptions(
   const o = options as unknown as Record<string, unknown>;
   // Before anything else: `{ timeout: 5000 }` would otherwise wait the 10-minute default.
   checkOptionKeys(o, OPTION_KEYS, 'waitForCloudAssistant/watchCloudAssistant');
-  const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds);
   const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
   const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
   const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
@@ -526,17 +577,30 @@ export function resolveOptions(
     throw new TypeError(`Expected stoppedInstances to be 'wait' or 'fail', got ${show(stoppedInstances)}.`);
   }
   const s = scheduler as SchedulerLike;
+  const now = fn<() => number>('now', o['now']) ?? (() => s.now());
+  const random = fn<() => number>('random', o['random']) ?? Math.random;
+  const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds, {
+    scheduler: s,
+    now,
+    random,
+    maxRequestsPerSecond:
+      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
+  });
+  const firstAnswer = o['firstAnswerTimeoutMs'];
+  const firstAnswerTimeoutMs =
+    firstAnswer === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : duration('firstAnswerTimeoutMs', firstAnswer, defaults.firstAnswerTimeoutMs, 1);
   return {
     open,
     stoppedInstances,
     remediate: resolveRemediate(o['remediate']),
     timeoutMs,
+    firstAnswerTimeoutMs,
     minDelayMs,
     maxDelayMs,
     pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),
     concurrency,
-    maxRequestsPerSecond:
-      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
     maxBisectionCallsPerRound: integer(
       'maxBisectionCallsPerRound',
       o['maxBisectionCallsPerRound'],
@@ -551,8 +615,8 @@ export function resolveOptions(
     notFoundGraceMs: duration('notFoundGraceMs', o['notFoundGraceMs'], defaults.notFoundGraceMs, 0),
     signal: signal as AbortSignal | undefined,
     onProgress: fn('onProgress', o['onProgress']),
-    now: fn<() => number>('now', o['now']) ?? (() => s.now()),
-    random: fn<() => number>('random', o['random']) ?? Math.random,
+    now,
+    random,
     scheduler: s,
   };
 }

@@ -2,7 +2,6 @@ import type { AttemptEvent, InstanceStatus, StatusSource } from '@cloud-assistan
 import { MAX_BATCH_SIZE } from './batch.js';
 import { bisectNotFound, type ProbeResult } from './bisect.js';
 import { classifyError, errorKey, isThrottled } from './classify.js';
-import type { RateLimiter } from './limiter.js';
 import { readingsFor } from './readings.js';
 import { AbortScope, raceAbort } from './timers.js';
 
@@ -59,22 +58,42 @@ export interface RoundResult {
 /** The default of {@link PollContext.maxBisectionCallsPerRound}. */
 export const DEFAULT_MAX_BISECTION_CALLS_PER_ROUND = 100;
 
-/** The `retryAfterMs` an error carries (core's `ThrottlingError` and `EcsApiError` do), if any. */
-export function retryAfterOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+/**
+ * Whether the status source has answered yet, and the last failure since: what the wait needs to
+ * tell a broken setup (wrong endpoint, closed port, hanging server) from slow agents.
+ */
+export interface SourceHealth {
+  /**
+   * A call succeeded, or the API answered in a way that proves the endpoint and credentials work
+   * (`InvalidInstance.NotFound`, `Throttling*`).
+   */
+  answered: boolean;
+  /** The last failed call's error (not an abort), if any. */
+  lastError: unknown;
+  /** When `lastError` arrived (the wait's clock): the latest of several regions' is the wait's. */
+  lastErrorAt: number;
+  /** Failed calls (after the source's own retries). */
+  failedCalls: number;
+}
+
+export function newHealth(): SourceHealth {
+  return { answered: false, lastError: undefined, lastErrorAt: Number.NEGATIVE_INFINITY, failedCalls: 0 };
 }
 
 export interface PollContext {
+  /**
+   * Paced by a request budget (a core client's, or core's `rateLimitedSource` around a function
+   * the caller passed): the waiter has no limiter of its own.
+   */
   readonly source: StatusSource;
-  readonly limiter: RateLimiter;
   readonly concurrency: number;
   readonly counters: MutableCounters;
   /** The wait's clock: when each response arrived. */
   readonly now: () => number;
   /** Calls a round may spend locating unknown IDs (see {@link bisectNotFound}). */
   readonly maxBisectionCallsPerRound: number;
+  /** Updated by every call: see {@link SourceHealth}. */
+  readonly health?: SourceHealth | undefined;
 }
 
 function bump(errors: Record<string, number>, key: string): void {
@@ -82,9 +101,9 @@ function bump(errors: Record<string, number>, key: string): void {
 }
 
 /**
- * One call of the status source for up to 100 IDs, rate-limited, raced against `signal`, and
- * counted: per HTTP attempt when the source reports attempts through `onAttempt`, otherwise once
- * per call.
+ * One call of the status source for up to 100 IDs, raced against `signal`, and counted: per HTTP
+ * attempt when the source reports attempts through `onAttempt`, otherwise once per call. Pacing
+ * and throttling back-off belong to the source's request budget.
  */
 async function callSource(
   ids: readonly string[],
@@ -109,9 +128,8 @@ async function sendCall(
   bisection: boolean,
   onSent: (() => void) | undefined,
 ): Promise<readonly InstanceStatus[]> {
-  await ctx.limiter.acquire(signal);
   onSent?.();
-  const { counters, limiter } = ctx;
+  const { counters } = ctx;
   let attempts = 0;
   const onAttempt = (event: AttemptEvent) => {
     attempts++;
@@ -120,7 +138,7 @@ async function sendCall(
     if (event.aborted === true) return;
     if (event.throttled) {
       counters.throttledCalls++;
-      limiter.onThrottled();
+      if (ctx.health !== undefined) ctx.health.answered = true;
     }
     const key = event.apiCode ?? event.errorCode;
     if (key !== undefined) bump(counters.errors, key);
@@ -135,7 +153,7 @@ async function sendCall(
   try {
     const statuses = await raceAbort(pending, signal);
     if (attempts === 0) counters.apiCalls++;
-    limiter.onSuccess();
+    if (ctx.health !== undefined) ctx.health.answered = true;
     // Checked before anything reads them: a reading that does not say "online" in a form the
     // contract names never counts as online, and a source that breaks it ends the wait (fatal).
     return readingsFor(ids, statuses);
@@ -146,14 +164,17 @@ async function sendCall(
     if (attempts === 0 && !signal.aborted) {
       counters.apiCalls++;
       bump(counters.errors, errorKey(error));
-      if (isThrottled(error)) {
-        counters.throttledCalls++;
-        limiter.onThrottled();
+      if (isThrottled(error)) counters.throttledCalls++;
+    }
+    const health = ctx.health;
+    if (health !== undefined && !signal.aborted) {
+      if (isThrottled(error) || classifyError(error) === 'not-found') health.answered = true;
+      else {
+        health.lastError = error;
+        health.lastErrorAt = ctx.now();
+        health.failedCalls++;
       }
     }
-    // The API said when to come back: no call of this wait starts before then.
-    const retryAfterMs = signal.aborted ? undefined : retryAfterOf(error);
-    if (retryAfterMs !== undefined) limiter.pause(retryAfterMs);
     throw error;
   }
 }
@@ -219,7 +240,7 @@ const idsOf = (items: readonly { readonly instanceId: string }[]): string[] => {
 /**
  * Polls `known` and `suspects` once: each list in its own batches of ≤ 100 (so a round costs
  * ceil(known / 100) + ceil(suspects / 100) batch calls), at most `concurrency` in flight, each
- * through the rate limiter, each answer handed to `sink` as it arrives. `suspects` are IDs the
+ * answer handed to `sink` as it arrives. `suspects` are IDs the
  * last reading said ECS does not know: kept apart, they never make a batch of known IDs fail with
  * NotFound. `apart` (IDs being located across regions) get batches of their own too, narrowed
  * down like known ones.

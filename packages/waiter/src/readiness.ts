@@ -67,8 +67,13 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /**
- * Judges one reading. `everOnline` distinguishes an agent that is not installed (empty version,
- * never seen online) from one that went offline.
+ * Judges one reading. `everOnline` distinguishes an agent that has not reported yet (empty
+ * version, never seen online in this wait: `no-heartbeat-yet`) from one that went offline.
+ *
+ * Why not `not-installed`: DescribeCloudAssistantStatus says the same (offline, no version) for
+ * an instance that is still booting and for one whose image has no agent, so nothing here proves
+ * the agent is missing. Telling them apart needs the instance's own state (Running for long
+ * enough), which this reading does not carry.
  */
 export function evaluateReading(
   status: InstanceStatus,
@@ -79,8 +84,8 @@ export function evaluateReading(
   // Only a reading that says online is online (the source's readings are checked, but this
   // function is the last word: nothing but `true` counts).
   if (status.cloudAssistantStatus !== true) {
-    const notInstalled = !everOnline && (status.cloudAssistantVersion ?? '') === '';
-    return { ok: false, reason: notInstalled ? 'not-installed' : 'agent-offline' };
+    const neverReported = !everOnline && (status.cloudAssistantVersion ?? '') === '';
+    return { ok: false, reason: neverReported ? 'no-heartbeat-yet' : 'agent-offline' };
   }
   if (options.requireSessionManager === true && status.supportSessionManager !== true) {
     return { ok: false, reason: 'readiness-unmet: session manager not supported' };

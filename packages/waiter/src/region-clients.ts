@@ -1,5 +1,6 @@
 import {
   type AgentInstaller,
+  type BudgetClock,
   type Credentials,
   type CredentialsProvider,
   createEcsClient,
@@ -7,8 +8,11 @@ import {
   type EcsClientOptions,
   type InstanceRebooter,
   type InstanceStatusLookup,
+  isRateLimitedSource,
+  rateLimitedSource,
   type StatusSource,
 } from '@cloud-assistant-gate/core';
+import type { SchedulerLike, Subscription } from 'rxjs';
 
 /**
  * What a wait may do in one region, all injected: the status source it polls, and the optional
@@ -19,7 +23,14 @@ import {
 export interface RegionClient {
   /** The region, when known (a bare status function has none). */
   readonly region: string | undefined;
+  /**
+   * Paced by a request budget: a core client's own (shared by every wait using that client), or
+   * core's `rateLimitedSource` around a function the caller passed (one per wait and region). The
+   * waiter has no limiter of its own.
+   */
   readonly source: StatusSource;
+  /** Where the calls go, when known (a core client's `endpoint`), for error messages. */
+  readonly endpoint: string | undefined;
   readonly instanceStatus: InstanceStatusLookup | undefined;
   readonly installAgent: AgentInstaller | undefined;
   readonly reboot: InstanceRebooter | undefined;
@@ -34,6 +45,63 @@ export interface OpenedRegions {
 /** The environment variable the region is read from when neither `client` nor `region` is given. */
 export const REGION_ENV_VAR = 'ALIBABA_CLOUD_REGION_ID';
 
+/** What a budget the wait creates runs on: the wait's clock and timers, and its ceiling. */
+export interface BudgetSeams {
+  readonly scheduler: SchedulerLike;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** `undefined`: no ceiling. */
+  readonly maxRequestsPerSecond: number | undefined;
+}
+
+/** A client as given: its source may still need a request budget of the wait's own. */
+interface GivenClient extends RegionClient {
+  /** Already paced by a request budget (a core client, or a `rateLimitedSource`). */
+  readonly budgeted: boolean;
+}
+
+/** The wait's scheduler as the clock of a request budget (virtual time in tests). */
+function schedulerClock(scheduler: SchedulerLike, now: () => number): BudgetClock {
+  return {
+    now,
+    setTimeout: (callback, ms) => scheduler.schedule(callback, ms),
+    clearTimeout: (handle) => (handle as Subscription).unsubscribe(),
+  };
+}
+
+/**
+ * The client a wait polls: a budgeted source as it is; a plain function in a request budget of
+ * its own for this wait (core's `rateLimitedSource`, on the wait's clock), so it still backs off
+ * when throttled.
+ */
+function budgeted(client: GivenClient, seams: BudgetSeams): RegionClient {
+  const { budgeted: paced, ...rest } = client;
+  if (paced) return rest;
+  return {
+    ...rest,
+    source: rateLimitedSource(client.source, {
+      maxRequestsPerSecond: seams.maxRequestsPerSecond,
+      clock: schedulerClock(seams.scheduler, seams.now),
+      random: seams.random,
+    }),
+  };
+}
+
+/** `maxRequestsPerSecond` only sets up budgets the wait creates, never a client's shared one. */
+function refuseSharedCeiling(
+  given: readonly GivenClient[],
+  names: readonly string[],
+  seams: BudgetSeams,
+): void {
+  if (seams.maxRequestsPerSecond === undefined) return;
+  const shared = names.filter((_, i) => given[i]!.budgeted);
+  if (shared.length === 0) return;
+  throw new TypeError(
+    `options.maxRequestsPerSecond applies only to a budget the wait creates; ${shared.join(', ')} ${shared.length === 1 ? 'has its' : 'have their'} own (shared) request budget: ` +
+      'set maxRequestsPerSecond in createEcsClient (or rateLimitedSource) instead.',
+  );
+}
+
 const show = (value: unknown): string =>
   typeof value === 'string'
     ? JSON.stringify(value)
@@ -46,12 +114,17 @@ function optionalFn<T>(client: object, key: string): T | undefined {
   return typeof value === 'function' ? (value.bind(client) as T) : undefined;
 }
 
-/** A core `EcsClient`, an object with `statusSource` (and optional capabilities), or a bare function. */
-export function toRegionClient(client: unknown, name = 'client', region?: string): RegionClient {
+/**
+ * A core `EcsClient`, an object with `statusSource` (and optional capabilities), or a bare
+ * function, as given (its source not yet budgeted: see {@link budgeted}).
+ */
+function toGivenClient(client: unknown, name = 'client', region?: string): GivenClient {
   if (typeof client === 'function') {
     return {
       region,
       source: client as StatusSource,
+      budgeted: isRateLimitedSource(client),
+      endpoint: undefined,
       instanceStatus: undefined,
       installAgent: undefined,
       reboot: undefined,
@@ -61,9 +134,13 @@ export function toRegionClient(client: unknown, name = 'client', region?: string
     const source = (client as { statusSource?: unknown }).statusSource;
     if (typeof source === 'function') {
       const own = (client as { region?: unknown }).region;
+      const endpoint = (client as { endpoint?: unknown }).endpoint;
       return {
         region: region ?? (typeof own === 'string' ? own : undefined),
+        // Checked before binding: the brand is on the client's own function.
+        budgeted: isRateLimitedSource(source),
         source: source.bind(client) as StatusSource,
+        endpoint: typeof endpoint === 'string' ? endpoint : undefined,
         instanceStatus: optionalFn<InstanceStatusLookup>(client, 'instanceStatus'),
         installAgent: optionalFn<AgentInstaller>(client, 'installAgent'),
         reboot: optionalFn<InstanceRebooter>(client, 'reboot'),
@@ -122,6 +199,11 @@ function checkCovered(
  * `credentials`, and closes them). Regions named only by IDs (`cn-beijing:i-…`) are added after
  * the listed ones when the wait creates its clients. Bare IDs are located in this order.
  *
+ * Every region's source is paced by one request budget (core's; the waiter has none): a core
+ * client's own, shared with other waits on that client (so `maxRequestsPerSecond` is refused with
+ * it), one per region the wait creates (with `maxRequestsPerSecond` as its ceiling), or, for a
+ * plain function, a `rateLimitedSource` created per wait and region on the wait's clock.
+ *
  * @param idRegions the distinct regions the IDs name
  * @param hasBareIds whether some IDs name no region (then a region is needed)
  */
@@ -129,6 +211,7 @@ export function resolveRegionClients(
   o: Readonly<Record<string, unknown>>,
   idRegions: readonly string[],
   hasBareIds: boolean,
+  seams: BudgetSeams,
 ): () => OpenedRegions {
   const { client, clients } = o;
   const given = ['client', 'clients', 'region', 'regions'].filter((k) => o[k] !== undefined);
@@ -147,7 +230,8 @@ export function resolveRegionClients(
     }
   }
   if (client !== undefined) {
-    const one = toRegionClient(client);
+    const one = toGivenClient(client);
+    refuseSharedCeiling([one], ['this client'], seams);
     if (idRegions.length > 0) {
       checkCovered(
         idRegions,
@@ -155,8 +239,7 @@ export function resolveRegionClients(
         one.region === undefined ? 'options.client has no region' : `options.client is for ${one.region}`,
       );
     }
-    const opened: OpenedRegions = { clients: [one], close: undefined };
-    return () => opened;
+    return () => ({ clients: [budgeted(one, seams)], close: undefined });
   }
   if (clients !== undefined) {
     if (typeof clients !== 'object' || clients === null || Array.isArray(clients)) {
@@ -165,16 +248,20 @@ export function resolveRegionClients(
       );
     }
     const list = Object.entries(clients as Record<string, unknown>).map(([region, c]) =>
-      toRegionClient(c, `clients[${JSON.stringify(region)}]`, region),
+      toGivenClient(c, `clients[${JSON.stringify(region)}]`, region),
     );
     if (list.length === 0) throw new TypeError('Expected clients to name at least one region.');
+    refuseSharedCeiling(
+      list,
+      list.map((c) => `clients[${JSON.stringify(c.region)}]`),
+      seams,
+    );
     checkCovered(
       idRegions,
       list.map((c) => c.region),
       `options.clients has ${list.map((c) => c.region).join(', ')}`,
     );
-    const opened: OpenedRegions = { clients: list, close: undefined };
-    return () => opened;
+    return () => ({ clients: list.map((c) => budgeted(c, seams)), close: undefined });
   }
 
   const env = resolveEnv(o['env']);
@@ -203,6 +290,8 @@ export function resolveRegionClients(
       ? { credentials: shared }
       : // The default chain reads the same environment as the region.
         { credentialsChain: { env } }),
+    // Each region's client has its own request budget (ECS counts calls per region and action).
+    ...(seams.maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond: seams.maxRequestsPerSecond }),
   });
   // Validate now (core checks region, endpoint and credentials shape when constructing); the
   // probe clients have sent nothing and are closed at once.
@@ -216,7 +305,7 @@ export function resolveRegionClients(
     const shared = credentials ?? (regions.length > 1 ? defaultCredentialsProvider({ env }) : undefined);
     const created = regions.map((region) => createEcsClient(base(region, shared)));
     return {
-      clients: created.map((ecs) => toRegionClient(ecs)),
+      clients: created.map((ecs) => budgeted(toGivenClient(ecs), seams)),
       close: async () => {
         await Promise.all(created.map((ecs) => ecs.close().catch(() => {})));
       },

@@ -1,16 +1,16 @@
 import type { InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, Observable, of, type Subscription, tap } from 'rxjs';
-import { apiCodeOf, codeOf } from './classify.js';
+import { apiCodeOf, codeOf, errorKey } from './classify.js';
 import type { PendingInstance, PendingReason, WaitCounters } from './errors.js';
 import {
   CloudAssistantTimeoutError,
   QuorumUnreachableError,
   ReadinessPredicateError,
   RemediationError,
+  SourceUnreachableError,
   StatusSourceError,
 } from './errors.js';
 import { DEFAULT_AGENT_GRACE_MS, FINAL_LOOKUP_TIMEOUT_MS, InstanceChecks } from './instance-check.js';
-import { RateLimiter } from './limiter.js';
 import { nextRoundCalls, pollRegions, type RegionSlot } from './locate.js';
 import { pollLoop, type RoundStep } from './loop.js';
 import { type ResolvedOptions, resolveOptions, type WaitForCloudAssistantOptions } from './options.js';
@@ -18,8 +18,10 @@ import {
   FatalSourceFailure,
   type MutableCounters,
   newCounters,
+  newHealth,
   type PollContext,
   type RoundSink,
+  type SourceHealth,
 } from './poll.js';
 import { evaluateReading } from './readiness.js';
 import type { OpenedRegions } from './region-clients.js';
@@ -39,6 +41,7 @@ import { type InstanceRef, type InstanceTarget, parseInstanceTargets, regionsOf 
 const NO_CLIENT = {
   region: undefined,
   source: (async () => []) as StatusSource,
+  endpoint: undefined,
   instanceStatus: undefined,
   installAgent: undefined,
   reboot: undefined,
@@ -49,24 +52,34 @@ class DeadlineReached extends Error {
   override readonly name = 'DeadlineReached';
 }
 
+/** The low-level code of an error (`ECONNREFUSED`), from core's `causeCode` field. */
+const causeCodeOf = (error: unknown): string | undefined => {
+  const value =
+    typeof error === 'object' && error !== null ? (error as { causeCode?: unknown }).causeCode : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
 /** The reason of an instance that got no answer in the round a fatal error ended. */
 const NO_RESPONSE_BEFORE_FAILURE = 'errors: no response before the wait failed' as const;
 
-/** One poll context per region (the waiter's own rate limiter lives here while it exists). */
-function pollContext(source: StatusSource, opts: ResolvedOptions, counters: MutableCounters): PollContext {
+/**
+ * One poll context per region. Its source is already paced by the region's request budget (see
+ * `region-clients.ts`): the waiter has no limiter. Each region has its own health, so a wait can
+ * tell which regions' endpoints never answered.
+ */
+function pollContext(
+  source: StatusSource,
+  opts: ResolvedOptions,
+  counters: MutableCounters,
+  health: SourceHealth,
+): PollContext {
   return {
     source,
-    // A `retryAfterMs` from the API holds calls for at most one longest pause.
-    limiter: new RateLimiter(
-      opts.maxRequestsPerSecond ?? Number.POSITIVE_INFINITY,
-      opts.scheduler,
-      opts.now,
-      opts.maxDelayMs,
-    ),
     concurrency: opts.concurrency,
     counters,
     now: opts.now,
     maxBisectionCallsPerRound: opts.maxBisectionCallsPerRound,
+    health,
   };
 }
 
@@ -115,8 +128,10 @@ class WaitRun implements RoundSink<InstanceState> {
     const clients = opened.clients;
     this.#slots = clients.map((c) => ({
       name: c.region,
-      ctx: pollContext(c.source, opts, this.#counters),
+      endpoint: c.endpoint,
+      ctx: pollContext(c.source, opts, this.#counters, newHealth()),
       separateSuspects: false,
+      asked: false,
     }));
     this.#regionNames = clients.flatMap((c) => (c.region === undefined ? [] : [c.region]));
     const slotOf = new Map(clients.map((c, i) => [c.region, i]));
@@ -148,6 +163,48 @@ class WaitRun implements RoundSink<InstanceState> {
             concurrency: opts.concurrency,
             now: opts.now,
           });
+  }
+
+  /**
+   * True once the API of any region has answered a call of this wait (see {@link SourceHealth}).
+   * One region answering proves the setup (credentials, network) can work: a region whose
+   * endpoint stays silent then shows as its instances' `errors: …` reasons and the last error,
+   * never as a fail-fast of the whole wait.
+   */
+  get answered(): boolean {
+    return this.#slots.some((slot) => slot.ctx.health?.answered === true);
+  }
+
+  /**
+   * The error a wait ends with when no region's API answered within `firstAnswerTimeoutMs`: it
+   * names every region that was asked (with its endpoint), and the latest failure of any of them.
+   */
+  unreachableError(): SourceUnreachableError {
+    const now = this.#opts.now();
+    const asked = this.#slots.filter((slot) => slot.asked);
+    const silent = asked.length === 0 ? this.#slots : asked;
+    let latest: SourceHealth | undefined;
+    let failedCalls = 0;
+    for (const slot of silent) {
+      const health = slot.ctx.health;
+      if (health === undefined) continue;
+      failedCalls += health.failedCalls;
+      if (health.lastError !== undefined && (latest === undefined || health.lastErrorAt > latest.lastErrorAt))
+        latest = health;
+    }
+    const last = latest?.lastError;
+    return new SourceUnreachableError(last, {
+      firstAnswerTimeoutMs: this.#opts.firstAnswerTimeoutMs,
+      lastErrorCode: last === undefined ? undefined : errorKey(last),
+      lastErrorCauseCode: causeCodeOf(last),
+      endpoint: silent.length === 1 ? silent[0]!.endpoint : undefined,
+      regions: silent.map((slot) => ({ region: slot.name, endpoint: slot.endpoint })),
+      failedCalls,
+      ready: this.#readyIds(),
+      pending: this.#pending(NO_RESPONSE_BEFORE_FAILURE),
+      required: this.#opts.required,
+      counters: this.#snapshot(now),
+    });
   }
 
   #snapshot(now: number): WaitCounters {
@@ -563,6 +620,17 @@ export function watchCloudAssistant(
         calls.abort(new DeadlineReached('The wait reached its deadline.'));
       }, opts.timeoutMs);
     }
+    // Fail fast on a broken setup: no answer at all within firstAnswerTimeoutMs. Only scheduled
+    // when it can fire before the deadline; cleared on teardown like every other timer.
+    let firstAnswerTimer: Subscription | undefined;
+    if (targets.length > 0 && opts.firstAnswerTimeoutMs < opts.timeoutMs) {
+      firstAnswerTimer = scheduler.schedule(() => {
+        if (run.answered) return;
+        const error = run.unreachableError();
+        calls.abort(error);
+        subscriber.error(error);
+      }, opts.firstAnswerTimeoutMs);
+    }
     const onAbort = () => {
       calls.abort(signal?.reason);
       lookups.abort(signal?.reason);
@@ -574,6 +642,7 @@ export function watchCloudAssistant(
     return () => {
       signal?.removeEventListener('abort', onAbort);
       deadlineTimer?.unsubscribe();
+      firstAnswerTimer?.unsubscribe();
       inner.unsubscribe();
       // Unsubscribed mid-wait (or settled): make sure nothing keeps running.
       if (!calls.signal.aborted) calls.abort();

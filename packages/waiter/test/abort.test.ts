@@ -117,7 +117,7 @@ describe('abort', () => {
       }),
     ).rejects.toMatchObject({
       code: 'WAITER_TIMEOUT',
-      pending: [{ instanceId: 'i-real3', reason: 'not-installed' }],
+      pending: [{ instanceId: 'i-real3', reason: 'no-heartbeat-yet' }],
     });
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(
       before,

@@ -29,6 +29,8 @@ describe('parseCliArgs', () => {
       'prod',
       '--timeout',
       '15m',
+      '--first-answer-timeout',
+      '30s',
       '--min-delay',
       '500ms',
       '--max-delay',
@@ -56,14 +58,15 @@ describe('parseCliArgs', () => {
     ]);
     expect(s).toEqual({
       command: 'wait',
-      regions: ['cn-hangzhou'],
+      regions: { values: ['cn-hangzhou'], from: '--region' },
       endpoint: 'http://127.0.0.1:9999',
-      profile: 'prod',
+      profile: { name: 'prod', from: '--profile' },
       timeoutMs: 900_000,
+      firstAnswerTimeoutMs: 30_000,
       minDelayMs: 500,
       maxDelayMs: 30_000,
       concurrency: 8,
-      minReady: { fraction: 0.95 },
+      minReady: { percent: 95 },
       requireSessionManager: true,
       minVersion: '2.2.3.189',
       maxHeartbeatAgeMs: 180_000,
@@ -96,6 +99,7 @@ describe('parseCliArgs', () => {
       CLOUD_ASSISTANT_GATE_ENDPOINT: 'ecs.example.com',
       CLOUD_ASSISTANT_GATE_PROFILE: 'ci',
       CLOUD_ASSISTANT_GATE_TIMEOUT: '90s',
+      CLOUD_ASSISTANT_GATE_FIRST_ANSWER_TIMEOUT: '20s',
       CLOUD_ASSISTANT_GATE_MIN_DELAY: '1s',
       CLOUD_ASSISTANT_GATE_MAX_DELAY: '10s',
       CLOUD_ASSISTANT_GATE_CONCURRENCY: '2',
@@ -108,10 +112,11 @@ describe('parseCliArgs', () => {
       CLOUD_ASSISTANT_GATE_REMEDIATE_AFTER: '2m',
     };
     expect(run(['status'], env)).toMatchObject({
-      regions: ['cn-beijing'],
+      regions: { values: ['cn-beijing'], from: 'CLOUD_ASSISTANT_GATE_REGION' },
       endpoint: 'ecs.example.com',
-      profile: 'ci',
+      profile: { name: 'ci', from: 'CLOUD_ASSISTANT_GATE_PROFILE' },
       timeoutMs: 90_000,
+      firstAnswerTimeoutMs: 20_000,
       minDelayMs: 1000,
       maxDelayMs: 10_000,
       concurrency: 2,
@@ -129,7 +134,7 @@ describe('parseCliArgs', () => {
     expect(
       run(['status', '--region', 'cn-shanghai', '--timeout', '2m', '--not-found', 'wait'], env),
     ).toMatchObject({
-      regions: ['cn-shanghai'],
+      regions: { values: ['cn-shanghai'], from: '--region' },
       timeoutMs: 120_000,
       notFound: 'wait',
     });
@@ -142,7 +147,7 @@ describe('parseCliArgs', () => {
     expect(
       run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '', ALIBABA_CLOUD_REGION_ID: 'cn-qingdao' }),
     ).toMatchObject({
-      regions: ['cn-qingdao'],
+      regions: { values: ['cn-qingdao'], from: 'ALIBABA_CLOUD_REGION_ID' },
     });
     expect(run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '' }).timeoutMs).toBeUndefined();
   });
@@ -176,9 +181,27 @@ describe('parseCliArgs', () => {
     [['wait', '--concurrency', '2.5', 'i-a'], /not a whole number/],
     [
       ['wait', '--min-ready', '0.9', 'i-a'],
-      /not a count \(950\) or a percentage \(95%\). For a share, write a percentage, e.g. 90%/,
+      /^--min-ready: "0\.9" is ambiguous: write 90% for 90 % of the instances, or a whole number for a count \(1 is one instance\)\.$/,
+    ],
+    [['wait', '--min-ready', '1.0', 'i-a'], /"1\.0" is ambiguous: write 100% for 100 % of the instances/],
+    [
+      ['wait', '--min-ready', '2.5', 'i-a'],
+      /"2\.5" is ambiguous: write a whole number for a count \(e\.g\. 3\)/,
+    ],
+    [
+      ['wait', '--min-ready', 'most', 'i-a'],
+      /"most" is not a count \(e\.g\. 950\) or a percentage \(e\.g\. 95%\)/,
     ],
     [['wait', '--min-ready', '0', 'i-a'], /at least 1/],
+    [
+      ['wait', '--timeout', '-5s', 'i-a'],
+      /^--timeout: "-5s" is negative; give a value of zero or more \(DURATION\)\.$/,
+    ],
+    [
+      ['wait', '--timeout=-5s', 'i-a'],
+      /^--timeout: "-5s" is negative; a duration is zero or more, e.g\. 5s\.$/,
+    ],
+    [['wait', '--concurrency', '-2', 'i-a'], /^--concurrency: "-2" is negative/],
     [['wait', '--min-ready', '120%', 'i-a'], /more than 0% and at most 100%/],
     [
       ['wait', '--min-version', 'latest', 'i-a'],
@@ -212,14 +235,14 @@ describe('parseCliArgs', () => {
 
 describe('parseCliArgs: regions, stopped instances, remediation', () => {
   it('reads several regions from --region a,b (spaces and repeats tolerated), in order', () => {
-    expect(run(['wait', '--region', 'cn-hangzhou, cn-beijing,cn-hangzhou', 'i-a']).regions).toEqual([
-      'cn-hangzhou',
-      'cn-beijing',
-    ]);
-    expect(run(['status'], { CLOUD_ASSISTANT_GATE_REGION: 'cn-shanghai,ap-southeast-1' }).regions).toEqual([
-      'cn-shanghai',
-      'ap-southeast-1',
-    ]);
+    expect(run(['wait', '--region', 'cn-hangzhou, cn-beijing,cn-hangzhou', 'i-a']).regions).toEqual({
+      values: ['cn-hangzhou', 'cn-beijing'],
+      from: '--region',
+    });
+    expect(run(['status'], { CLOUD_ASSISTANT_GATE_REGION: 'cn-shanghai,ap-southeast-1' }).regions).toEqual({
+      values: ['cn-shanghai', 'ap-southeast-1'],
+      from: 'CLOUD_ASSISTANT_GATE_REGION',
+    });
   });
 
   it('refuses an empty or malformed region in the list, naming it', () => {
@@ -274,9 +297,9 @@ describe('parseCliArgs: regions, stopped instances, remediation', () => {
 
 describe('parseMinReady', () => {
   it.each([
-    ['95%', { fraction: 0.95 }],
-    ['100%', { fraction: 1 }],
-    ['12.5%', { fraction: 0.125 }],
+    ['95%', { percent: 95 }],
+    ['100%', { percent: 100 }],
+    ['12.5%', { percent: 12.5 }],
     ['1', { count: 1 }],
     ['950', { count: 950 }],
   ])('reads %j', (text, value) => {

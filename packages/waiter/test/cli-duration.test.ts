@@ -27,7 +27,13 @@ describe('parseDuration', () => {
     expect(() => parseDuration(text, '--timeout')).toThrow(/--timeout needs a duration/);
   });
 
-  it.each(['10x', '-5s', '10 m', 'm', '1h 30m', '10M', 'ten minutes', '1e3s', 'Infinity', '5d'])(
+  it('refuses a negative duration as negative, not as a missing value', () => {
+    expect(() => parseDuration('-5s', 'CLOUD_ASSISTANT_GATE_TIMEOUT')).toThrow(
+      /^CLOUD_ASSISTANT_GATE_TIMEOUT: "-5s" is negative; a duration is zero or more, e\.g\. 5s\.$/,
+    );
+  });
+
+  it.each(['10x', '10 m', 'm', '1h 30m', '10M', 'ten minutes', '1e3s', 'Infinity', '5d'])(
     'refuses %j with an example of what works',
     (text) => {
       expect(() => parseDuration(text, 'CLOUD_ASSISTANT_GATE_TIMEOUT')).toThrow(

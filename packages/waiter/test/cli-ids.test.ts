@@ -56,6 +56,18 @@ describe('reading instance IDs', () => {
     await expect(fromText(`i-good1\n${bad}\n`)).rejects.toThrow(message);
   });
 
+  it('takes a JSON list as `terraform output -json` prints it, compact or pretty', async () => {
+    expect(await fromText('["i-aaa1","i-bbb2","mi-ccc3"]\n')).toEqual(['i-aaa1', 'i-bbb2', 'mi-ccc3']);
+    const pretty = '[\n  "i-aaa1",\n  "i-bbb2"\n]\n';
+    for (const size of [1, 3, 4096]) expect(await fromText(pretty, size)).toEqual(['i-aaa1', 'i-bbb2']);
+    expect(await fromText('[]\n# nothing yet\ni-ddd4\n')).toEqual(['i-ddd4']);
+    expect(await collectIds({ args: ['["i-aaa1", "i-bbb2"]', 'i-ccc3'], files: [] })).toEqual([
+      'i-aaa1',
+      'i-bbb2',
+      'i-ccc3',
+    ]);
+  });
+
   it('keeps the first of duplicate IDs, in order', async () => {
     expect(await fromText('i-b\ni-a\ni-b\ni-c i-a\n')).toEqual(['i-b', 'i-a', 'i-c']);
   });
@@ -63,7 +75,17 @@ describe('reading instance IDs', () => {
   it.each([
     ['i-abc&Action=DeleteInstance', /ids\.txt:2: "i-abc&Action=DeleteInstance" is not an instance ID/],
     ['i-abc;rm -rf /', /ids\.txt:2: "i-abc;rm" is not an instance ID[\s\S]*ids\.txt:2: "-rf"/],
-    ['"i-abc"', /"\\"i-abc\\"" is not an instance ID; write bare IDs, not quoted or JSON/],
+    [
+      '"i-abc"',
+      /"\\"i-abc\\"" is not an instance ID; write bare IDs, or a JSON list such as \["i-abc", "i-def"\]/,
+    ],
+    ['{"ids": ["i-abc"]}', /a JSON object is not a list of IDs/],
+    [
+      '["i-abc", "I-DEF"]',
+      /"\\"I-DEF\\"" is not an instance ID; instance IDs are lower-case: did you mean i-def\?/,
+    ],
+    ['["i-abc", "i-def"', /ids\.txt: the JSON list is not closed with \]/],
+    ['["i-abc", 42]', /"42" is not an instance ID; a JSON list holds quoted IDs/],
     ['i-a,i-b', /not commas/],
     ['i-bp1abc****', /masked placeholder/],
     ['i-x\u001b[2Jboom', /"i-x\\u001b\[2Jboom"/],

@@ -132,7 +132,7 @@ describe('the announced "(need N)" is the engine’s required count', () => {
     ['0.5%', 1],
     ['33.5%', 34],
   ])('--min-ready %s of 100 instances needs %i, as the engine computes it', async (share, need) => {
-    expect(resolveRequired(Number.parseFloat(share) / 100, 100)).toBe(need);
+    expect(resolveRequired(share, 100)).toBe(need);
     // Abort as soon as the plan is announced: nothing is sent (the endpoint is never reached).
     const controller = new AbortController();
     let stdout = '';
@@ -148,7 +148,12 @@ describe('the announced "(need N)" is the engine’s required count', () => {
         '--json',
         ...hundred,
       ],
-      env: { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', HOME: '/nonexistent' },
+      env: {
+        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+        HOME: '/nonexistent',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+      },
       stdout: {
         write: (t: string) => {
           stdout += t;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { describeAttemptError, ProgressRenderer, type ProgressView } from '../src/cli/progress.js';
 import {
   colorEnabled,
   heartbeatAge,
   makeStyle,
-  ProgressRenderer,
-  type ProgressView,
   renderOutcome,
   renderStatusTable,
   stripAnsi,
@@ -36,9 +35,9 @@ describe('colorEnabled', () => {
 });
 
 describe('plain progress (not a TTY)', () => {
-  it('prints one line per change and no escape codes, even with colour asked for', () => {
+  it('prints one line per change and no escape codes, even with colour asked for; no ETA', () => {
     const out = sink();
-    const r = new ProgressRenderer({ out, tty: false, color: true, progress: true });
+    const r = new ProgressRenderer({ out, tty: false, color: true, progress: true, timeoutMs: 60_000 });
     r.progress(view(0, 2000));
     r.progress(view(0, 4000));
     r.progress(view(10, 6000));
@@ -48,10 +47,11 @@ describe('plain progress (not a TTY)', () => {
     const lines = out.text().trimEnd().split('\n');
     expect(lines).toEqual([
       '[0:02]  0/100 ready',
-      '[0:06]  10/100 ready (+10)  ETA 36s',
-      '[0:10]  40/100 ready (+30)  2 not found  ETA 12s',
+      '[0:06]  10/100 ready (+10)',
+      '[0:10]  40/100 ready (+30)  2 not found',
     ]);
     expect(out.text()).not.toContain('\x1b');
+    expect(out.text()).not.toContain('ETA');
   });
 
   it('says it is still waiting after a quiet period, so a CI log never looks hung', () => {
@@ -63,10 +63,65 @@ describe('plain progress (not a TTY)', () => {
     expect(out.text()).toBe('[0:01]  5/100 ready\n[0:31]  5/100 ready  still waiting\n');
   });
 
+  it('shows the last error with its cause code and the endpoint, one line per new error at most every 5 s', () => {
+    const out = sink();
+    const r = new ProgressRenderer({
+      out,
+      tty: false,
+      color: false,
+      progress: true,
+      endpoint: 'http://127.0.0.1:1',
+    });
+    r.start(100, 100);
+    const refused = { code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNREFUSED' };
+    r.attempt(refused, 300);
+    r.attempt(refused, 700); // the same error: no new line
+    r.attempt({ code: 'ServiceUnavailable', statusCode: 503 }, 1_000); // new, but too soon
+    r.progress(view(0, 2_000)); // counts unchanged since the last line: nothing
+    r.attempt({ code: 'ECS_TIMEOUT', durationMs: 10_000 }, 6_000);
+    r.attempt({}, 7_000); // a success clears it
+    r.progress(view(3, 8_000));
+    expect(out.text().trimEnd().split('\n')).toEqual([
+      '[0:00]  0/100 ready  last error: ECS_NETWORK_ERROR (ECONNREFUSED) from http://127.0.0.1:1',
+      '[0:06]  0/100 ready  last error: ECS_TIMEOUT (no answer in 10s) from http://127.0.0.1:1',
+      '[0:08]  3/100 ready (+3)',
+    ]);
+    expect(r.lastError).toBeUndefined();
+  });
+
+  it('with several regions, names each error’s endpoint, and an answer from one region does not hide another’s failure', () => {
+    const out = sink();
+    const r = new ProgressRenderer({ out, tty: false, color: false, progress: true, errorLineEveryMs: 0 });
+    r.start(100, 100);
+    const hz = 'https://ecs.cn-hangzhou.aliyuncs.com';
+    const bj = 'https://ecs.cn-beijing.aliyuncs.com';
+    r.attempt({ code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNRESET', endpoint: bj }, 1_000);
+    r.attempt({ endpoint: hz }, 1_500); // Hangzhou answers: Beijing's error stays
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ECS_NETWORK_ERROR (ECONNRESET)', bj]);
+    r.attempt({ code: 'ServiceUnavailable', statusCode: 503, endpoint: hz }, 2_000);
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ServiceUnavailable (HTTP 503)', hz]);
+    r.attempt({ endpoint: hz }, 2_500); // Hangzhou recovers: Beijing's is the last one left
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ECS_NETWORK_ERROR (ECONNRESET)', bj]);
+    r.attempt({ endpoint: bj }, 3_000);
+    expect(r.lastError).toBeUndefined();
+    expect(out.text().trimEnd().split('\n')).toEqual([
+      `[0:01]  0/100 ready  last error: ECS_NETWORK_ERROR (ECONNRESET) from ${bj}`,
+      `[0:02]  0/100 ready  last error: ServiceUnavailable (HTTP 503) from ${hz}`,
+      `[0:02]  0/100 ready  last error: ECS_NETWORK_ERROR (ECONNRESET) from ${bj}`,
+    ]);
+  });
+
+  it('never lets a code from the network put a control character on the terminal', () => {
+    expect(describeAttemptError({ code: 'Bad\x1b]0;title\x07Code', statusCode: 400 })).toBe(
+      'Bad\\u001b]0;title\\u0007Code (HTTP 400)',
+    );
+  });
+
   it('prints nothing with progress off', () => {
     const out = sink();
     const r = new ProgressRenderer({ out, tty: false, color: false, progress: false });
     r.progress(view(5, 1000));
+    r.attempt({ code: 'ECS_NETWORK_ERROR' }, 1500);
     r.tick(2000);
     r.close();
     expect(out.text()).toBe('');
@@ -74,30 +129,97 @@ describe('plain progress (not a TTY)', () => {
 });
 
 describe('TTY progress bar', () => {
-  it('redraws one line with ready/total, elapsed and ETA, and clears it at the end', () => {
+  it('redraws one line with ready/total, elapsed and time left, and clears it at the end', () => {
     const out = sink();
-    const r = new ProgressRenderer({ out, tty: true, color: false, columns: 100, progress: true });
-    r.progress(view(0, 1000));
+    const r = new ProgressRenderer({
+      out,
+      tty: true,
+      color: false,
+      columns: 100,
+      progress: true,
+      timeoutMs: 120_000,
+    });
+    r.start(100, 90);
+    expect(out.text()).toContain('0/100 ready · need 90 · 0:00 · 2m00s left');
     r.progress(view(50, 11_000, { target: 90 }));
     r.tick(12_000);
     r.log('a message');
     r.close();
     const text = out.text();
     expect(text.startsWith('\r\x1b[2K')).toBe(true);
-    expect(text).toContain('50/100 ready · need 90 · 0:11 · ETA 8.0s');
-    expect(text).toContain('0:12');
+    expect(text).toContain('50/100 ready · need 90 · 0:11 · 1m49s left');
+    expect(text).toContain('0:12 · 1m48s left');
     expect(text).toContain('\r\x1b[2Ka message\n');
     expect(text.endsWith('\r\x1b[2K')).toBe(true);
+    expect(text).not.toContain('ETA');
   });
 
-  it('fits the bar into the terminal width', () => {
-    for (const columns of [40, 60, 80, 200]) {
-      const r = new ProgressRenderer({ out: sink(), tty: true, color: true, columns, progress: true });
-      r.progress(view(0, 1000));
-      const line = stripAnsi(r.barLine(view(37, 9000, { notFound: 3 }), 9000));
-      expect(line.length).toBeLessThanOrEqual(Math.max(columns, 70));
-      expect(line).toMatch(/^[█░]+ 37\/100 ready · 3 not found · 0:09 · ETA/);
+  it('never draws a line as wide as the terminal, at any width, whatever the tail holds', () => {
+    for (let columns = 8; columns <= 200; columns++) {
+      const r = new ProgressRenderer({
+        out: sink(),
+        tty: true,
+        color: true,
+        columns,
+        progress: true,
+        timeoutMs: 600_000,
+        endpoint: 'https://ecs.cn-hangzhou.aliyuncs.com',
+      });
+      r.start(1000, 990);
+      r.attempt({ code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNREFUSED' }, 5000);
+      const line = stripAnsi(r.barLine(view(370, 9000, { total: 1000, target: 990, notFound: 3 }), 9000));
+      // Room for the cursor and a ^C echo: the line never reaches the last two columns.
+      expect(line.length, `${columns} columns: ${line}`).toBeLessThanOrEqual(Math.max(1, columns - 3));
+      if (columns >= 18) expect(line, `${columns} columns`).toContain('370/1000');
+      if (columns >= 200) {
+        expect(line).toMatch(
+          /^[█░]{10,40} 370\/1000 ready · need 990 · 3 not found · last error: ECS_NETWORK_ERROR \(ECONNREFUSED\) from https:\/\/ecs\.cn-hangzhou\.aliyuncs\.com · 0:09 · 9m51s left$/,
+        );
+      }
     }
+  });
+
+  it('drops the least useful parts first: time left, then elapsed, before the error and the count', () => {
+    const r = new ProgressRenderer({
+      out: sink(),
+      tty: true,
+      color: false,
+      columns: 50,
+      progress: true,
+      timeoutMs: 600_000,
+    });
+    r.start(100, 100);
+    r.attempt({ code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNREFUSED' }, 1000);
+    const line = r.barLine(view(3, 9000), 9000);
+    expect(line).toMatch(/^[█░]{10,} 3\/100 ready · /);
+    expect(line).toMatch(/ECS_NETWORK_ERROR|ECONNREFUSED/);
+    expect(line).not.toContain('left');
+    expect(line.length).toBeLessThan(50);
+  });
+
+  it('reads the width at every redraw and erases the rows a narrower terminal wrapped the old line into', () => {
+    const out = sink();
+    let columns = 120;
+    const r = new ProgressRenderer({
+      out,
+      tty: true,
+      color: false,
+      columns: () => columns,
+      progress: true,
+      timeoutMs: 600_000,
+    });
+    r.start(100, 100);
+    r.progress(view(10, 2000));
+    const wide = stripAnsi(out.chunks.at(-1)!.replace(/^\r\x1b\[2K/, ''));
+    expect(wide.length).toBeGreaterThan(50);
+    columns = 40;
+    r.tick(3000);
+    const narrow = out.chunks.at(-1)!;
+    // The old line took two rows at 40 columns: up one row, clear to the end of the screen.
+    expect(narrow.startsWith(`\r\x1b[${Math.ceil(wide.length / 40) - 1}A\x1b[J`)).toBe(true);
+    expect(stripAnsi(narrow.replace(/^\r\x1b\[\d+A\x1b\[J/, '')).length).toBeLessThanOrEqual(37);
+    r.tick(4000);
+    expect(out.chunks.at(-1)!.startsWith('\r\x1b[2K')).toBe(true);
   });
 });
 

@@ -1,4 +1,9 @@
-import type { EcsInstanceStatus, InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
+import {
+  type EcsInstanceStatus,
+  type InstanceStatus,
+  rateLimitedSource,
+  type StatusSource,
+} from '@cloud-assistant-gate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +12,7 @@ import {
   type ReadinessProgress,
   type ReadinessReport,
   waitForCloudAssistant,
+  watchCloudAssistant,
 } from '../src/index.js';
 import { FakeApiError, settle, step, useFakeClock } from './fleet.js';
 
@@ -214,7 +220,7 @@ describe('instance-status lookups (fake clock)', () => {
     );
     const t = (result as { error: CloudAssistantTimeoutError }).error;
     expect(isCloudAssistantTimeoutError(t)).toBe(true);
-    expect(t.pending[0]!.reason).toBe('not-installed'); // the engine's own reason, unchanged
+    expect(t.pending[0]!.reason).toBe('no-heartbeat-yet'); // the engine's own reason: no lookup, no proof
     expect(Date.now() - start).toBeLessThanOrEqual(20_000 + 3_100);
   });
 
@@ -260,7 +266,53 @@ describe('instance-status lookups (fake clock)', () => {
     );
     const t = (result as { error: CloudAssistantTimeoutError }).error;
     expect(isCloudAssistantTimeoutError(t)).toBe(true);
-    expect(t.pending[0]!.reason).toBe('not-installed');
+    expect(t.pending[0]!.reason).toBe('no-heartbeat-yet');
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('request budgets per region (core owns them; the waiter has none)', () => {
+  /** A region that knows every ID (all online) and logs when each call starts. */
+  const logged =
+    (log: number[]): StatusSource =>
+    async (ids) => {
+      log.push(Date.now());
+      return ids.map(online);
+    };
+
+  it('gives each region’s plain function a budget of its own: maxRequestsPerSecond paces each region apart', async () => {
+    const a: number[] = [];
+    const b: number[] = [];
+    const list = [
+      ...Array.from({ length: 400 }, (_, i) => `cn-a:i-a${i}`),
+      ...Array.from({ length: 400 }, (_, i) => `cn-b:i-b${i}`),
+    ];
+    const start = Date.now();
+    const result = await settle(
+      waitForCloudAssistant(list, {
+        clients: { 'cn-a': logged(a), 'cn-b': logged(b) },
+        maxRequestsPerSecond: 2,
+      }),
+      step,
+    );
+    expect(result.ok).toBe(true);
+    // Four calls per region, 500 ms apart in each, both regions at once (one shared budget
+    // would space all eight 500 ms apart).
+    for (const log of [a, b]) expect(log.map((t) => t - start)).toEqual([0, 500, 1000, 1500]);
+  });
+
+  it('refuses maxRequestsPerSecond with a client that has its own (shared) budget, naming it', () => {
+    const shared = rateLimitedSource(async (ids) => ids.map(online));
+    expect(() =>
+      watchCloudAssistant(['i-a'], {
+        clients: { 'cn-a': async () => [], 'cn-b': shared },
+        maxRequestsPerSecond: 5,
+      }),
+    ).toThrow(/clients\["cn-b"\] has its own \(shared\) request budget/);
+    expect(() => watchCloudAssistant(['i-a'], { client: shared, maxRequestsPerSecond: 5 })).toThrow(
+      /this client has its own \(shared\) request budget: set maxRequestsPerSecond in createEcsClient/,
+    );
+    // Without the option a shared budget is used as it is (the observable is cold: nothing runs).
+    expect(() => watchCloudAssistant(['i-a'], { clients: { 'cn-a': shared } })).not.toThrow();
   });
 });

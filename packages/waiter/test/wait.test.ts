@@ -1,3 +1,4 @@
+import { rateLimitedSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -88,16 +89,17 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     expect(error.code).toBe('WAITER_TIMEOUT');
     expect(error.pending.map((p) => [p.instanceId, p.reason])).toEqual([
       [fleetIds[3], 'agent-offline'],
-      [fleetIds[7], 'not-installed'],
+      [fleetIds[7], 'no-heartbeat-yet'],
       [fleetIds[120], 'agent-offline'],
-      [fleetIds[200], 'not-installed'],
+      [fleetIds[200], 'no-heartbeat-yet'],
       [fleetIds[249], 'agent-offline'],
     ]);
     expect(error.pending[0]?.status?.lastHeartbeatTime).toBe('2026-11-28T02:00:00.000Z');
     expect(error.ready).toHaveLength(245);
     expect(error.message).toMatch(
-      /^Cloud Assistant was not ready on 5 of 250 instances after 60 s \(245 ready, 250 needed\): i-fleet000003 \(agent-offline\), i-fleet000007 \(not-installed\), i-fleet000120 \(agent-offline\) and 2 more;/,
+      /^Cloud Assistant was not ready on 5 of 250 instances after 60 s \(245 ready, 250 needed\): i-fleet000003 \(agent-offline\), i-fleet000007 \(no-heartbeat-yet\), i-fleet000120 \(agent-offline\) and 2 more; agent-offline: check the instance is running and its agent service started; no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created\.$/,
     );
+    expect(error.message).not.toMatch(/installed/);
     // The final poll happened just before the deadline, not a max delay early.
     const lastCall = fleet.calls.at(-1)!.at - T0;
     expect(lastCall).toBeGreaterThanOrEqual(59_000);
@@ -185,7 +187,7 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     const fleetIds = ids(100);
     const fleet = fakeFleet({ now, onlineAfterMs: (id) => (Number(id.slice(-2)) < 60 ? 10_000 : Infinity) });
     const result = await settle(
-      waitForCloudAssistant(fleetIds, { client: fleet.source, minReady: 0.6, random: prng(7) }),
+      waitForCloudAssistant(fleetIds, { client: fleet.source, minReady: '60%', random: prng(7) }),
       step,
     );
     const report = (result as { value: ReadinessReport }).value;
@@ -279,27 +281,65 @@ describe('waitForCloudAssistant with a fake fleet', () => {
     ]);
   });
 
-  it('halves the rate when throttled and counts throttled calls', async () => {
+  it('a plain function source still backs off: a throttle holds the queued calls, and is counted', async () => {
     let n = 0;
     const fleet = fakeFleet({
       now,
       onlineAfterMs: () => 0,
+      latencyMs: 20,
       fault: () => {
         n++;
-        if (n === 1) throw new FakeApiError('Throttling.User', true, 400);
+        if (n === 5) throw new FakeApiError('Throttling.User', true, 400);
       },
     });
     const result = await settle(
-      waitForCloudAssistant(ids(300), { client: fleet.source, maxRequestsPerSecond: 4, concurrency: 1 }),
+      waitForCloudAssistant(ids(2_000), { client: fleet.source, concurrency: 4, random: () => 0.5 }),
       step,
     );
     const report = (result as { value: ReadinessReport }).value;
+    expect(report.ready).toHaveLength(2_000);
     expect(report.throttledCalls).toBe(1);
     expect(report.errors).toEqual({ 'Throttling.User': 1 });
     const starts = fleet.calls.map((c) => c.at - T0);
-    // 4/s → 250 ms apart; after the throttle the limiter drops to 2/s (500 ms), then recovers.
-    expect(starts.slice(0, 3)).toEqual([0, 250, 750]);
-    expect(report.ready).toHaveLength(300);
+    // The 5th call (slow start's first paced one) is throttled when it answers. Calls already
+    // in flight finish; the next one starts only after a pause (the minute's window turns in more
+    // than longHoldMs, so one test call goes first), and the others wait for its answer.
+    const throttledAt = starts[4]! + 20;
+    const after = starts.filter((t) => t > throttledAt);
+    expect(after[0]! - throttledAt).toBeGreaterThanOrEqual(100);
+    expect(after[1]! - after[0]!).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a throttle seen by one wait holds the queued calls of another wait sharing the source', async () => {
+    const calls: { wait: string; at: number }[] = [];
+    let n = 0;
+    const source = rateLimitedSource(
+      async (batch) => {
+        const wait = batch[0]!.slice(0, 4);
+        calls.push({ wait, at: Date.now() - T0 });
+        await new Promise((r) => setTimeout(r, 20));
+        if (++n === 3) throw new FakeApiError('Throttling.User', true, 400);
+        return batch.map((id) => ({
+          instanceId: id,
+          cloudAssistantStatus: true,
+          cloudAssistantVersion: '2.2.3',
+        }));
+      },
+      // Turns within longHoldMs: straight to the hold until the window turns.
+      { rateLimit: { windowMs: 1_000, initialWindow: 2 }, random: () => 0.5 },
+    );
+    const a = waitForCloudAssistant(ids(300, 'i-aa'), { client: source, concurrency: 2 });
+    const b = waitForCloudAssistant(ids(300, 'i-bb'), { client: source, concurrency: 2 });
+    const result = await settle(Promise.all([a, b]), step);
+    if (!result.ok) console.log(result.error);
+    expect(result.ok).toBe(true);
+    // Call 3 (wait a's or b's) is throttled at ~40 ms + its start: nobody's call starts again
+    // before the 1 s window has turned.
+    const third = calls[2]!;
+    const later = calls.filter((c) => c.at > third.at);
+    expect(later.length).toBeGreaterThan(0);
+    expect(new Set(later.map((c) => c.wait))).toEqual(new Set(['i-aa', 'i-bb']));
+    expect(Math.min(...later.map((c) => c.at))).toBeGreaterThanOrEqual(1_000);
   });
 });
 
@@ -539,7 +579,19 @@ describe('options', () => {
     [{ client, maxRequestsPerSecond: 0 }, RangeError, /maxRequestsPerSecond/],
     [{ client, minReady: 5 }, RangeError, /^minReady \(5\) is more than the 2 distinct instance IDs given/],
     [{ client, minReady: 0 }, RangeError, /minReady/],
-    [{ client, minReady: 1.5 }, RangeError, /minReady/],
+    [
+      { client, minReady: 1.5 },
+      RangeError,
+      /^minReady 1\.5 is not a whole number: pass an integer count \(e\.g\. 2\)/,
+    ],
+    [
+      { client, minReady: 0.9 },
+      RangeError,
+      /^minReady 0\.9 is ambiguous: for 90 % of the instances pass the string '90%'; for a count pass an integer \(1 is one instance\)/,
+    ],
+    [{ client, minReady: '0%' }, RangeError, /more than 0% and at most 100%/],
+    [{ client, minReady: '101%' }, RangeError, /more than 0% and at most 100%/],
+    [{ client, minReady: '90' }, TypeError, /percentage string like '90%', got "90"/],
     [{ client, notFound: 'skip' }, TypeError, /^Expected notFound to be 'wait' or 'fail', got "skip"\.$/],
     [
       { client, readiness: { minAgentVersion: 'v2' } },
@@ -560,10 +612,18 @@ describe('options', () => {
     await expect(waitForCloudAssistant(['i-a1', 'i-a2'], options as never)).rejects.toThrow(message);
   });
 
-  it('resolves a fractional minReady by rounding up', async () => {
+  it('resolves a percentage minReady by rounding up', async () => {
     const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
-    const report = await waitForCloudAssistant(ids(7), { client: fleet.source, minReady: 0.5 });
+    const report = await waitForCloudAssistant(ids(7), { client: fleet.source, minReady: '50%' });
     expect(report.required).toBe(4);
+  });
+
+  it('minReady: 1.0 is a count of one (JavaScript cannot tell it from 1), never 100 %', async () => {
+    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+    const report = await waitForCloudAssistant(ids(5), { client: fleet.source, minReady: 1.0 });
+    expect(report.required).toBe(1);
+    const all = await waitForCloudAssistant(ids(5), { client: fleet.source, minReady: '100%' });
+    expect(all.required).toBe(5);
   });
 });
 
@@ -718,7 +778,7 @@ describe('not found: suspects are polled apart', () => {
 });
 
 describe('throttling back-off (retryAfterMs)', () => {
-  it('starts no call through the limiter before retryAfterMs has passed, queued calls included', async () => {
+  it('starts no call before retryAfterMs has passed, queued calls included', async () => {
     const starts: number[] = [];
     let n = 0;
     const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), { retryAfterMs: 3_000 });
@@ -742,14 +802,14 @@ describe('throttling back-off (retryAfterMs)', () => {
       step,
     );
     expect(result.ok).toBe(true);
-    // Calls 1–3 start at once (10 ms apart); the first fails at 50 ms with retryAfterMs 3 s:
-    // nothing starts before 3,050 ms, though the rate limit alone would allow it.
+    // Calls 1–3 start at once (10 ms apart at 100/s); the first fails at 50 ms with
+    // retryAfterMs 3 s: the source's budget starts nothing before 3,050 ms.
     expect(starts.slice(0, 3)).toEqual([0, 10, 20]);
     expect(starts.slice(3).every((t) => t >= 3_050)).toBe(true);
     expect(starts[3]).toBe(3_050);
   });
 
-  it('caps the pause at maxDelayMs', async () => {
+  it('caps a retryAfterMs beyond reason at one quota window (maxRetryAfterMs, 60 s)', async () => {
     const starts: number[] = [];
     const throttled = Object.assign(new FakeApiError('Throttling.User', true, 400), {
       retryAfterMs: 3_600_000,
@@ -772,7 +832,9 @@ describe('throttling back-off (retryAfterMs)', () => {
       step,
     );
     expect(result.ok).toBe(true);
-    expect(starts).toEqual([0, 5_000]);
+    expect(starts[0]).toBe(0);
+    expect(starts[1]).toBeGreaterThanOrEqual(60_000);
+    expect(starts[1]).toBeLessThanOrEqual(60_000 + 3_100);
   });
 });
 
@@ -814,21 +876,26 @@ describe('review fixes', () => {
   });
 
   it.each([
-    [0.7, 10, 7],
-    [0.3, 10, 3],
-    [0.1, 30, 3],
-    [0.29, 100, 29],
-    [0.5, 7, 4],
-    [0.01, 3, 1],
-    [0.999, 3, 3],
-  ])('minReady %d of %d instances is %d (no floating-point overshoot)', async (minReady, n, required) => {
-    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
-    const report = await settle(waitForCloudAssistant(ids(n), { client: fleet.source, minReady }), step);
-    expect((report as { value: ReadinessReport }).value.required).toBe(required);
-  });
+    ['70%', 10, 7],
+    ['30%', 10, 3],
+    ['10%', 30, 3],
+    ['29%', 100, 29],
+    ['29.1%', 1000, 291],
+    ['7%', 100, 7],
+    ['50%', 7, 4],
+    ['1%', 3, 1],
+    ['99.9%', 3, 3],
+  ] as const)(
+    'minReady %s of %d instances is %d (no floating-point overshoot)',
+    async (minReady, n, required) => {
+      const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+      const report = await settle(waitForCloudAssistant(ids(n), { client: fleet.source, minReady }), step);
+      expect((report as { value: ReadinessReport }).value.required).toBe(required);
+    },
+  );
 
-  it('a fractional minReady of an empty list requires 0', async () => {
-    const report = await waitForCloudAssistant([], { client: async () => [], minReady: 0.5 });
+  it('a percentage minReady of an empty list requires 0', async () => {
+    const report = await waitForCloudAssistant([], { client: async () => [], minReady: '50%' });
     expect(report.required).toBe(0);
   });
 

@@ -8,18 +8,23 @@ import { OPTIONS, type OptionSpec } from './options.js';
 export type Command = 'wait' | 'status';
 export const COMMANDS: readonly Command[] = ['wait', 'status'];
 
-/** `--min-ready`: a count of instances, or a share of them. */
-export type MinReady = { readonly count: number } | { readonly fraction: number };
+/** `--min-ready`: a count of instances, or a share of them in percent (0 < percent ≤ 100). */
+export type MinReady = { readonly count: number } | { readonly percent: number };
 
 /** Everything `wait` and `status` need, after flags, environment and defaults are merged. */
 export interface CliSettings {
   readonly command: Command;
-  /** `--region a,b`: the regions, in the order bare IDs are looked for (absent: none given). */
-  readonly regions?: readonly string[];
+  /**
+   * `--region a,b` (else `ALIBABA_CLOUD_REGION_ID`): the regions, in the order bare IDs are looked
+   * for, and the flag or variable they came from (absent: the Aliyun CLI profile's, if any).
+   */
+  readonly regions?: { readonly values: readonly string[]; readonly from: string };
   readonly endpoint?: string;
-  readonly profile?: string;
+  /** An explicit profile (`--profile` or its variable): honoured, or refused, never outranked silently. */
+  readonly profile?: { readonly name: string; readonly from: string };
   /** Absent: the engine's default. */
   readonly timeoutMs?: number;
+  readonly firstAnswerTimeoutMs?: number;
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly concurrency?: number;
@@ -106,19 +111,22 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     return got === undefined ? undefined : parseDuration(got.value, got.from);
   };
 
-  const regionText = pick('region')?.value ?? nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
-  let regions: string[] | undefined;
+  const regionEnv = nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
+  const regionText =
+    pick('region') ??
+    (regionEnv === undefined ? undefined : { value: regionEnv, from: 'ALIBABA_CLOUD_REGION_ID' });
+  let regions: { values: string[]; from: string } | undefined;
   if (regionText !== undefined) {
-    const from = pick('region')?.from ?? 'ALIBABA_CLOUD_REGION_ID';
-    regions = [];
-    for (const part of regionText.split(',')) {
+    const { from } = regionText;
+    regions = { values: [], from };
+    for (const part of regionText.value.split(',')) {
       const region = part.trim();
       if (!/^[a-z0-9-]{1,64}$/.test(region)) {
         throw new CliUsageError(
           `${from}: ${quote(part)} is not a region ID, e.g. cn-hangzhou (several: cn-hangzhou,cn-beijing).`,
         );
       }
-      if (!regions.includes(region)) regions.push(region);
+      if (!regions.values.includes(region)) regions.values.push(region);
     }
   }
   const endpoint = pick('endpoint');
@@ -130,6 +138,10 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
   const profile = pick('profile');
 
   const timeoutMs = duration('timeout');
+  const firstAnswerTimeoutMs = duration('first-answer-timeout');
+  if (firstAnswerTimeoutMs !== undefined && firstAnswerTimeoutMs < 1) {
+    throw new CliUsageError(`${pick('first-answer-timeout')?.from}: must be at least 1ms.`);
+  }
   const minDelayMs = duration('min-delay');
   const maxDelayMs = duration('max-delay');
   if (minDelayMs !== undefined && minDelayMs < 1) {
@@ -232,8 +244,9 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     command: command as Command,
     ...(regions === undefined ? {} : { regions }),
     ...(endpoint === undefined ? {} : { endpoint: endpoint.value.trim() }),
-    ...(profile === undefined ? {} : { profile: profile.value.trim() }),
+    ...(profile === undefined ? {} : { profile: { name: profile.value.trim(), from: profile.from } }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(firstAnswerTimeoutMs === undefined ? {} : { firstAnswerTimeoutMs }),
     ...(minDelayMs === undefined ? {} : { minDelayMs }),
     ...(maxDelayMs === undefined ? {} : { maxDelayMs }),
     ...(concurrency === undefined ? {} : { concurrency }),
@@ -264,7 +277,10 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
-/** `95%` is a share, `950` a count; a bare fraction is refused because `1` would be ambiguous. */
+/**
+ * `95%` is a share, `950` a count. A decimal (`0.9`, `1.0`) is refused with both readings, as the
+ * library refuses it: `1.0` would be one instance to one reader and 100 % to another.
+ */
 export const parseMinReady = (text: string, from: string): MinReady => {
   const value = text.trim();
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
@@ -272,7 +288,7 @@ export const parseMinReady = (text: string, from: string): MinReady => {
     const p = Number(percent[1]);
     if (p <= 0 || p > 100)
       throw new CliUsageError(`${from}: ${quote(text)} must be more than 0% and at most 100%.`);
-    return { fraction: p / 100 };
+    return { percent: p };
   }
   if (/^\d+$/.test(value)) {
     const n = Number(value);
@@ -280,10 +296,16 @@ export const parseMinReady = (text: string, from: string): MinReady => {
       throw new CliUsageError(`${from}: ${quote(text)} must be at least 1.`);
     return { count: n };
   }
-  const hint = /^0?\.\d+$/.test(value)
-    ? ` For a share, write a percentage, e.g. ${Number(value) * 100}%.`
-    : '';
-  throw new CliUsageError(`${from}: ${quote(text)} is not a count (950) or a percentage (95%).${hint}`);
+  if (/^(?:\d+\.\d*|\.\d+)$/.test(value)) {
+    const n = Number(value);
+    const share = Number((n * 100).toFixed(6));
+    const readings =
+      n <= 1
+        ? `write ${share}% for ${share} % of the instances, or a whole number for a count (1 is one instance)`
+        : `write a whole number for a count (e.g. ${Math.ceil(n)}), or a percentage such as 95%`;
+    throw new CliUsageError(`${from}: ${quote(text)} is ambiguous: ${readings}.`);
+  }
+  throw new CliUsageError(`${from}: ${quote(text)} is not a count (e.g. 950) or a percentage (e.g. 95%).`);
 };
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -317,6 +339,15 @@ const toUsageError = (error: unknown, argv: readonly string[]): CliUsageError =>
     const opt =
       flag === undefined ? undefined : OPTIONS.find((o) => `--${o.name}` === flag || `-${o.short}` === flag);
     if (opt?.type === 'boolean') return new CliUsageError(`${flag} takes no value.`, { cause: error });
+    // node:util reads `--timeout -5s` as a flag with no value followed by an option `-5s`.
+    const at = flag === undefined ? -1 : argv.indexOf(flag);
+    const next = at === -1 ? undefined : argv[at + 1];
+    if (next !== undefined && /^-\.?\d/.test(next)) {
+      return new CliUsageError(
+        `${flag}: ${quote(next)} is negative; give a value of zero or more${opt?.value ? ` (${opt.value})` : ''}.`,
+        { cause: error },
+      );
+    }
     return new CliUsageError(`${flag ?? 'An option'} needs a value${opt?.value ? ` (${opt.value})` : ''}.`, {
       cause: error,
     });

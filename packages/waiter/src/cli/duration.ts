@@ -33,6 +33,9 @@ const HINT = 'use a number with a unit, e.g. 500ms, 90s, 10m, 1h30m (a bare numb
 export const parseDuration = (text: string, name: string): number => {
   const input = text.trim();
   if (input === '') throw new CliUsageError(`${name} needs a duration; ${HINT}.`);
+  if (/^-\.?\d/.test(input)) {
+    throw new CliUsageError(`${name}: ${quote(text)} is negative; a duration is zero or more, e.g. 5s.`);
+  }
   let ms: number;
   if (BARE_NUMBER.test(input)) {
     ms = Number(input) * 1000;

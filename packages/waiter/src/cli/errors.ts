@@ -1,4 +1,4 @@
-import { jsonLine } from './sanitize.js';
+import { jsonLine } from '@cloud-assistant-gate/core';
 
 /**
  * Exit codes of `cloud-assistant-gate`, stable and documented in `--help`.

@@ -33,6 +33,19 @@ export class IdCollector {
   readonly #ids = new Set<string>();
   readonly #problems: string[] = [];
   #problemCount = 0;
+  /** Inside a JSON list (`terraform output -json`) that started on an earlier line of this source. */
+  #inJsonList = false;
+
+  /** Starts a new source (an argument, a file, stdin): a JSON list does not carry over. */
+  beginSource(): void {
+    this.#inJsonList = false;
+  }
+
+  /** Ends a source: a JSON list left open is a bad entry (a truncated file, a lost bracket). */
+  endSource(name: string): void {
+    if (this.#inJsonList) this.#problem(`${name}: the JSON list is not closed with ]`);
+    this.#inJsonList = false;
+  }
 
   /** The IDs so far, deduplicated, in the order first seen. */
   get ids(): string[] {
@@ -50,10 +63,11 @@ export class IdCollector {
    */
   addLine(line: string, where: string | (() => string)): number {
     // Fast path: the common "one ID per line" file.
-    if (INSTANCE_ID_PATTERN.test(line)) {
+    if (!this.#inJsonList && INSTANCE_ID_PATTERN.test(line)) {
       this.#ids.add(line);
       return 1;
     }
+    if (this.#inJsonList || /^\s*\[/.test(line)) return this.#addJsonLine(line, where);
     const hash = line.indexOf('#');
     const content = hash === -1 ? line : line.slice(0, hash);
     let count = 0;
@@ -65,6 +79,39 @@ export class IdCollector {
       else {
         const at = typeof where === 'string' ? where : where();
         this.#problem(`${at}: ${quote(token)} is not an instance ID${hintFor(token)}`);
+      }
+    }
+    return count;
+  }
+
+  /**
+   * One line of a JSON list of ID strings, as `terraform output -json` prints it, compact
+   * (`["i-a","i-b"]`) or pretty (`[`, `  "i-a",`, `  "i-b"`, `]`). Only quoted IDs, commas and the
+   * brackets are allowed; anything else is a bad entry.
+   */
+  #addJsonLine(line: string, where: string | (() => string)): number {
+    let content = line.trim();
+    if (!this.#inJsonList) {
+      content = content.slice(1); // the opening bracket
+      this.#inJsonList = true;
+    }
+    if (content.endsWith(']')) {
+      content = content.slice(0, -1);
+      this.#inJsonList = false;
+    }
+    let count = 0;
+    for (const piece of content.split(',')) {
+      const token = piece.trim();
+      if (token === '') continue;
+      count += 1;
+      const id = /^"([^"\\]*)"$/.exec(token)?.[1];
+      if (id !== undefined && INSTANCE_ID_PATTERN.test(id)) this.#ids.add(id);
+      else {
+        const at = typeof where === 'string' ? where : where();
+        const hint = id === undefined ? hintFor(token) : hintFor(id);
+        this.#problem(
+          `${at}: ${quote(token)} is not an instance ID${hint || '; a JSON list holds quoted IDs: ["i-abc", "i-def"]'}`,
+        );
       }
     }
     return count;
@@ -98,9 +145,12 @@ const hintFor = (token: string): string => {
   const lower = token.toLowerCase();
   if (INSTANCE_ID_PATTERN.test(lower) || REGION_ID_PATTERN.test(lower))
     return `; instance IDs are lower-case: did you mean ${lower}?`;
-  if (token.includes(':')) return '; an ID with its region is written region:id, e.g. cn-beijing:i-2ze…';
   if (token.includes(',')) return '; separate IDs with spaces or new lines, not commas';
-  if (/^["'[]/.test(token)) return '; write bare IDs, not quoted or JSON';
+  if (/^["']/.test(token)) return '; write bare IDs, or a JSON list such as ["i-abc", "i-def"]';
+  if (token.startsWith('{'))
+    return "; a JSON object is not a list of IDs: try terraform output -json NAME | jq -r '.[]'";
+  // After the JSON forms: `{"ids":` has a colon too, but is no attempt at region:id.
+  if (token.includes(':')) return '; an ID with its region is written region:id, e.g. cn-beijing:i-2ze…';
   if (token.includes('*')) return '; that is a masked placeholder, not a real ID';
   return '';
 };
@@ -111,7 +161,9 @@ const hintFor = (token: string): string => {
  */
 export const addIdArguments = (collector: IdCollector, args: readonly string[]): void => {
   args.forEach((arg, index) => {
+    collector.beginSource();
     for (const line of arg.split('\n')) collector.addLine(line, `argument ${index + 1}`);
+    collector.endSource(`argument ${index + 1}`);
   });
 };
 
@@ -134,6 +186,7 @@ export const readIdStream = async (
   name: string,
   signal?: AbortSignal,
 ): Promise<number> => {
+  collector.beginSource();
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let pending: Uint8Array = new Uint8Array(0);
   let lineNo = 0;
@@ -205,6 +258,7 @@ export const readIdStream = async (
     pending = bytes.slice(lastNewline + 1);
   }
   if (pending.length > 0) takeLines(pending, true);
+  collector.endSource(name);
   return tokens;
 };
 

@@ -1,29 +1,40 @@
 import { readFileSync } from 'node:fs';
-import type { EcsClient, EcsClientOptions, InstanceStatus } from '@cloud-assistant-gate/core';
+import type {
+  AttemptEvent,
+  EcsClient,
+  EcsClientOptions,
+  InstanceStatus,
+  StatusSource,
+} from '@cloud-assistant-gate/core';
+import { jsonLine, printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { PendingInstance, WaitCounters } from '../errors.js';
 import {
   isCloudAssistantTimeoutError,
   isQuorumUnreachableError,
   isRemediationError,
+  isSourceUnreachableError,
   isStatusSourceError,
+  isWaiterError,
+  type WaitOutcomeError,
 } from '../errors.js';
-import { defaults, resolveRequired } from '../options.js';
+import { defaults, type Percentage, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
 import { parseInstanceTargets } from '../targets.js';
 import { watchCloudAssistant } from '../wait.js';
-import { type CliSettings, parseCliArgs } from './args.js';
-import { CliTimeoutError, CliUsageError, ExitCode } from './errors.js';
+import { type CliSettings, COMMANDS, parseCliArgs } from './args.js';
+import { connect } from './connect.js';
+import { CliTimeoutError, CliUsageError, ExitCode, isCliUsageError } from './errors.js';
 import { apiCodeOf, exitCodeForError, rootCodeOf } from './exit-code.js';
 import { helpText } from './help.js';
+import { fixForApiCode } from './hints.js';
 import { type ByteSource, collectIds, type OpenFile } from './ids.js';
-import { makeClients, regionsFor } from './regions.js';
+import { ProgressRenderer } from './progress.js';
 import { type RemediationLog, remediationNotice, runDryRun } from './remediation.js';
 import {
   colorEnabled,
   describeRemediation,
   makeStyle,
-  ProgressRenderer,
   renderOutcome,
   renderStatusTable,
   type StatusRow,
@@ -31,7 +42,7 @@ import {
   type TextSink,
   type WaitOutcome,
 } from './render.js';
-import { jsonLine, printable, printableOrUndefined } from './sanitize.js';
+
 import { readStatuses } from './status.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -46,8 +57,13 @@ export interface RunCliOptions {
   readonly stderr: TextSink;
   /** Whether stdout and stderr are terminals (a boolean means both). @default false */
   readonly isTTY?: boolean | { readonly stdout?: boolean; readonly stderr?: boolean } | undefined;
-  /** Terminal width for the progress bar. @default 80 */
-  readonly columns?: number | undefined;
+  /**
+   * Terminal width for the progress bar: a number, or a function of the stream that is read at
+   * every redraw, so a resized terminal is followed. @default 80
+   */
+  readonly columns?: number | ((stream: 'stdout' | 'stderr') => number | undefined) | undefined;
+  /** Calls `listener` when the terminal of `stream` is resized; returns how to stop. */
+  readonly onResize?: ((stream: 'stdout' | 'stderr', listener: () => void) => () => void) | undefined;
   /** Aborting it stops the wait cleanly; the run then returns 130. */
   readonly signal?: AbortSignal | undefined;
   /** Wall clock, for heartbeat ages and elapsed time. @default Date.now */
@@ -96,11 +112,13 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
   try {
     parsed = parseCliArgs(options.argv, options.env);
   } catch (error) {
+    // The command is known even when a flag is not: the JSON report should say which one failed.
+    const command = options.argv.find((a) => (COMMANDS as readonly string[]).includes(a));
     return fail(error, {
       stdout,
       stderr,
       json: wantsJson,
-      command: undefined,
+      command,
       color: colorEnabled(tty.stderr, options.env),
     });
   }
@@ -116,6 +134,9 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
   // Human text: stdout normally, stderr with --json (stdout then holds only the report).
   const human = settings.json ? stderr : stdout;
   const humanTTY = settings.json ? tty.stderr : tty.stdout;
+  const humanStream = settings.json ? 'stderr' : 'stdout';
+  const columnsOption = options.columns;
+  const onResize = options.onResize;
   const ctx: Context = {
     settings,
     env: options.env,
@@ -124,7 +145,8 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
     human,
     humanTTY: humanTTY && options.env['TERM'] !== 'dumb',
     color: colorEnabled(humanTTY, options.env),
-    columns: options.columns,
+    columns: typeof columnsOption === 'function' ? () => columnsOption(humanStream) : columnsOption,
+    onResize: onResize === undefined ? undefined : (listener) => onResize(humanStream, listener),
     now,
     signal: options.signal,
   };
@@ -138,7 +160,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       openFile: options.openFile,
       signal: options.signal,
     });
-    clients = makeClients(regionsFor(settings, ids), settings, options.env, options.clientOptions);
+    clients = (await connect(settings, ids, options.env, options.clientOptions, options.signal)).clients;
     if (settings.command === 'status') return await runStatus(ctx, clients, ids);
     return settings.dryRun ? await runDryRun(ctx, clients, ids) : await runWait(ctx, clients, ids);
   } catch (error) {
@@ -149,6 +171,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       json: settings.json,
       command: settings.command,
       color: colorEnabled(tty.stderr, options.env),
+      clients,
     });
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
@@ -163,12 +186,17 @@ export interface Context {
   readonly human: TextSink;
   readonly humanTTY: boolean;
   readonly color: boolean;
-  readonly columns: number | undefined;
+  readonly columns: number | (() => number | undefined) | undefined;
+  readonly onResize: ((listener: () => void) => () => void) | undefined;
   readonly now: () => number;
   readonly signal: AbortSignal | undefined;
 }
 
+/** Set by the single-file bundle (`bundle/cloud-assistant-gate.mjs`), which has no package.json beside it. */
+declare const CLOUD_ASSISTANT_GATE_VERSION: string | undefined;
+
 const version = (): string => {
+  if (typeof CLOUD_ASSISTANT_GATE_VERSION === 'string') return CLOUD_ASSISTANT_GATE_VERSION;
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
@@ -176,10 +204,10 @@ const version = (): string => {
   return pkg.version;
 };
 
-const toMinReady = (settings: CliSettings, total: number): number | 'all' | undefined => {
+const toMinReady = (settings: CliSettings, total: number): number | Percentage | 'all' | undefined => {
   const m = settings.minReady;
   if (m === undefined) return undefined;
-  if ('fraction' in m) return m.fraction >= 1 ? 'all' : m.fraction;
+  if ('percent' in m) return m.percent >= 100 ? 'all' : `${m.percent}%`;
   if (m.count > total) {
     throw new CliUsageError(`--min-ready ${m.count} is more than the ${total} distinct instance IDs given.`);
   }
@@ -187,7 +215,7 @@ const toMinReady = (settings: CliSettings, total: number): number | 'all' | unde
 };
 
 /** The engine's own count (same rounding), so "(need N)" matches the wait's `required`. */
-const requiredCount = (minReady: number | 'all' | undefined, total: number): number => {
+const requiredCount = (minReady: number | Percentage | 'all' | undefined, total: number): number => {
   try {
     return resolveRequired(minReady, total);
   } catch (error) {
@@ -219,6 +247,9 @@ const runWait = async (
     color: ctx.color,
     columns: ctx.columns,
     progress: s.progress && !s.quiet,
+    timeoutMs,
+    // One region: its endpoint; several: each attempt names its own.
+    endpoint: clients.length === 1 ? clients[0]!.endpoint : undefined,
   });
   const started = ctx.now();
   if (!s.quiet && s.progress) {
@@ -228,21 +259,43 @@ const runWait = async (
     );
   }
   if (!s.quiet && s.remediate !== undefined) renderer.log(remediationNotice(s.remediate));
+  renderer.start(ids.length, required);
   let last: ReadinessProgress | undefined;
   const remediations: RemediationLog = new Map();
-  const ticker =
-    ctx.humanTTY && s.progress && !s.quiet
-      ? setInterval(() => renderer.tick(ctx.now() - started), 1000)
-      : undefined;
+  /** Ready so far (from each round's newlyReady), for the report of an aborted wait. */
+  const readySoFar = new Set<string>();
+  const live = ctx.humanTTY && s.progress && !s.quiet;
+  const ticker = live ? setInterval(() => renderer.tick(ctx.now() - started), 1000) : undefined;
   ticker?.unref();
+  // A resized terminal is redrawn at once, at its new width.
+  const stopResize = live ? ctx.onResize?.(() => renderer.tick(ctx.now() - started)) : undefined;
+  // Every HTTP attempt reaches the display, so the last error shows while core is still retrying.
+  // Not one abandoned by the wait itself (deadline, fail-fast, cancel): it got no answer and no
+  // error, so it says nothing about the API and must not erase the last error the report names.
+  const watched = clients.map((client) =>
+    watchAttempts(client, (event) => {
+      if (event.aborted === true) return;
+      renderer.attempt(
+        {
+          code: event.apiCode ?? event.errorCode,
+          causeCode: event.causeCode,
+          statusCode: event.statusCode,
+          durationMs: event.durationMs,
+          endpoint: client.endpoint,
+        },
+        ctx.now() - started,
+      );
+    }),
+  );
   try {
     // The engine validates its options synchronously, before the first call: whatever it
     // throws then is about what the user typed (flags the CLI let through), so exit 2.
     let watch: Observable<ReadinessProgress>;
     try {
       watch = watchCloudAssistant(targets, {
-        clients: Object.fromEntries(clients.map((c) => [c.region, c])),
+        clients: Object.fromEntries(watched.map((c) => [c.region, c])),
         timeoutMs,
+        ...(s.firstAnswerTimeoutMs === undefined ? {} : { firstAnswerTimeoutMs: s.firstAnswerTimeoutMs }),
         minDelayMs,
         ...(s.maxDelayMs === undefined ? {} : { maxDelayMs: s.maxDelayMs }),
         ...(s.concurrency === undefined ? {} : { concurrency: s.concurrency }),
@@ -266,11 +319,12 @@ const runWait = async (
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
         onProgress: (p) => {
           last = p;
+          for (const id of p.newlyReady) readySoFar.add(id);
           for (const r of p.remediated) {
             remediations.set(r.instanceId, r);
             if (!s.quiet)
               renderer.log(
-                `${r.instanceId}${r.region === undefined ? '' : ` (${r.region})`}: ${describeRemediation(r)}`,
+                `${printable(r.instanceId)}${r.region === undefined ? '' : ` (${printable(r.region)})`}: ${describeRemediation(r)}`,
               );
           }
           renderer.progress({
@@ -292,7 +346,8 @@ const runWait = async (
     return finishWait(ctx, clients, reportOutcome(report, clients.length > 1), report);
   } catch (error) {
     renderer.close();
-    if (ctx.signal?.aborted) return aborted(ctx, last, clients, ids.length, required, ctx.now() - started);
+    if (ctx.signal?.aborted)
+      return aborted(ctx, last, { clients, ids, readySoFar, required, elapsedMs: ctx.now() - started });
     if (isCloudAssistantTimeoutError(error) || isQuorumUnreachableError(error)) {
       const pending: readonly PendingInstance[] = isQuorumUnreachableError(error)
         ? [...error.unreachable, ...error.pending]
@@ -312,13 +367,48 @@ const runWait = async (
         multiRegion: clients.length > 1,
         remediations: [...remediations.values()],
       };
-      return finishWait(ctx, clients, outcome, undefined, error, ids);
+      return finishWait(ctx, clients, outcome, undefined, error, ids, lastErrorOf(renderer));
     }
     throw error;
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
+    stopResize?.();
   }
 };
+
+/**
+ * The client's status source, also telling `onAttempt` about every HTTP attempt (the engine's own
+ * `onAttempt` still gets them all). Keeps `endpoint`, so the engine can name it in its errors,
+ * `region`, and the lifecycle capabilities (instance status, install, reboot) the engine uses for
+ * its reasons and remediation. The source is a new function, so the engine would wrap it in a
+ * request budget of its own; core's `rateLimitedSource` passes a source that reports attempts
+ * straight through, so the client's budget stays the only one.
+ */
+const watchAttempts = (client: EcsClient, onAttempt: (event: AttemptEvent) => void) => ({
+  region: client.region,
+  endpoint: client.endpoint,
+  instanceStatus: client.instanceStatus,
+  installAgent: client.installAgent,
+  reboot: client.reboot,
+  statusSource: ((ids, options) =>
+    client.statusSource(ids, {
+      signal: options.signal,
+      onAttempt: (event) => {
+        options.onAttempt?.(event);
+        onAttempt(event);
+      },
+    })) satisfies StatusSource,
+});
+
+/** The renderer's last error and where it came from, for the summary of a failed wait. */
+const lastErrorOf = (renderer: ProgressRenderer): LastError | undefined =>
+  renderer.lastError === undefined ? undefined : { text: renderer.lastError, from: renderer.lastErrorFrom };
+
+/** The last API error a wait saw (see {@link ProgressRenderer.lastError}). */
+interface LastError {
+  readonly text: string;
+  readonly from: string | undefined;
+}
 
 /**
  * A row of the straggler table. Its text came from the API (versions, OS names inside reasons,
@@ -394,14 +484,23 @@ const finishWait = (
   report: ReadinessReport | undefined,
   error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
   ids?: readonly string[],
+  last?: LastError | undefined,
 ): number => {
   const exitCode = outcomeExitCode(outcome);
   const s = ctx.settings;
   const failed = exitCode !== ExitCode.ok;
+  // A timeout in which the API never answered for the stragglers is a connection problem: say
+  // what failed and where, as `status` does, not only `errors: ECS_NETWORK_ERROR ×8`.
+  const lastError = last?.text;
+  const apiAdvice =
+    exitCode === ExitCode.api && last !== undefined
+      ? `The API did not answer for these instances: last error ${last.text}${last.from === undefined ? '' : ` from ${last.from}`}; check --endpoint and --region, the network and any proxy.`
+      : undefined;
   if (!s.quiet || failed) {
     const sink = s.quiet && !s.json ? ctx.stderr : ctx.human;
     const style = makeStyle(s.quiet && !s.json ? false : ctx.color);
     sink.write(`${renderOutcome(outcome, style, ctx.now())}\n`);
+    if (apiAdvice !== undefined) sink.write(`${style.red(apiAdvice)}\n`);
   }
   if (s.json) {
     const counters: WaitCountersLike | undefined = report ?? error;
@@ -427,7 +526,8 @@ const finishWait = (
       notReady: outcome.stragglers.map(notReadyJson),
       remediations: outcome.remediations ?? [],
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
-      ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+      ...(lastError === undefined || exitCode !== ExitCode.api ? {} : { lastError }),
+      ...(error === undefined ? {} : { error: { code: error.code, message: inFlagTerms(error.message) } }),
     };
     ctx.stdout.write(jsonLine(json));
   }
@@ -447,15 +547,22 @@ const stragglerInstances = (error: unknown, ids: readonly string[]): unknown[] =
 const aborted = (
   ctx: Context,
   last: ReadinessProgress | undefined,
-  clients?: readonly EcsClient[],
-  total?: number,
-  required?: number,
-  elapsedMs?: number,
+  wait?: {
+    readonly clients: readonly EcsClient[];
+    readonly ids: readonly string[];
+    readonly readySoFar: ReadonlySet<string>;
+    readonly required: number;
+    readonly elapsedMs: number;
+  },
 ): number => {
   const s = ctx.settings;
+  const clients = wait?.clients;
+  const required = wait?.required;
+  const elapsedMs = wait?.elapsedMs;
+  const ids = wait?.ids ?? [];
   const outcome: WaitOutcome = {
     kind: 'aborted',
-    total: last?.total ?? total ?? 0,
+    total: last?.total ?? ids.length,
     ready: last?.readyCount ?? 0,
     target: last?.required ?? required ?? 0,
     elapsedMs: elapsedMs ?? last?.elapsedMs ?? 0,
@@ -478,6 +585,12 @@ const aborted = (
         elapsedMs: outcome.elapsedMs,
         rounds: outcome.rounds,
         apiCalls: outcome.apiCalls,
+        // Every ID once, as in the other reports: ready so far, or not ready because the wait
+        // was stopped (the engine keeps no per-instance reasons for an aborted wait).
+        ready: ids.filter((id) => wait?.readySoFar.has(id)),
+        notReady: ids
+          .filter((id) => !wait?.readySoFar.has(id))
+          .map((instanceId) => ({ instanceId, reason: 'aborted' })),
         error: { code: 'ABORTED', message: 'Aborted by a signal before the wait finished.' },
       }),
     );
@@ -522,12 +635,12 @@ const runStatus = async (
   // Without IDs every ID, and always the versions, times and OS names, came from the API.
   const rows: StatusRow[] = statuses.map((r) =>
     r.status === undefined
-      ? { instanceId: printable(r.instanceId), found: false, region: r.region }
+      ? { instanceId: printable(r.instanceId), found: false, region: printableOrUndefined(r.region) }
       : {
           instanceId: printable(r.instanceId),
           found: true,
-          region: r.region,
-          instanceStatus: r.instanceStatus,
+          region: printableOrUndefined(r.region),
+          instanceStatus: printableOrUndefined(r.instanceStatus),
           online: r.status.cloudAssistantStatus,
           version: printableOrUndefined(r.status.cloudAssistantVersion),
           lastHeartbeatTime: printableOrUndefined(r.status.lastHeartbeatTime),
@@ -535,7 +648,8 @@ const runStatus = async (
           osType: printableOrUndefined(r.status.osType),
         },
   );
-  if (!s.quiet) {
+  // With --json, stdout holds the report and stderr only diagnostics: no table.
+  if (!s.quiet && !s.json) {
     ctx.human.write(
       rows.length === 0
         ? `No instances with Cloud Assistant information in ${regionNames(clients)}.\n`
@@ -574,6 +688,20 @@ const statusJson = (status: InstanceStatus, nowMs: number): Record<string, unkno
   };
 };
 
+/** A waiter error that still accounts for every instance (not the timeout or quorum, shown as outcomes). */
+const accountedFailure = (error: unknown): WaitOutcomeError | undefined =>
+  (isStatusSourceError(error) || isSourceUnreachableError(error) || isRemediationError(error)) &&
+  error.pending.length > 0
+    ? error
+    : undefined;
+
+/** The stable code of the JSON report's `error`: ours for CLI and waiter errors, else the root cause's. */
+const reportCode = (error: unknown): string => {
+  if (isCliUsageError(error)) return error.code;
+  if (isSourceUnreachableError(error)) return error.code;
+  return rootCodeOf(error) ?? 'ERROR';
+};
+
 /** Reports an error that ended the run, on stderr (and as the JSON report with --json). */
 const fail = (
   error: unknown,
@@ -583,17 +711,32 @@ const fail = (
     json: boolean;
     command: string | undefined;
     color: boolean;
+    clients?: readonly EcsClient[] | undefined;
   },
 ): number => {
   const exitCode = exitCodeForError(error);
+  const apiCode = apiCodeOf(error);
+  const clients = out.clients !== undefined && out.clients.length > 0 ? out.clients : undefined;
+  const endpoints = [...new Set(clients?.map((c) => c.endpoint))];
+  // A denied remediation already names the permission to grant (InstallCloudAssistant or
+  // RebootInstances); the generic hint would name the polling permission instead.
+  const fix = isRemediationError(error)
+    ? undefined
+    : fixForApiCode(apiCode, {
+        region: clients?.map((c) => c.region).join(' or '),
+        endpoint: endpoints.length === 1 ? endpoints[0] : undefined,
+      });
   // Messages quote the API (Message, an error page's excerpt) and files: printable only.
-  const message = printable(describeError(error), true);
+  const message = printable(describeError(error) + (fix === undefined ? '' : `\n${fix}`), true);
   const style = makeStyle(out.color);
   out.stderr.write(`${style.red('Error:')} ${message}\n`);
-  // A permanent API error during a wait still accounts for every instance: which were ready.
-  const fatal =
-    (isStatusSourceError(error) || isRemediationError(error)) && error.pending.length > 0 ? error : undefined;
-  if (fatal !== undefined) {
+  // A failure during a wait still accounts for every instance: say which were ready, unless the
+  // list would only repeat the error for each one (nothing ready, every reason the same error).
+  const fatal = accountedFailure(error);
+  if (
+    fatal !== undefined &&
+    (fatal.ready.length > 0 || fatal.pending.some((p) => !p.reason.startsWith('errors:')))
+  ) {
     const shown = fatal.pending
       .slice(0, 3)
       .map((p) => `${p.instanceId} (${printable(p.reason)})`)
@@ -603,17 +746,17 @@ const fail = (
       `${fatal.ready.length}/${fatal.ready.length + fatal.pending.length} ready when it failed; not ready: ${shown}${more}.\n`,
     );
   }
-  if (exitCode === ExitCode.usage && !(error instanceof CliUsageError && error.code === 'CLI_BAD_INPUT')) {
+  if (isCliUsageError(error) && error.code === 'CLI_USAGE' && !message.includes('--help')) {
     out.stderr.write('Run with --help for usage.\n');
   }
   if (out.json) {
-    const apiCode = apiCodeOf(error);
     out.stdout.write(
       jsonLine({
         ...(out.command === undefined ? {} : { command: out.command }),
         ok: false,
         exitCode,
         outcome: 'error',
+        ...(clients === undefined ? {} : whereJson(clients)),
         ...(fatal === undefined
           ? {}
           : {
@@ -627,8 +770,16 @@ const fail = (
               notReady: fatal.pending.map((p) => ({ instanceId: p.instanceId, reason: p.reason })),
             }),
         error: {
-          code: rootCodeOf(error) ?? 'ERROR',
+          code: reportCode(error),
           ...(apiCode === undefined ? {} : { apiCode }),
+          ...(isSourceUnreachableError(error)
+            ? {
+                lastErrorCode: error.lastErrorCode,
+                lastErrorCauseCode: error.lastErrorCauseCode,
+                endpoint: error.endpoint,
+                ...(error.regions.length > 1 ? { regions: error.regions } : {}),
+              }
+            : {}),
           message,
         },
       }),
@@ -641,10 +792,13 @@ const fail = (
 const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   timeoutMs: '--timeout',
+  firstAnswerTimeoutMs: '--first-answer-timeout',
   minDelayMs: '--min-delay',
   maxDelayMs: '--max-delay',
   minReady: '--min-ready',
   notFound: '--not-found',
+  stoppedInstances: '--stopped',
+  'remediate.afterMs': '--remediate-after',
   'readiness.minAgentVersion': '--min-version',
   'readiness.maxHeartbeatAgeMs': '--max-heartbeat-age',
 };
@@ -666,6 +820,9 @@ export const engineOptionError = (error: unknown): unknown => {
   return new CliUsageError(`Invalid option: ${message}`, { cause: error });
 };
 
+/** A waiter message in CLI terms: the flags instead of the options they set (`timeoutMs` → `--timeout`). */
+const inFlagTerms = (message: string): string => message.replace(OPTION_NAME, (n) => FLAG_OF_OPTION[n] ?? n);
+
 /**
  * One or two sentences for a person: the error's message, plus its cause's when the error
  * wraps one (the waiter's StatusSourceError names the API code; core's message says more).
@@ -677,7 +834,12 @@ export const describeError = (error: unknown): string => {
   const cause = error.cause;
   const code = rootCodeOf(error);
   const exit = exitCodeForError(error);
-  let text = error.message;
+  // Waiter messages name options; a CLI user knows the flags that set them.
+  let text = isWaiterError(error)
+    ? error.message.replace(OPTION_NAME, (n) => FLAG_OF_OPTION[n] ?? n)
+    : error.message;
+  if (isSourceUnreachableError(error))
+    text = text.replace('check the endpoint and region', 'check --endpoint and --region');
   if (
     !(error instanceof CliUsageError) &&
     cause instanceof Error &&
@@ -688,7 +850,11 @@ export const describeError = (error: unknown): string => {
     const short = cause.message.replace(/\s*server string to sign is:[\s\S]*?(?=\(request |$)/i, ' ').trim();
     text += ` Cause: ${code === 'ECS_CREDENTIALS' ? short : short.split('\n')[0]}`;
   }
-  if (exit === ExitCode.credentials && code === 'ECS_CREDENTIALS') {
+  if (
+    exit === ExitCode.credentials &&
+    code === 'ECS_CREDENTIALS' &&
+    /No Alibaba Cloud credentials found/.test(text)
+  ) {
     text += `${text.includes('\n') ? '\n' : ' '}Set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or pick a --profile.`;
   }
   return text;

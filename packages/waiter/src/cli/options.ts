@@ -26,7 +26,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'ID[,ID…]',
     env: `${ENV_PREFIX}REGION`,
     group: 'Connection',
-    description: 'Region(s), comma-separated: cn-hangzhou,cn-beijing (else ALIBABA_CLOUD_REGION_ID).',
+    description: 'Regions, comma-separated (else ALIBABA_CLOUD_REGION_ID, else profile region_id).',
   },
   {
     name: 'endpoint',
@@ -44,7 +44,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: `${ENV_PREFIX}PROFILE`,
     default: 'ALIBABA_CLOUD_PROFILE, else current',
     group: 'Connection',
-    description: 'Profile in ~/.aliyun/config.json. Credentials come from the usual chain.',
+    description: 'Profile of ~/.aliyun/config.json to use; refused if environment keys come first.',
   },
   {
     name: 'timeout',
@@ -54,6 +54,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '10m',
     group: 'Timing',
     description: 'Give up after this long, API latency included (one last poll just before).',
+  },
+  {
+    name: 'first-answer-timeout',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}FIRST_ANSWER_TIMEOUT`,
+    default: '60s',
+    group: 'Timing',
+    description: 'Fail fast (exit 4) if the API has not answered once by then (wrong endpoint).',
   },
   {
     name: 'min-delay',
@@ -139,7 +148,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'install-missing',
     type: 'boolean',
     group: 'Remediation',
-    description: 'Install Cloud Assistant on Running instances whose agent never reported (see below).',
+    description: 'Install Cloud Assistant on Running instances whose agent never reported (below).',
   },
   {
     name: 'allow-reboot',
@@ -199,6 +208,6 @@ export const EXIT_CODE_HELP: readonly (readonly [number, string])[] = [
   [1, 'timed out, or the quorum can no longer be met; the stragglers are listed'],
   [2, 'bad usage or input: unknown flag, bad value, bad or empty ID list'],
   [3, 'credentials missing or broken, signature rejected, or permission denied (also for every remediation)'],
-  [4, 'an API or network failure that retries could not overcome'],
+  [4, 'an API or network failure retries could not overcome (or no answer: --first-answer-timeout)'],
   [130, 'aborted by SIGINT or SIGTERM (Ctrl-C), after a clean stop'],
 ];

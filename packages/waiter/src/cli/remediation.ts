@@ -1,4 +1,5 @@
 import type { EcsClient } from '@cloud-assistant-gate/core';
+import { jsonLine, printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { defaults } from '../options.js';
 import { dryRunAction, type RemediationRecord } from '../remediate.js';
 import type { CliSettings } from './args.js';
@@ -6,7 +7,6 @@ import { formatDuration } from './duration.js';
 import { ExitCode } from './errors.js';
 import type { Context } from './main.js';
 import { makeStyle, table } from './render.js';
-import { jsonLine } from './sanitize.js';
 import { readStatuses } from './status.js';
 
 /** What remediation did so far, by instance (the last record of each wins). */
@@ -45,17 +45,18 @@ export const runDryRun = async (
     const after = formatDuration(s.remediate?.afterMs ?? defaults.remediateAfterMs);
     const body = table(
       ['INSTANCE', 'REGION', 'ECS STATUS', 'AGENT', 'WOULD', 'WHY'],
+      // IDs, regions and statuses came from files and the API: printable only.
       planned.map((p) => [
-        p.instanceId,
-        p.region ?? '-',
-        p.instanceStatus ?? '-',
+        printable(p.instanceId),
+        printableOrUndefined(p.region) ?? '-',
+        printableOrUndefined(p.instanceStatus) ?? '-',
         p.status === undefined ? 'not found' : p.status.cloudAssistantStatus ? 'online' : 'offline',
         p.action === 'install-and-reboot'
           ? style.yellow('install + REBOOT')
           : p.action === 'install'
             ? 'install'
             : '-',
-        p.why,
+        printable(p.why),
       ]),
       style,
     );

@@ -1,21 +1,10 @@
+import { printable } from '@cloud-assistant-gate/core';
 import type { RemediationRecord } from '../remediate.js';
-import { formatClock, formatDuration } from './duration.js';
+import { formatDuration } from './duration.js';
 
 /** Where text goes: a Node stream or a test's collector. */
 export interface TextSink {
   write(text: string): unknown;
-}
-
-/** One round's progress, in the CLI's own terms (main.ts maps the engine's event to it). */
-export interface ProgressView {
-  readonly total: number;
-  readonly ready: number;
-  readonly notFound: number;
-  /** How many must be ready to succeed (the quorum; `total` by default). */
-  readonly target: number;
-  readonly elapsedMs: number;
-  readonly round: number;
-  readonly nextDelayMs?: number | undefined;
 }
 
 /** An instance that was not ready at the end, with why. */
@@ -76,143 +65,6 @@ export const makeStyle = (color: boolean): Style =>
  */
 export const colorEnabled = (tty: boolean, env: Readonly<Record<string, string | undefined>>): boolean =>
   tty && (env['NO_COLOR'] ?? '') === '' && env['TERM'] !== 'dumb';
-
-/** Everything the progress display needs to know about its surroundings. */
-export interface RendererOptions {
-  readonly out: TextSink;
-  /** A live bar (`\r` redraws) on a terminal; plain lines otherwise. */
-  readonly tty: boolean;
-  readonly color: boolean;
-  readonly columns?: number | undefined;
-  /** Show progress at all (`--no-progress` and `--quiet` turn it off). */
-  readonly progress: boolean;
-  /** Plain mode: print a "still waiting" line after this long without a change. */
-  readonly quietPeriodMs?: number;
-}
-
-/**
- * Shows progress while waiting. The TTY form keeps one bar line up to date (ready/total,
- * elapsed, ETA); the plain form prints one line per change and never an escape code.
- */
-export class ProgressRenderer {
-  readonly #o: RendererOptions;
-  readonly #style: Style;
-  #last: ProgressView | undefined;
-  #lastPrintedAtMs = 0;
-  #barShown = false;
-  /** (elapsed, ready) samples for the ETA. */
-  readonly #samples: { t: number; ready: number }[] = [];
-
-  constructor(options: RendererOptions) {
-    this.#o = options;
-    this.#style = makeStyle(options.color);
-  }
-
-  get style(): Style {
-    return this.#style;
-  }
-
-  /** Prints a line of text above the bar (or just a line, in plain mode). */
-  log(text: string): void {
-    this.#clearBar();
-    this.#o.out.write(`${text}\n`);
-    if (this.#last !== undefined && this.#o.tty && this.#o.progress) this.#drawBar(this.#last.elapsedMs);
-  }
-
-  progress(view: ProgressView): void {
-    const previous = this.#last;
-    this.#last = view;
-    this.#samples.push({ t: view.elapsedMs, ready: view.ready });
-    // Keep about a minute of samples: the recent arrival rate predicts the ETA best.
-    while (this.#samples.length > 2 && view.elapsedMs - this.#samples[0]!.t > 60_000) this.#samples.shift();
-    if (!this.#o.progress) return;
-    if (this.#o.tty) {
-      this.#drawBar(view.elapsedMs);
-      return;
-    }
-    const changed =
-      previous === undefined || previous.ready !== view.ready || previous.notFound !== view.notFound;
-    const quietFor = view.elapsedMs - this.#lastPrintedAtMs;
-    if (!changed && quietFor < (this.#o.quietPeriodMs ?? 30_000)) return;
-    this.#lastPrintedAtMs = view.elapsedMs;
-    const gained = previous === undefined ? 0 : view.ready - previous.ready;
-    const parts = [
-      `[${formatClock(view.elapsedMs)}]`,
-      `${view.ready}/${view.total} ready${gained > 0 ? ` (+${gained})` : ''}`,
-    ];
-    if (view.target < view.total) parts.push(`need ${view.target}`);
-    if (view.notFound > 0) parts.push(`${view.notFound} not found`);
-    if (!changed) parts.push('still waiting');
-    const eta = this.#eta(view);
-    if (eta !== undefined && view.ready < view.target) parts.push(`ETA ${formatEta(eta)}`);
-    this.#o.out.write(`${parts.join('  ')}\n`);
-  }
-
-  /** Redraws the bar with a fresh elapsed time (TTY only; called about once a second). */
-  tick(elapsedMs: number): void {
-    if (this.#o.tty && this.#o.progress && this.#last !== undefined) this.#drawBar(elapsedMs);
-  }
-
-  /** Removes the bar so that the summary starts on a clean line. */
-  close(): void {
-    this.#clearBar();
-  }
-
-  /** The bar line, without escape codes for the cursor (tested directly). */
-  barLine(view: ProgressView, elapsedMs: number): string {
-    const s = this.#style;
-    const columns = Math.max(40, this.#o.columns ?? 80);
-    const fraction = view.total === 0 ? 1 : view.ready / view.total;
-    const eta = this.#eta(view);
-    const tail = [
-      `${view.ready}/${view.total} ready`,
-      view.target < view.total ? `need ${view.target}` : undefined,
-      view.notFound > 0 ? s.yellow(`${view.notFound} not found`) : undefined,
-      formatClock(elapsedMs),
-      view.ready >= view.target ? undefined : eta === undefined ? 'ETA --' : `ETA ${formatEta(eta)}`,
-    ]
-      .filter((x) => x !== undefined)
-      .join(' · ');
-    const visibleTail = stripAnsi(tail).length;
-    const barWidth = Math.max(10, Math.min(40, columns - visibleTail - 4));
-    const filled = Math.round(fraction * barWidth);
-    const bar = s.green('█'.repeat(filled)) + s.dim('░'.repeat(barWidth - filled));
-    return `${bar} ${tail}`;
-  }
-
-  #drawBar(elapsedMs: number): void {
-    if (this.#last === undefined) return;
-    this.#o.out.write(`\r\x1b[2K${this.barLine(this.#last, elapsedMs)}`);
-    this.#barShown = true;
-  }
-
-  #clearBar(): void {
-    if (!this.#barShown) return;
-    this.#o.out.write('\r\x1b[2K');
-    this.#barShown = false;
-  }
-
-  /**
-   * Time to the target at the recent arrival rate: the slower of the last interval's rate and the
-   * rate over the last minute, because arrivals thin out towards the tail of a fleet's boot times
-   * and an optimistic ETA is worse than none. Undefined while nothing arrives.
-   */
-  #eta(view: ProgressView): number | undefined {
-    const first = this.#samples[0];
-    if (first === undefined || view.ready >= view.target) return undefined;
-    const rate = (a: { t: number; ready: number }) =>
-      view.elapsedMs > a.t && view.ready > a.ready ? (view.ready - a.ready) / (view.elapsedMs - a.t) : 0;
-    const windowRate = rate(first);
-    if (windowRate === 0) return undefined;
-    const previous = this.#samples[this.#samples.length - 2];
-    const lastRate = previous === undefined ? 0 : rate(previous);
-    const slowest = lastRate > 0 ? Math.min(lastRate, windowRate) : windowRate;
-    return (view.target - view.ready) / slowest;
-  }
-}
-
-/** An ETA is a guess: under a second is just "<1s". */
-const formatEta = (ms: number): string => (ms < 1000 ? '<1s' : formatDuration(ms));
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 export const stripAnsi = (s: string): string => s.replace(ANSI, '');
@@ -341,7 +193,7 @@ export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number)
   return lines.join('\n');
 };
 
-/** What remediation did, as a person reads it: `installed Cloud Assistant, rebooted`. */
+/** What remediation did, as a person reads it: `installed Cloud Assistant, rebooted` (printable). */
 export const describeRemediation = (r: RemediationRecord): string => {
   switch (r.outcome) {
     case 'installed-and-rebooted':
@@ -351,9 +203,9 @@ export const describeRemediation = (r: RemediationRecord): string => {
     case 'installed-agent-came-up':
       return 'installed Cloud Assistant; the agent came up, not rebooted';
     case 'install-failed':
-      return `install failed: ${r.error ?? 'unknown error'}`;
+      return `install failed: ${printable(r.error ?? 'unknown error')}`;
     case 'reboot-failed':
-      return `installed Cloud Assistant; reboot failed: ${r.error ?? 'unknown error'}`;
+      return `installed Cloud Assistant; reboot failed: ${printable(r.error ?? 'unknown error')}`;
   }
 };
 
@@ -363,9 +215,10 @@ export const renderRemediations = (records: readonly RemediationRecord[], style:
   const time = (iso: string | undefined) => (iso === undefined ? '-' : iso.slice(11, 19));
   const out = table(
     ['INSTANCE', 'REGION', 'DONE', 'INSTALLED (UTC)', 'REBOOTED (UTC)'],
+    // Records are built from API answers: printable only, like every such string.
     shown.map((r) => [
-      r.instanceId,
-      r.region ?? '-',
+      printable(r.instanceId),
+      r.region === undefined ? '-' : printable(r.region),
       r.outcome === 'install-failed' || r.outcome === 'reboot-failed'
         ? style.red(describeRemediation(r))
         : describeRemediation(r),

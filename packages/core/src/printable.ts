@@ -2,6 +2,8 @@
  * Text that came from the network or from files, made safe to print: nothing in it may drive the
  * terminal (set the window title, erase a line, move the cursor, forge a "✔ ready" line) or
  * reorder what the reader sees. Applied whatever the output mode: TTY or not, `NO_COLOR` or not.
+ * In core because both CLIs (the gate's and the simulator's) print such text, and core is the
+ * package they share.
  */
 
 /**
@@ -22,11 +24,19 @@ const unicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).
  * `text` with every unsafe character shown as a visible `\uXXXX` escape (so nothing is lost and
  * nothing acts). `multiline`: keep `\n` (a message listing several lines); `\r` is escaped
  * either way, since it rewrites the line it is on.
+ *
+ * @example
+ * printable('1.0\u001b]0;pwned\u0007'); // '1.0\\u001b]0;pwned\\u0007'
  */
 export const printable = (text: string, multiline = false): string =>
   text.replace(multiline ? UNSAFE_BUT_NEWLINE : UNSAFE, unicodeEscape);
 
-/** {@link printable} for an optional field. */
+/**
+ * {@link printable} for an optional field.
+ *
+ * @example
+ * printableOrUndefined(status.osType); // undefined stays undefined
+ */
 export const printableOrUndefined = (text: string | undefined): string | undefined =>
   text === undefined ? undefined : printable(text);
 
@@ -34,6 +44,9 @@ export const printableOrUndefined = (text: string | undefined): string | undefin
  * One JSON document on one line: `JSON.stringify`, plus `\uXXXX` escapes for what it leaves raw
  * (DEL, C1, bidi controls, U+2028/9). These can only occur inside strings, where the escape
  * means the same character, so the JSON is the same data, still valid, and safe on a terminal.
+ *
+ * @example
+ * process.stdout.write(jsonLine({ ok: true, version: '1.0\u009b2J' })); // {"ok":true,"version":"1.0\\u009b2J"}\n
  */
 export const jsonLine = (value: unknown): string =>
   `${JSON.stringify(value).replace(UNSAFE_IN_JSON, unicodeEscape)}\n`;
