@@ -24,7 +24,8 @@ export interface WaitCounters {
   readonly rounds: number;
   /**
    * HTTP attempts made for this wait: from `onAttempt` when the status source reports attempts
-   * (retries and bisection included), otherwise one per batch call.
+   * (retries and bisection included), otherwise one per batch call. A call cut short by the
+   * deadline or a cancel counts once: it was started, and may or may not have reached the API.
    */
   readonly apiCalls: number;
   /** Attempts beyond the first of a call (only known when the source reports attempts). */
