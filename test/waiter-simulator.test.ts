@@ -11,6 +11,7 @@ import {
 } from '@cloud-assistant-gate/waiter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../packages/waiter/src/cli/main.js';
+import { pausesOnVirtualClock } from './helpers/virtual-pauses.js';
 
 const DESCRIBE = 'DescribeCloudAssistantStatus';
 let sim: EcsSimulator | undefined;
@@ -24,6 +25,47 @@ afterEach(async () => {
 const fast = { minDelayMs: 50, maxDelayMs: 250, timeoutMs: 30_000 } as const;
 
 const via = (s: EcsSimulator) => ({ region: s.region, endpoint: s.endpoint, credentials: s.credentials });
+
+interface ServerCounts {
+  /** DescribeCloudAssistantStatus requests the simulator answered. */
+  readonly calls: number;
+  /** Of those, answered `InvalidInstance.NotFound`. */
+  readonly notFound: number;
+}
+const serverCounts = (s: EcsSimulator): ServerCounts => ({
+  calls: s.stats.count({ action: DESCRIBE }),
+  notFound: s.stats.count({ action: DESCRIBE, code: 'InvalidInstance.NotFound' }),
+});
+
+/**
+ * Holds the waiter's call count to the simulator's at the end of every round, from `server`, the
+ * simulator's counts taken in `onProgress`: a round's event fires once all its calls are answered
+ * (and counted by the simulator) and before the next round's first call, so the two agree exactly.
+ * A wait that times out on the wall clock may have its last round cut short by the deadline, its
+ * calls aborted in flight: the waiter counts those (they were sent), the simulator may or may not
+ * have seen them, depending on how far each got; so with `'last may be cut'` that round only has
+ * to fall between the two.
+ */
+function checkRoundsAgainstSimulator(
+  s: EcsSimulator,
+  progress: readonly ReadinessProgress[],
+  server: readonly ServerCounts[],
+  rounds: 'all complete' | 'last may be cut',
+): void {
+  const last = progress.at(-1)!;
+  const complete = rounds === 'all complete' || last.done ? progress.length : progress.length - 1;
+  expect(complete).toBeGreaterThanOrEqual(1);
+  for (let i = 0; i < complete; i++) {
+    expect(progress[i]!.apiCalls, `calls after round ${i + 1}, waiter vs simulator`).toBe(server[i]!.calls);
+  }
+  const answered = s.stats.count({ action: DESCRIBE });
+  if (complete === progress.length) {
+    expect(answered).toBe(last.apiCalls);
+  } else {
+    expect(answered).toBeGreaterThanOrEqual(server[complete - 1]!.calls);
+    expect(answered).toBeLessThanOrEqual(last.apiCalls);
+  }
+}
 
 describe('waiter against the simulator', () => {
   it('waits for 1,000 instances arriving over time; calls match sim.stats; nothing offline reported ready', async () => {
@@ -103,13 +145,22 @@ describe('waiter against the simulator', () => {
       const unknown = 'i-doesnotexist0000002';
       ids.splice(137, 0, unknown);
       const progress: ReadinessProgress[] = [];
+      const server: ServerCounts[] = [];
       const error = await waitForCloudAssistant(ids, {
         ...via(s),
         minDelayMs: 50,
         maxDelayMs: 100,
         timeoutMs: 1_500,
         notFoundGraceMs: 60_000,
-        onProgress: (p) => progress.push(p),
+        // The wait's time is virtual: its pauses take no wall-clock time and its deadline timer
+        // never cuts a round, so the rounds it runs do not depend on how loaded the machine is
+        // (on the wall clock, a busy machine got 2 rounds in, or the first round cut short).
+        scheduler: pausesOnVirtualClock(1_500),
+        random: () => 0.5,
+        onProgress: (p) => {
+          progress.push(p);
+          server.push(serverCounts(s));
+        },
       }).catch((e: unknown) => e);
       expect(isCloudAssistantTimeoutError(error)).toBe(true);
       const t = error as CloudAssistantTimeoutError;
@@ -119,37 +170,38 @@ describe('waiter against the simulator', () => {
       expect(progress.length).toBeGreaterThanOrEqual(4);
       const calls = progress.map((p, i) => p.apiCalls - (i === 0 ? 0 : progress[i - 1]!.apiCalls));
       expect(t.retries).toBe(0);
-      // The last round may be cut short by the deadline; every complete one after the first
-      // costs the 3 batches of the 299 known IDs plus at most 1 for the suspect
-      // (error mode: the suspect is polled apart after the first 404; omit mode: it stays packed
-      // with the others, which costs nothing extra).
+      // Every round after the first costs the 3 batches of the 299 known IDs plus 1 for the
+      // suspect in error mode (polled apart after the first 404), nothing extra in omit mode (it
+      // stays packed with the others).
       const extra = mode === 'error' ? 1 : 0;
       for (const [i, p] of progress.entries()) {
         if (i === 0) continue;
         expect(p.suspects).toBe(extra);
-        expect(calls[i]).toBeLessThanOrEqual(Math.ceil((p.polled - p.suspects) / 100) + extra);
-        if (i < progress.length - 1) expect(calls[i]).toBe(3 + extra);
+        expect(p.batchCalls).toBe(Math.ceil((p.polled - p.suspects) / 100) + extra);
+        expect(calls[i], `calls in round ${i + 1}`).toBe(3 + extra);
       }
       // Bisection (error mode) happened in the first round only.
       expect(t.bisectionCalls).toBe(calls[0]! - 3);
       if (mode === 'error') expect(t.bisectionCalls).toBeLessThanOrEqual(8);
       else expect(t.bisectionCalls).toBe(0);
-      // The accounting holds against the simulator's own count.
-      const described = s.stats.count({ action: DESCRIBE });
-      expect(t.apiCalls).toBe(described);
-      expect(described).toBe(
+      expect(t.apiCalls).toBe(
         progress.reduce((sum, p) => sum + p.batchCalls, 0) + t.bisectionCalls + t.retries,
       );
-      // Error mode: the first round's batch and bisection probes, then the suspect's own call
-      // once per round; known batches never fail with NotFound after the first round.
-      const notFound = s.stats.count({ action: DESCRIBE, code: 'InvalidInstance.NotFound' });
-      expect(notFound).toBe(t.errors['InvalidInstance.NotFound'] ?? 0);
-      if (mode === 'error') {
-        expect(notFound).toBeGreaterThanOrEqual(progress.length);
-        expect(notFound).toBeLessThanOrEqual(progress.length + t.bisectionCalls);
-      } else {
-        expect(notFound).toBe(0);
-      }
+      // The accounting holds against the simulator's own count, round by round.
+      checkRoundsAgainstSimulator(s, progress, server, 'all complete');
+      // NotFound answers: the first round's batch and bisection probes (error mode), then the
+      // suspect's own call once per round; known batches never fail with NotFound after the first
+      // round. The waiter counted each one it got.
+      server.forEach((counts, i) => {
+        const notFound = counts.notFound - (i === 0 ? 0 : server[i - 1]!.notFound);
+        if (i === 0) {
+          expect(notFound).toBeGreaterThanOrEqual(extra);
+          expect(notFound).toBeLessThanOrEqual(extra * (1 + t.bisectionCalls));
+        } else {
+          expect(notFound, `NotFound answers in round ${i + 1}`).toBe(extra);
+        }
+      });
+      expect(t.errors['InvalidInstance.NotFound'] ?? 0).toBe(serverCounts(s).notFound);
       console.log(
         `notFoundMode ${mode}, 1 unknown of 300 for ${progress.length} rounds: ${t.apiCalls} calls ` +
           `(${t.bisectionCalls} bisection), per round ${calls.join(' ')}`,
@@ -185,11 +237,17 @@ describe('waiter against the simulator', () => {
     });
     const s = sim;
     const ids = s.fleet.ids();
+    const progress: ReadinessProgress[] = [];
+    const server: ServerCounts[] = [];
     const error = await waitForCloudAssistant(ids, {
       ...via(s),
       minDelayMs: 50,
       maxDelayMs: 250,
       timeoutMs: 3_000,
+      onProgress: (p) => {
+        progress.push(p);
+        server.push(serverCounts(s));
+      },
     }).catch((e: unknown) => e);
     expect(isCloudAssistantTimeoutError(error)).toBe(true);
     const t = error as CloudAssistantTimeoutError;
@@ -203,7 +261,8 @@ describe('waiter against the simulator', () => {
     );
     expect(t.pending.every((p) => p.instanceStatus === 'Running' && p.region === s.region)).toBe(true);
     expect(t.ready).toHaveLength(200 - offline.length);
-    expect(t.apiCalls).toBe(s.stats.count({ action: DESCRIBE }));
+    expect(t.apiCalls).toBe(progress.at(-1)!.apiCalls);
+    checkRoundsAgainstSimulator(s, progress, server, 'last may be cut');
     // One lookup of the stragglers (≤ 50 known IDs: one page), counted apart from the polling.
     expect(t.instanceStatusCalls).toBe(1);
     expect(s.stats.count({ action: 'DescribeInstanceStatus' })).toBe(1);

@@ -9,10 +9,13 @@
  * Instance lifecycle (DescribeInstanceStatus, RebootInstance pages): `Pending` → `Starting` →
  * `Running` after creation; a stop goes `Stopping` → `Stopped`, a start `Starting` → `Running`,
  * a reboot `Stopping` → `Starting` → `Running`. The agent runs only while the instance is
- * `Running`: it stops when the instance starts stopping, and after a (re)boot it starts again
- * `agentStartMs` after `Running` if it is installed. InstallCloudAssistant marks the agent
- * installed, and, as documented, it only comes up at the next boot ("call RebootInstance to make
- * the Cloud Assistant Agent installation take effect", TS-SDK docstring).
+ * `Running`: it stops when the instance starts stopping (an agent due to start at that instant
+ * never does), and after a (re)boot it starts again `agentStartMs` after `Running` if it is
+ * installed by then, also when it was installed after the boot was scheduled. InstallCloudAssistant
+ * marks the agent installed, and, as documented, it only comes up at the next boot ("call
+ * RebootInstance to make the Cloud Assistant Agent installation take effect", TS-SDK docstring).
+ * The test hooks that start the agent (`startAgent`, `installAgent`) start it for the current
+ * stretch of `Running` only: a stop already scheduled still stops it.
  *
  * Heartbeats: while the agent runs it beats at the start of a running segment and then every
  * 55, 60 or 65 s (a per-instance rotation of that cycle, so the mean is 60 s as documented).
@@ -173,16 +176,22 @@ export interface Fleet {
   removeInstance(id: string): void;
   /**
    * Starts the agent (installing it instantly if needed) `afterMs` simulated ms from now, or when
-   * the boot in progress then reaches `Running`. A `RangeError` if the instance is stopping or
-   * stopped then (use `start(id)` first).
+   * the boot in progress then reaches `Running`. It runs until the instance stops, if a stop is
+   * scheduled, and starts again after later boots like any installed agent; an agent already
+   * running keeps running (a `stopAgent` scheduled for it is cancelled). A `RangeError` if the
+   * instance is stopping or stopped then (use `start(id)` first).
    */
   startAgent(id: string, options?: { readonly afterMs?: number }): void;
-  /** Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. */
+  /**
+   * Stops the agent `afterMs` simulated ms from now; it reads "true" for up to 2 more minutes. It
+   * stays down through boots already scheduled then; a start or reboot asked for later starts it.
+   */
   stopAgent(id: string, options?: { readonly afterMs?: number }): void;
   /**
    * Installs the agent over `durationMs`, after which it starts (no reboot needed: a test hook,
    * unlike InstallCloudAssistant); a running agent stops now (reads "true" for up to 2 more
-   * minutes). The instance must be running or booting when the install ends.
+   * minutes). The instance must be running or booting when the install ends; the agent runs until
+   * the instance stops, if a stop is scheduled, and starts after later boots.
    */
   installAgent(id: string, options?: { readonly durationMs?: number }): void;
   /**
@@ -192,8 +201,10 @@ export interface Fleet {
   stop(id: string, options?: { readonly afterMs?: number }): void;
   /**
    * Starts a stopped instance `afterMs` from now (after the stop completes if it is `Stopping`):
-   * `Starting` for `lifecycle.startingMs`, then `Running`, and the agent, if installed, starts
-   * `lifecycle.agentStartMs` later. No-op if it is running or booting then.
+   * `Starting` for `lifecycle.startingMs`, then `Running`, and the agent, if installed by then,
+   * starts `lifecycle.agentStartMs` later. No-op if it is running or booting then. (This is a
+   * power event, not the API: ECS's StartInstance refuses a `Stopping` instance with
+   * `IncorrectInstanceStatus`, and the simulator has no StartInstance.)
    */
   start(id: string, options?: { readonly afterMs?: number }): void;
   /**
@@ -202,7 +213,10 @@ export interface Fleet {
    * instance is not `Running`.
    */
   reboot(id: string): void;
-  /** InstallCloudAssistant's effect: the agent is installed from now on and starts at the next boot. */
+  /**
+   * InstallCloudAssistant's effect: the agent is installed from now on and starts at the next boot
+   * (a start or reboot already scheduled counts).
+   */
   markAgentInstalled(id: string): void;
   /** Every delivery to this instance fails with `code` (or, with `undefined`, no longer does). */
   setAgentFault(id: string, code: AgentErrorCode | undefined): void;
@@ -369,7 +383,10 @@ export class SimInstance {
   removed = false;
   /** Simulated ms of the removal (Infinity while the instance exists). */
   removedAt = Number.POSITIVE_INFINITY;
-  /** Running segments as [start, end, start, end, …] in simulated ms; end may be Infinity. */
+  /**
+   * Running segments as [start, end, start, end, …] in simulated ms; end may be Infinity. Sorted
+   * and disjoint, and each lies within one stretch of `Running` (the agent runs only then).
+   */
   segments: number[] = [];
   /** Agent installation start/end; Infinity = not installed. */
   installStart: number;
@@ -389,6 +406,8 @@ export class SimInstance {
   /** `Status` transitions: at `powerAt[i]` the status becomes `STATUSES[powerState[i]]`. */
   powerAt: number[] = [];
   powerState: number[] = [];
+  /** Boots by a start or reboot: their `Running` time → how long after it the agent starts, if installed. */
+  #bootAgentMs = new Map<number, number>();
   lifecycle: Lifecycle = DEFAULT_LIFECYCLE;
   osName: string | undefined;
   agentFault: AgentErrorCode | undefined;
@@ -451,12 +470,8 @@ export class SimInstance {
   #setPower(at: number, state: number): void {
     const times = this.powerAt;
     const states = this.powerState;
-    while (times.length > 0 && times[times.length - 1]! > at) {
-      times.pop();
-      states.pop();
-    }
-    if (times.length > 0 && times[times.length - 1] === at) {
-      times.pop();
+    while (times.length > 0 && times[times.length - 1]! >= at) {
+      this.#bootAgentMs.delete(times.pop()!);
       states.pop();
     }
     if (states.length > 0 && states[states.length - 1] === state) return;
@@ -481,22 +496,25 @@ export class SimInstance {
 
   /**
    * Stops the instance at `at` (`Stopping`, then `Stopped` `stoppingMs` later) and the agent with
-   * it, dropping everything scheduled after `at`. Returns false (and does nothing) if it is
-   * already `Stopping` or `Stopped` at `at`.
+   * it, dropping everything scheduled from `at` on (an agent due to start at `at` never does).
+   * Returns false (and does nothing) if it is already `Stopping` or `Stopped` at `at`.
    */
   powerOff(at: number, stoppingMs: number): boolean {
     const s = this.statusAt(at);
     if (s === 'Stopping' || s === 'Stopped') return false;
     this.#setPower(at, STOPPING);
     this.#setPower(at + stoppingMs, STOPPED);
+    const seg = this.segments;
+    while (seg.length > 0 && seg[seg.length - 2]! >= at) seg.length -= 2;
     this.stopAt(at);
     return true;
   }
 
   /**
    * Boots a stopped instance at `at` (or when its stop completes): `Starting`, `Running`
-   * `startingMs` later, and the agent, if installed by then, `agentStartMs` after that. Returns
-   * false (and does nothing) if it is not stopping or stopped at `at`.
+   * `startingMs` later, and the agent, if installed by then, `agentStartMs` after that (also if it
+   * is installed later but before that boot). Returns false (and does nothing) if it is not
+   * stopping or stopped at `at`.
    */
   powerOn(at: number, startingMs: number, agentStartMs: number): boolean {
     const s = this.statusAt(at);
@@ -509,9 +527,59 @@ export class SimInstance {
     this.#setPower(begin, STARTING);
     const runningAt = begin + startingMs;
     this.#setPower(runningAt, RUNNING);
+    this.#bootAgentMs.set(runningAt, agentStartMs);
     this.#truncateAfter(begin);
-    if (this.installedAt(runningAt)) this.segments.push(runningAt + agentStartMs, Number.POSITIVE_INFINITY);
+    this.#startAtBoots(begin);
     return true;
+  }
+
+  /**
+   * The end of the stretch of `Running` that contains `t`: the next transition to another
+   * status (Infinity if none is scheduled).
+   */
+  #runEnd(t: number): number {
+    const at = this.powerAt;
+    for (let i = 0; i < at.length; i++) if (at[i]! > t && this.powerState[i] !== RUNNING) return at[i]!;
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Adds the installed agent's start to every boot (start or reboot) that reaches `Running` after
+   * `from` and has no agent start yet, ending with that boot's stretch of `Running`.
+   */
+  #startAtBoots(from: number): void {
+    const at = this.powerAt;
+    for (let i = 0; i < at.length; i++) {
+      const runningAt = at[i]!;
+      const delay = this.#bootAgentMs.get(runningAt);
+      if (runningAt <= from || this.powerState[i] !== RUNNING || delay === undefined) continue;
+      if (!this.installedAt(runningAt)) continue;
+      const end = this.#runEnd(runningAt);
+      const agentAt = runningAt + delay;
+      if (!(agentAt < end) || this.#hasSegmentIn(runningAt, end)) continue;
+      this.#insertSegment(agentAt, end);
+    }
+  }
+
+  #hasSegmentIn(from: number, to: number): boolean {
+    const s = this.segments;
+    for (let i = 0; i < s.length; i += 2) if (s[i]! >= from && s[i]! < to) return true;
+    return false;
+  }
+
+  /** Inserts [start, end) in order (the caller makes sure it overlaps no other segment). */
+  #insertSegment(start: number, end: number): void {
+    const s = this.segments;
+    let i = s.length;
+    while (i > 0 && s[i - 2]! > start) i -= 2;
+    s.splice(i, 0, start, end);
+  }
+
+  /** Marks the agent installed at `at`; boots scheduled to reach `Running` after `at` start it. */
+  installAt(at: number): void {
+    this.installStart = at;
+    this.installDone = at;
+    this.#startAtBoots(at);
   }
 
   /** Visibility in history: what `visible(t)` said before any removal, and `false` after it. */
@@ -657,16 +725,29 @@ export class SimInstance {
     this.#frag = '';
   }
 
-  /** Opens a running segment at `at`, dropping anything scheduled after it. */
+  /**
+   * Starts the agent at `at`, a time the instance is `Running`, installing it then if needed: it
+   * runs until the instance stops (if a stop is scheduled), and anything the agent had scheduled
+   * in between is dropped. Later boots start the (now installed) agent as usual. An agent already
+   * running at `at` keeps running (a stop scheduled for it is cancelled; no new heartbeat phase).
+   */
   startAt(at: number): void {
-    this.#truncateAfter(at);
     if (this.installDone > at) {
       this.installStart = Math.min(this.installStart, at);
       this.installDone = at;
     }
+    const end = this.#runEnd(at);
     const s = this.segments;
-    if (s.length > 0 && s[s.length - 1] === Number.POSITIVE_INFINITY) return;
-    s.push(at, Number.POSITIVE_INFINITY);
+    const kept: number[] = [];
+    const later: number[] = [];
+    for (let i = 0; i < s.length; i += 2) {
+      if (s[i]! <= at) kept.push(s[i]!, s[i + 1]!);
+      else if (s[i]! >= end) later.push(s[i]!, s[i + 1]!);
+    }
+    if (kept.length > 0 && kept[kept.length - 1]! > at) kept[kept.length - 1] = end;
+    else kept.push(at, end);
+    this.segments = [...kept, ...later];
+    this.#startAtBoots(at);
   }
 
   stopAt(at: number): void {
@@ -1007,7 +1088,7 @@ export function createFleet(options: {
       inst.stopAt(now);
       inst.installStart = now;
       inst.installDone = done;
-      inst.segments.push(startAt, Number.POSITIVE_INFINITY);
+      inst.startAt(startAt);
     },
     stop(id, opts = {}) {
       const inst = get(id);
@@ -1032,8 +1113,7 @@ export function createFleet(options: {
       const inst = get(id);
       const now = clock.now();
       if (inst.installStart <= now) return; // installed (or being installed) already
-      inst.installStart = now;
-      inst.installDone = now;
+      inst.installAt(now);
     },
     setAgentFault(id, code) {
       get(id).agentFault = code === undefined ? undefined : checkAgentFault(code);

@@ -202,6 +202,50 @@ function probeTimes(sim: EcsSimulator, ids: readonly string[], extra: readonly n
   return times;
 }
 
+/**
+ * Applies `ops` to a simulator built from `fleets`, then at each of `offsets` checks the ground
+ * truth (`fleet.wasOnline`, `wasVisible`, `instanceStatusAt`, `agentState`) against what the API
+ * answers: DescribeCloudAssistantStatus and DescribeInstanceStatus over HTTP.
+ */
+async function checkAgreement(
+  fleets: readonly FleetSpec[],
+  ops: readonly Op[],
+  offsets: readonly number[],
+  seed: number,
+): Promise<void> {
+  const sim = await start({ speed: 0, startTime: T0, seed, notFoundMode: 'omit', fleets });
+  try {
+    apply(sim, ops);
+    const ids = sim.fleet.ids();
+    // A few probes over HTTP, the rest in process through the same code path.
+    for (const t of offsets.map((o) => T0 + o)) {
+      sim.clock.set(t);
+      const listed = await listAll(sim);
+      const statuses = await listStatuses(sim);
+      for (const id of ids) {
+        expect(statuses.get(id), `${id} Status at ${t}`).toBe(
+          sim.fleet.wasVisible(id, t) ? sim.fleet.instanceStatusAt(id, t) : undefined,
+        );
+        // The agent runs only while the instance is Running.
+        if (sim.fleet.agentState(id) === 'online')
+          expect(sim.fleet.instanceStatusAt(id, t), `${id} Status while its agent runs at ${t}`).toBe(
+            'Running',
+          );
+        const item = listed.get(id);
+        expect(item !== undefined, `${id} visible at ${t}`).toBe(sim.fleet.wasVisible(id, t));
+        expect(item?.CloudAssistantStatus === 'true', `${id} online at ${t}`).toBe(
+          sim.fleet.wasOnline(id, t),
+        );
+        expect(sim.fleet.isOnline(id)).toBe(sim.fleet.wasOnline(id, t));
+        expect(sim.fleet.isVisible(id)).toBe(sim.fleet.wasVisible(id, t));
+      }
+    }
+  } finally {
+    await sim.close();
+    sims = sims.filter((s) => s !== sim);
+  }
+}
+
 describe('fleet.wasOnline agrees with DescribeCloudAssistantStatus', () => {
   it('for random fleets, histories and times (clock frozen, moved with clock.set)', async () => {
     await fc.assert(
@@ -210,41 +254,51 @@ describe('fleet.wasOnline agrees with DescribeCloudAssistantStatus', () => {
         fc.array(agentOp, { maxLength: 12 }),
         fc.array(fc.integer({ min: -120_000, max: 3 * 3_600_000 }), { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 0, max: 2 ** 31 }),
-        async (fleets, ops, offsets, seed) => {
-          const sim = await start({ speed: 0, startTime: T0, seed, notFoundMode: 'omit', fleets });
-          try {
-            apply(sim, ops);
-            const ids = sim.fleet.ids();
-            // A few probes over HTTP, the rest in process through the same code path.
-            for (const t of offsets.map((o) => T0 + o)) {
-              sim.clock.set(t);
-              const listed = await listAll(sim);
-              const statuses = await listStatuses(sim);
-              for (const id of ids) {
-                expect(statuses.get(id), `${id} Status at ${t}`).toBe(
-                  sim.fleet.wasVisible(id, t) ? sim.fleet.instanceStatusAt(id, t) : undefined,
-                );
-                // The agent runs only while the instance is Running.
-                if (sim.fleet.agentState(id) === 'online')
-                  expect(sim.fleet.instanceStatusAt(id, t)).toBe('Running');
-                const item = listed.get(id);
-                expect(item !== undefined, `${id} visible at ${t}`).toBe(sim.fleet.wasVisible(id, t));
-                expect(item?.CloudAssistantStatus === 'true', `${id} online at ${t}`).toBe(
-                  sim.fleet.wasOnline(id, t),
-                );
-                expect(sim.fleet.isOnline(id)).toBe(sim.fleet.wasOnline(id, t));
-                expect(sim.fleet.isVisible(id)).toBe(sim.fleet.wasVisible(id, t));
-              }
-            }
-          } finally {
-            await sim.close();
-            sims = sims.filter((s) => s !== sim);
-          }
-        },
+        checkAgreement,
       ),
       { numRuns: 40 },
     );
   }, 60_000);
+
+  it('for the counterexample of seed 216316333: an agent started while a stop is scheduled stops with the instance', async () => {
+    // The instance runs from T0 with its agent up; a stop is scheduled for T0 + 1 ms, then the
+    // agent is (re)started at T0. The start used to open an agent run with no end, so at T0 + 1 ms
+    // the instance was Stopping while its agent still ran.
+    const fleet: FleetSpec = {
+      count: 1,
+      bootMs: { kind: 'fixed', ms: 0 },
+      neverOnlineShare: 0,
+      flappingShare: 0,
+      flapping: {
+        upMs: { kind: 'uniform', minMs: 0, maxMs: 0 },
+        downMs: { kind: 'fixed', ms: 0 },
+        cycles: 0,
+        stayDown: false,
+      },
+      appearAfterMs: { kind: 'uniform', minMs: 0, maxMs: 0 },
+      ageMs: 0,
+      stoppedShare: 0,
+      lifecycle: {},
+    };
+    const ops: Op[] = [
+      { kind: 'power-stop', pick: 0, afterMs: 1, advanceMs: 0 },
+      { kind: 'start', pick: 0, afterMs: 0, advanceMs: 0 },
+    ];
+    await checkAgreement([fleet], ops, [1], 0);
+    // And in detail: the agent stops when the instance starts stopping; its last beat (T0) still
+    // reads "true" for 2 minutes, as on ECS.
+    const sim = await start({ speed: 0, startTime: T0, seed: 0, fleets: [fleet] });
+    apply(sim, ops);
+    const id = sim.fleet.ids()[0]!;
+    sim.clock.set(T0 + 1);
+    expect(sim.fleet.instanceStatus(id)).toBe('Stopping');
+    expect(sim.fleet.agentState(id)).toBe('stopped');
+    expect(sim.fleet.onlineIntervals(id)).toEqual([{ fromMs: T0, toMs: T0 + 120_000 }]);
+    expect(sim.fleet.isOnline(id)).toBe(true);
+    sim.clock.set(T0 + 3_600_000);
+    expect(sim.fleet.instanceStatus(id)).toBe('Stopped');
+    expect(sim.fleet.isOnline(id)).toBe(false);
+  });
 
   it('fleet.status, the item the API would return, agrees at interval edges', async () => {
     await fc.assert(

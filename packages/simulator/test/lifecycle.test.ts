@@ -362,3 +362,90 @@ describe('InstallCloudAssistant', () => {
     expect(s.fleet.agentInstalled('i-bare')).toBe(true);
   });
 });
+
+describe('scheduled stops and starts meet the agent hooks (regressions from the property tests)', () => {
+  const heartbeat = async (s: EcsSimulator, id: string) => {
+    const beat = (await agentOf(s, id)).LastHeartbeatTime;
+    return beat === undefined ? undefined : Date.parse(beat) - T0;
+  };
+
+  it('an agent started while a stop is scheduled stops with the instance', async () => {
+    const s = await start({ instances: [{ id: 'i-a' }] }); // Running and beating from T0
+    s.fleet.stop('i-a', { afterMs: 60_000 });
+    s.fleet.startAgent('i-a'); // already running: it keeps running, until the stop
+    s.clock.set(T0 + 59_999);
+    expect(s.fleet.agentState('i-a')).toBe('online');
+    s.clock.set(T0 + 60_000);
+    expect(await statusOf(s, 'i-a')).toBe('Stopping');
+    expect(s.fleet.agentState('i-a')).toBe('stopped');
+    // Beats at T0 and 55, 60 or 65 s later (the instance's rotation), none from the stop on.
+    const last = (await heartbeat(s, 'i-a'))!;
+    expect([0, 55_000, 60_000]).toContain(last);
+    expect(s.fleet.onlineIntervals('i-a')).toEqual([{ fromMs: T0, toMs: T0 + last + 120_000 }]);
+    s.clock.set(T0 + 3_600_000);
+    expect(await statusOf(s, 'i-a')).toBe('Stopped');
+    expect((await agentOf(s, 'i-a')).CloudAssistantStatus).toBe('false');
+    expect(await heartbeat(s, 'i-a')).toBe(last);
+  });
+
+  it('startAgent before a scheduled stop and start: down while stopped, back agentStartMs after the boot', async () => {
+    const s = await start({ instances: [{ id: 'i-b', onlineAfterMs: null }] });
+    s.fleet.stop('i-b', { afterMs: 10_000 }); // Stopping 10–20 s
+    s.fleet.start('i-b', { afterMs: 15_000 }); // while Stopping: boots when the stop completes
+    expect(
+      [10_000, 19_999, 20_000, 39_999, 40_000].map((t) => s.fleet.instanceStatusAt('i-b', T0 + t)),
+    ).toEqual(['Stopping', 'Stopping', 'Starting', 'Starting', 'Running']);
+    s.fleet.startAgent('i-b'); // installs and starts it now
+    expect(s.fleet.agentState('i-b')).toBe('online');
+    s.clock.set(T0 + 10_000);
+    expect(await statusOf(s, 'i-b')).toBe('Stopping');
+    expect(s.fleet.agentState('i-b')).toBe('stopped');
+    s.clock.set(T0 + 40_000);
+    expect(await statusOf(s, 'i-b')).toBe('Running');
+    expect(s.fleet.agentState('i-b')).toBe('starting');
+    expect(await heartbeat(s, 'i-b')).toBe(0); // the last beat before the stop
+    s.clock.set(T0 + 70_000); // Running at 40 s, plus agentStartMs
+    expect(s.fleet.agentState('i-b')).toBe('online');
+    expect(await heartbeat(s, 'i-b')).toBe(70_000);
+    expect(s.fleet.onlineIntervals('i-b')).toEqual([{ fromMs: T0, toMs: null }]); // 2-minute rule bridges the gap
+  });
+
+  it('InstallCloudAssistant with a stop and start already scheduled: the agent comes up after that boot', async () => {
+    const s = await start({ instances: [{ id: 'i-c', onlineAfterMs: null }] });
+    s.fleet.stop('i-c', { afterMs: 30_000 });
+    s.fleet.start('i-c', { afterMs: 60_000 }); // Starting at 60 s, Running at 80 s
+    const res = await call(s, 'InstallCloudAssistant', { RegionId: s.region, 'InstanceId.1': 'i-c' });
+    expect(res.status, res.body).toBe(200);
+    s.clock.set(T0 + 80_000);
+    expect(await statusOf(s, 'i-c')).toBe('Running');
+    expect((await agentOf(s, 'i-c')).CloudAssistantStatus).toBe('false');
+    s.clock.set(T0 + 110_000);
+    expect((await agentOf(s, 'i-c')).CloudAssistantStatus).toBe('true');
+    expect(await heartbeat(s, 'i-c')).toBe(110_000);
+  });
+
+  it('a stop at the instant the agent would first beat: no beat from an instance that never ran', async () => {
+    const s = await start({ instances: [{ id: 'i-d' }] }); // Running and first beat both at T0
+    s.fleet.stop('i-d');
+    expect(await statusOf(s, 'i-d')).toBe('Stopping');
+    const agent = await agentOf(s, 'i-d');
+    expect(agent.CloudAssistantStatus).toBe('false');
+    expect(agent.LastHeartbeatTime).toBeUndefined();
+    expect(s.fleet.onlineIntervals('i-d')).toEqual([]);
+  });
+
+  it('fleet.start on a Stopping instance boots it when the stop completes (StartInstance itself would refuse)', async () => {
+    const s = await start({ instances: [{ id: 'i-e' }] });
+    s.fleet.stop('i-e'); // Stopping 0–10 s
+    s.clock.set(T0 + 5_000);
+    s.fleet.start('i-e');
+    expect(await statusOf(s, 'i-e')).toBe('Stopping');
+    s.clock.set(T0 + 10_000);
+    expect(await statusOf(s, 'i-e')).toBe('Starting');
+    s.clock.set(T0 + 30_000);
+    expect(await statusOf(s, 'i-e')).toBe('Running');
+    s.clock.set(T0 + 60_000);
+    expect(await heartbeat(s, 'i-e')).toBe(60_000);
+    expect(s.fleet.agentState('i-e')).toBe('online');
+  });
+});
