@@ -9,6 +9,7 @@ import { benchEfficiency } from './b2-efficiency.js';
 import { benchLatency } from './b3-latency.js';
 import { benchScale } from './b4-scale.js';
 import { benchThrottling } from './b5-throttling.js';
+import { benchRegions } from './b6-regions.js';
 import { repoRoot } from './lib/proc.js';
 import { machine, type RunOptions, type Section, type Size, table, verdict } from './lib/report.js';
 
@@ -18,6 +19,7 @@ const BENCHES: readonly ((o: RunOptions) => Promise<Section>)[] = [
   benchLatency,
   benchScale,
   benchThrottling,
+  benchRegions,
 ];
 
 interface Args {
@@ -30,7 +32,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   let size: Size = 'full';
   let out = join(repoRoot(), 'bench');
-  let only = [1, 2, 3, 4, 5];
+  let only = [1, 2, 3, 4, 5, 6];
   let profile = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -182,7 +182,10 @@ describe('the GitHub Action (action.yml)', () => {
     });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.outputs['ready']!)).toEqual([online[0]]);
-    expect(JSON.parse(r.outputs['not-ready']!)).toEqual([{ instanceId: never, reason: 'no-heartbeat-yet' }]);
+    // The end-of-wait lookup saw it Running; 3 s cannot prove its agent missing: "not yet".
+    expect(JSON.parse(r.outputs['not-ready']!)).toEqual([
+      { instanceId: never, reason: 'no-heartbeat-yet', region: sim.region, instanceStatus: 'Running' },
+    ]);
     expect(r.stdout).toMatch(
       /^::error title=cloud-assistant-gate::Cloud Assistant was not ready on 1 of 2 instances/m,
     );
@@ -198,6 +201,44 @@ describe('the GitHub Action (action.yml)', () => {
     });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.outputs['report']!)).toMatchObject({ outcome: 'quorum', required: 3 });
+  });
+
+  it('takes several regions in the region input (a comma list), with bare and region:id IDs', async () => {
+    // Default credentials (testid/testsecret), as the runner's environment above passes them.
+    const two = await startEcsSimulator({
+      seed: 15,
+      region: 'cn-hangzhou',
+      regions: ['cn-hangzhou', 'cn-beijing'],
+    });
+    try {
+      const [hz] = two.fleet.addInstances({
+        region: 'cn-hangzhou',
+        count: 1,
+        bootMs: { kind: 'fixed', ms: 0 },
+      });
+      const [bj1, bj2] = two.fleet.addInstances({
+        region: 'cn-beijing',
+        count: 2,
+        bootMs: { kind: 'fixed', ms: 0 },
+      });
+      const r = await runAction({
+        'instance-ids': `${hz} ${bj1}\ncn-beijing:${bj2}`,
+        region: 'cn-hangzhou,cn-beijing',
+        endpoint: two.endpoint,
+        timeout: '1m',
+      });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.outputs['ready']!)).toEqual([hz, bj1, bj2]);
+      const report = JSON.parse(r.outputs['report']!);
+      expect(report).toMatchObject({ outcome: 'ready', regions: ['cn-hangzhou', 'cn-beijing'] });
+      expect(report.instances.map((i: { region: string }) => i.region)).toEqual([
+        'cn-hangzhou',
+        'cn-beijing',
+        'cn-beijing',
+      ]);
+    } finally {
+      await two.close();
+    }
   });
 
   it('a usage problem fails the step with exit 2 and the reason, not a stack trace', async () => {

@@ -232,7 +232,9 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✖ Timed out after \d.*1\/2 ready/);
-    expect(r.stdout).toMatch(new RegExp(`^${never} +no-heartbeat-yet +offline`, 'm'));
+    // The end-of-wait lookup (DescribeInstanceStatus) adds the ECS STATUS column; a 1 s wait
+    // cannot prove the agent missing (that takes two lookups a minute apart), so "not yet".
+    expect(r.stdout).toMatch(new RegExp(`^${never} +no-heartbeat-yet +Running +offline`, 'm'));
   });
 
   it('--min-ready 50% succeeds with a quorum and still names the stragglers', async () => {
@@ -262,12 +264,22 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     const sm = await run(['wait', ...conn(), ...t, '--require-session-manager', oldAgent]);
     expect(sm.code).toBe(1);
     expect(json(sm)['notReady']).toEqual([
-      { instanceId: oldAgent, reason: 'readiness-unmet: session manager not supported' },
+      {
+        instanceId: oldAgent,
+        reason: 'readiness-unmet: session manager not supported',
+        region: sim.region,
+        instanceStatus: 'Running',
+      },
     ]);
     const v = await run(['wait', ...conn(), ...t, '--min-version', '2.2.3', oldAgent]);
     expect(v.code).toBe(1);
     expect(json(v)['notReady']).toEqual([
-      { instanceId: oldAgent, reason: 'readiness-unmet: agent version 1.0.0.1 < 2.2.3' },
+      {
+        instanceId: oldAgent,
+        reason: 'readiness-unmet: agent version 1.0.0.1 < 2.2.3',
+        region: sim.region,
+        instanceStatus: 'Running',
+      },
     ]);
     const ok = await run(['wait', ...conn(), ...t, '--min-version', '1.0', oldAgent]);
     expect(ok.code).toBe(0);
@@ -479,12 +491,14 @@ describe('cloud-assistant-gate (built binary) against the simulator', () => {
     },
   );
 
-  it('status prints a table of agent status, version, heartbeat, Session Manager and OS; --json too', async () => {
+  it('status prints a table of agent status, ECS status (looked up for offline agents), version, heartbeat, Session Manager and OS; --json too', async () => {
     const r = await run(['status', ...conn(), online[0]!, never, oldAgent, 'i-unknown1']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^INSTANCE +AGENT +VERSION +HEARTBEAT +SESSION MANAGER +OS$/m);
-    expect(r.stdout).toMatch(new RegExp(`^${online[0]} +online +2\\.2\\.3\\.317 +\\S.* +yes +Linux$`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^${never} +offline +- +never +no +Linux$`, 'm'));
+    expect(r.stdout).toMatch(/^INSTANCE +AGENT +ECS STATUS +VERSION +HEARTBEAT +SESSION MANAGER +OS$/m);
+    expect(r.stdout).toMatch(
+      new RegExp(`^${online[0]} +online +- +2\\.2\\.3\\.317 +\\S.* +yes +Linux$`, 'm'),
+    );
+    expect(r.stdout).toMatch(new RegExp(`^${never} +offline +Running +- +never +no +Linux$`, 'm'));
     expect(r.stdout).toMatch(/^i-unknown1 +not found/m);
     expect(r.stdout).toContain('2/4 online, 1 not found.');
     const j = await run(['status', ...conn(), '--json', online[0]!, 'i-unknown1']);

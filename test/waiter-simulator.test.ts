@@ -254,12 +254,18 @@ describe('waiter against the simulator', () => {
     const offline = ids.filter((id) => !s.fleet.isOnline(id));
     expect(offline.length).toBeGreaterThan(0);
     expect(t.pending.map((p) => p.instanceId)).toEqual(offline);
+    // The end-of-wait lookup saw them Running; 3 s is too short to prove an agent missing (two
+    // lookups a minute apart), so an agent never seen is only "not yet".
     expect(t.pending.every((p) => p.reason === 'no-heartbeat-yet' || p.reason === 'agent-offline')).toBe(
       true,
     );
+    expect(t.pending.every((p) => p.instanceStatus === 'Running' && p.region === s.region)).toBe(true);
     expect(t.ready).toHaveLength(200 - offline.length);
     expect(t.apiCalls).toBe(progress.at(-1)!.apiCalls);
     checkRoundsAgainstSimulator(s, progress, server, 'last may be cut');
+    // One lookup of the stragglers (≤ 50 known IDs: one page), counted apart from the polling.
+    expect(t.instanceStatusCalls).toBe(1);
+    expect(s.stats.count({ action: 'DescribeInstanceStatus' })).toBe(1);
   });
 
   it('rejects at once on bad credentials, with the API error as cause', async () => {

@@ -44,7 +44,10 @@ describe('before-run-command', () => {
       }).catch((e: unknown) => e);
       expect(isCloudAssistantTimeoutError(error)).toBe(true);
       if (!isCloudAssistantTimeoutError(error)) return;
-      expect(error.pending.map((p) => [p.instanceId, p.reason])).toEqual([[down, 'no-heartbeat-yet']]);
+      // The end-of-wait lookup saw it Running; 2.5 s cannot prove the agent missing: "not yet".
+      expect(error.pending.map((p) => [p.instanceId, p.reason, p.instanceStatus])).toEqual([
+        [down, 'no-heartbeat-yet', 'Running'],
+      ]);
     } finally {
       await sim.close();
     }

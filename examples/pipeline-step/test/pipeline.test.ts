@@ -48,12 +48,12 @@ describe('pipeline-step: gate-and-deploy.sh', () => {
       });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('gate: not ready in time');
-      expect(r.stderr).toMatch(new RegExp(`${down} +no-heartbeat-yet`));
+      expect(r.stderr).toMatch(new RegExp(`${down} +no-heartbeat-yet +Running`));
       expect(r.stdout).not.toContain('deploying');
       expect(r.report).toMatchObject({
         ok: false,
         exitCode: 1,
-        notReady: [{ instanceId: down, reason: 'no-heartbeat-yet' }],
+        notReady: [{ instanceId: down, reason: 'no-heartbeat-yet', instanceStatus: 'Running' }],
       });
     } finally {
       await sim.close();

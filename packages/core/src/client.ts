@@ -18,6 +18,7 @@ import {
   serverText,
   ThrottlingError,
 } from './errors.js';
+import { createLifecycleCalls, type DescribeInstanceStatusResult } from './lifecycle.js';
 import { allKeys, checkOptionKeys } from './options.js';
 import { type ActionBudget, type Outcome, type RateLimitOptions, RequestBudget } from './rate-limit.js';
 import { markRateLimited } from './rate-limited-source.js';
@@ -45,7 +46,14 @@ import {
   percentEncode,
 } from './sign.js';
 import { Transport } from './transport.js';
-import type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
+import type {
+  AgentInstaller,
+  AttemptEvent,
+  InstanceRebooter,
+  InstanceStatus,
+  InstanceStatusLookup,
+  StatusSource,
+} from './types.js';
 
 /** The ECS API version every call uses. */
 export const ECS_API_VERSION = '2014-05-26';
@@ -104,12 +112,22 @@ export interface ListCloudAssistantStatusRequest extends CallOptions {
   readonly maxPages?: number | undefined;
 }
 
+export type { DescribeInstanceStatusResult } from './lifecycle.js';
 /** The default of {@link ListCloudAssistantStatusRequest.maxPages}. */
 export const DEFAULT_MAX_PAGES = 20_000;
 /** Pages in a row with no instance but a `NextToken` before the listing is given up as a loop. */
 const MAX_EMPTY_PAGES = 10;
 
 export type { DescribeCloudAssistantStatusResult } from './schemas.js';
+
+export interface DescribeInstanceStatusRequest extends CallOptions {
+  /** Up to 100 instance IDs; none lists the region. */
+  readonly instanceIds?: readonly string[] | undefined;
+  /** @default 1 */
+  readonly pageNumber?: number | undefined;
+  /** 1–50. @default 50 */
+  readonly pageSize?: number | undefined;
+}
 
 /** A client for one region. Share one per region: it holds the connection pool and the request budget. */
 export interface EcsClient {
@@ -130,6 +148,28 @@ export interface EcsClient {
   call(action: string, params: RpcParams, options?: CallOptions): Promise<Record<string, unknown>>;
   /** `ids → describeCloudAssistantStatus({ instanceIds: ids }).instances`, for the waiter. */
   readonly statusSource: StatusSource;
+  /**
+   * One page of `DescribeInstanceStatus` (`PageSize` 1–50, default 50): the lifecycle `Status` of
+   * up to 100 instances (unknown IDs are left out), or of every instance in the region without IDs.
+   */
+  describeInstanceStatus(req: DescribeInstanceStatusRequest): Promise<DescribeInstanceStatusResult>;
+  /**
+   * For the waiter: `DescribeInstanceStatus` of up to 100 IDs, paged inside (ceil(known / 50)
+   * calls, at least one); only requested IDs come back, each once.
+   */
+  readonly instanceStatus: InstanceStatusLookup;
+  /**
+   * For the waiter's opt-in remediation: `InstallCloudAssistant` for up to 50 IDs (the agent
+   * starts only after the instance's next boot). Not retried unless the failure provably was not
+   * processed.
+   */
+  readonly installAgent: AgentInstaller;
+  /**
+   * For the waiter's opt-in remediation: `RebootInstances` for up to 100 IDs with
+   * `BatchOptimization: SuccessFirst` (each instance on its own), one result per instance. This
+   * reboots running instances: only call it when that is wanted.
+   */
+  readonly reboot: InstanceRebooter;
   /**
    * Closes the client: every call queued, waiting to retry or in flight rejects at once with a
    * `ClientClosedError` (code `ECS_CLIENT_CLOSED`), no timer of the client is left, and its
@@ -488,6 +528,10 @@ class Client implements EcsClient {
   readonly region: string;
   readonly endpoint: string;
   readonly statusSource: StatusSource;
+  readonly describeInstanceStatus: EcsClient['describeInstanceStatus'];
+  readonly instanceStatus: InstanceStatusLookup;
+  readonly installAgent: AgentInstaller;
+  readonly reboot: InstanceRebooter;
   readonly #host: string;
   readonly #v1: boolean;
   readonly #timeoutMs: number;
@@ -612,6 +656,11 @@ class Client implements EcsClient {
           })
         ).instances,
     );
+    const lifecycle = createLifecycleCalls((action, params, options) => this.call(action, params, options));
+    this.describeInstanceStatus = lifecycle.describeInstanceStatus;
+    this.instanceStatus = lifecycle.instanceStatus;
+    this.installAgent = lifecycle.installAgent;
+    this.reboot = lifecycle.reboot;
   }
 
   async describeCloudAssistantStatus(

@@ -2,6 +2,8 @@ export type {
   CallOptions,
   DescribeCloudAssistantStatusRequest,
   DescribeCloudAssistantStatusResult,
+  DescribeInstanceStatusRequest,
+  DescribeInstanceStatusResult,
   EcsClient,
   EcsClientOptions,
   ListCloudAssistantStatusRequest,
@@ -34,6 +36,7 @@ export {
   ResponseValidationError,
   ThrottlingError,
 } from './errors.js';
+export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
 export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
 export { jsonLine, printable, printableOrUndefined } from './printable.js';
 export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
@@ -72,4 +75,13 @@ export {
   stringToSignV3,
   V3_ALGORITHM,
 } from './sign.js';
-export type { AttemptEvent, InstanceStatus, StatusSource } from './types.js';
+export type {
+  AgentInstaller,
+  AttemptEvent,
+  EcsInstanceStatus,
+  InstanceRebooter,
+  InstanceStatus,
+  InstanceStatusLookup,
+  RebootResult,
+  StatusSource,
+} from './types.js';

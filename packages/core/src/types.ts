@@ -60,3 +60,49 @@ export type StatusSource = (
   instanceIds: readonly string[],
   options: { readonly signal: AbortSignal; readonly onAttempt?: ((event: AttemptEvent) => void) | undefined },
 ) => Promise<readonly InstanceStatus[]>;
+
+/** The lifecycle status of one ECS instance, as `DescribeInstanceStatus` reports it. */
+export interface EcsInstanceStatus {
+  readonly instanceId: string;
+  /** `Pending`, `Starting`, `Running`, `Stopping` or `Stopped` (ECS may add others). */
+  readonly status: string;
+}
+
+/**
+ * `DescribeInstanceStatus` for up to 100 IDs (paged inside as the API requires): the status of
+ * every instance ECS knows; unknown IDs are left out. A core client provides one
+ * (`client.instanceStatus`); the waiter uses it to say why an instance is not ready.
+ */
+export type InstanceStatusLookup = (
+  instanceIds: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onAttempt?: ((event: AttemptEvent) => void) | undefined },
+) => Promise<readonly EcsInstanceStatus[]>;
+
+/**
+ * `InstallCloudAssistant` for up to 50 IDs. Resolves when ECS accepted the request; the agent
+ * starts only after the instance's next boot. Rejects with the API error (one instance it cannot
+ * install on fails the whole request). A core client provides one (`client.installAgent`).
+ */
+export type AgentInstaller = (
+  instanceIds: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onAttempt?: ((event: AttemptEvent) => void) | undefined },
+) => Promise<void>;
+
+/** What a reboot did to one instance. */
+export interface RebootResult {
+  readonly instanceId: string;
+  /** ECS accepted the reboot of this instance. */
+  readonly ok: boolean;
+  /** The per-instance error code when it did not (e.g. `IncorrectInstanceStatus`). */
+  readonly apiCode?: string | undefined;
+}
+
+/**
+ * `RebootInstances` for up to 100 IDs, each instance on its own (`BatchOptimization:
+ * SuccessFirst`): one result per instance. Rejects only when the whole request fails
+ * (permissions, parameters). A core client provides one (`client.reboot`).
+ */
+export type InstanceRebooter = (
+  instanceIds: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onAttempt?: ((event: AttemptEvent) => void) | undefined },
+) => Promise<readonly RebootResult[]>;

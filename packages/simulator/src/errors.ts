@@ -120,6 +120,14 @@ export const apiErrors = {
     e(500, 'InternalError.Dispatch', 'An error occurred when you dispatched the request.'),
   serviceUnavailable: () =>
     e(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+  // A RAM policy that does not allow the action (the common ECS error table, e.g. RunCommand's and
+  // DescribeInstances' pages: 403 Forbidden.RAM). Sent for a credential's `deniedActions`.
+  forbiddenRam: () =>
+    e(
+      403,
+      'Forbidden.RAM',
+      "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+    ),
   // ---- RunCommand, the instance lifecycle, InstallCloudAssistant, SendFile (issue 10) ----
   // RunCommand with a Type it does not know (ecs-fidelity §3, Docs2024).
   invalidCmdType: () => e(403, 'InvalidCmdType.NotFound', 'The specified command type does not exist.'),

@@ -1,8 +1,8 @@
 /**
  * The HTTP front of the simulator: node:http on loopback, `GET`/`POST` on `/`, query and form body
  * merged, keep-alive. Each request goes: faults before the gateway (latency, reset, HTML 502) →
- * signature verification → version → account quota → token bucket → injected 5xx → the action →
- * body faults. Bodies are JSON, or XML for an RPC (V1-signed) request whose `Format` is absent or
+ * signature verification → version → RAM policy (`deniedActions`) → account quota → token bucket →
+ * injected 5xx → the action → body faults. Bodies are JSON, or XML for an RPC (V1-signed) request whose `Format` is absent or
  * not `JSON` (see xml.ts); V3 requests always get JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -200,6 +200,7 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
       if (verified.version !== API_VERSION) throw apiErrors.invalidVersion(verified.version);
       const handler = actions.get(action);
       if (handler === undefined) throw apiErrors.actionNotFound(action);
+      if (deps.verifier.denies(verified.accessKeyId, action)) throw apiErrors.forbiddenRam();
 
       const overQuota = deps.quota?.take(verified.accountId, params.RegionId ?? '', action);
       if (overQuota) {

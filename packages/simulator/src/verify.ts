@@ -35,6 +35,13 @@ export interface SimulatorCredential {
   readonly securityToken?: string | undefined;
   /** Wall-clock epoch ms after which `securityToken` answers `InvalidSecurityToken.Expired`. */
   readonly securityTokenExpiresAt?: number | undefined;
+  /**
+   * Actions a RAM policy denies to this AccessKey (e.g. `["InstallCloudAssistant"]`): its calls of
+   * them get 403 `Forbidden.RAM` after the signature is checked, and change nothing. Entries
+   * sharing an AccessKeyId add up.
+   * @default none
+   */
+  readonly deniedActions?: readonly string[] | undefined;
 }
 
 /** What a verified request says about itself. */
@@ -84,6 +91,8 @@ interface KeyEntry {
   readonly tokens: Map<string, number>;
   /** Whether a request without a token is accepted for this AccessKeyId. */
   plainAllowed: boolean;
+  /** Actions its RAM policy denies. */
+  readonly denied: Set<string>;
 }
 
 const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
@@ -124,6 +133,7 @@ export class RequestVerifier {
         secretV1: c.accessKeySecret,
         tokens: new Map(),
         plainAllowed: false,
+        denied: new Set(),
       };
       this.#keys.set(c.accessKeyId, entry);
     } else if (entry.secret !== c.accessKeySecret) {
@@ -135,8 +145,21 @@ export class RequestVerifier {
         `credentials: AccessKeyId ${c.accessKeyId} is configured for two accounts (${entry.accountId} and ${accountId})`,
       );
     }
+    if (c.deniedActions !== undefined) {
+      if (!Array.isArray(c.deniedActions) || c.deniedActions.some((a) => typeof a !== 'string')) {
+        throw new TypeError(
+          `credentials: deniedActions of AccessKeyId ${c.accessKeyId} must be an array of action names`,
+        );
+      }
+      for (const action of c.deniedActions) entry.denied.add(action);
+    }
     if (c.securityToken === undefined) entry.plainAllowed = true;
     else entry.tokens.set(c.securityToken, c.securityTokenExpiresAt ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Whether the RAM policy of `accessKeyId` denies `action` (see `deniedActions`). */
+  denies(accessKeyId: string, action: string): boolean {
+    return this.#keys.get(accessKeyId)?.denied.has(action) === true;
   }
 
   /** Verifies the signature of a request and returns who sent it and what it asks for; throws `SimulatorApiError`. */

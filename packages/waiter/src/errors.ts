@@ -1,29 +1,59 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
 import type { InvalidStatusReadingError } from './readings.js';
+import type { RemediationRecord } from './remediate.js';
 
 /**
  * Why an instance is not (yet) ready, as reported on a timeout or in a report:
  * - `no-heartbeat-yet`: offline with no agent version and never seen online in this wait. The
- *   instance may still be booting, or its image may lack the agent: the API cannot tell which.
- *   (Earlier builds reported it as `not-installed`, which nothing proved; see the CHANGELOG.)
+ *   instance may still be booting, or its image may lack the agent: DescribeCloudAssistantStatus
+ *   cannot tell which. (Earlier builds reported it as `not-installed`, which nothing proved; see
+ *   the CHANGELOG.)
+ * - `not-installed`: proven missing: the instance-status lookup found it Running long enough
+ *   without any heartbeat (see `instance-check.ts`).
  * - `agent-offline`: the agent is known (a version, or seen online) but has no recent heartbeat.
  * - `not-found`: ECS does not know the ID (yet).
+ * - `instance-stopped`, `instance-starting`, `instance-stopping`, `instance-not-running`: from the
+ *   instance-status lookup (DescribeInstanceStatus) at the end of a failed wait or during it.
+ * - `agent-installed-reboot-required`, `install-failed: …`, `reboot-failed: …`: from opt-in
+ *   remediation.
  * - `readiness-unmet: …`: online, but a `readiness` condition does not hold.
  * - `errors: …`: the calls for it failed (`errors: ServiceUnavailable ×3`), or got no answer.
  */
 export type PendingReason =
   | 'agent-offline'
+  | 'not-installed'
   | 'no-heartbeat-yet'
   | 'not-found'
+  | 'instance-stopped'
+  | 'instance-starting'
+  | 'instance-stopping'
+  | 'instance-not-running'
+  | 'agent-installed-reboot-required'
+  | `install-failed: ${string}`
+  | `reboot-failed: ${string}`
   | `readiness-unmet: ${string}`
   | `errors: ${string}`;
+
+/** A region a wait asked whose API never answered (see {@link SourceUnreachableError}). */
+export interface UnreachableRegion {
+  /** The region's name, when known (a bare status function has none). */
+  readonly region: string | undefined;
+  /** Where its calls went, when known. */
+  readonly endpoint: string | undefined;
+}
 
 /** One instance that was not ready when the wait ended. */
 export interface PendingInstance {
   readonly instanceId: string;
   readonly reason: PendingReason;
+  /** Its region: given with the ID, located by the wait, or the wait's only region. */
+  readonly region?: string | undefined;
   /** The last status the API returned for it, if it ever returned one. */
   readonly status?: InstanceStatus | undefined;
+  /** Its lifecycle `Status` (`Running`, `Stopped`, …) from the instance-status lookup, when one ran. */
+  readonly instanceStatus?: string | undefined;
+  /** What opt-in remediation did to it, if anything. */
+  readonly remediation?: RemediationRecord | undefined;
 }
 
 /** Counters shared by the report and the errors, so a failure carries the same figures as a success. */
@@ -48,6 +78,13 @@ export interface WaitCounters {
   readonly throttledCalls: number;
   /** Failed attempts or calls, counted by API code (e.g. `ServiceUnavailable`) or error code. */
   readonly errors: Readonly<Record<string, number>>;
+  /**
+   * DescribeInstanceStatus attempts (instance-status lookups), not in `apiCalls`. 0 unless the
+   * wait failed, ran long, or `stoppedInstances: 'fail'` or `remediate` asked for lookups.
+   */
+  readonly instanceStatusCalls: number;
+  /** InstallCloudAssistant, RebootInstances and pre-reboot status attempts of remediation, not in `apiCalls`. */
+  readonly remediationCalls: number;
 }
 
 /** Base class of every error the waiter creates. Check `code`, not `instanceof` alone. */
@@ -148,6 +185,8 @@ export abstract class WaitOutcomeError extends WaiterError implements WaitCounte
   readonly bisectionCalls: number;
   readonly throttledCalls: number;
   readonly errors: Readonly<Record<string, number>>;
+  readonly instanceStatusCalls: number;
+  readonly remediationCalls: number;
 
   constructor(
     message: string,
@@ -172,6 +211,8 @@ export abstract class WaitOutcomeError extends WaiterError implements WaitCounte
     this.bisectionCalls = c?.bisectionCalls ?? 0;
     this.throttledCalls = c?.throttledCalls ?? 0;
     this.errors = c?.errors ?? {};
+    this.instanceStatusCalls = c?.instanceStatusCalls ?? 0;
+    this.remediationCalls = c?.remediationCalls ?? 0;
   }
 }
 
@@ -204,7 +245,10 @@ export class CloudAssistantTimeoutError extends WaitOutcomeError {
 export class QuorumUnreachableError extends WaitOutcomeError {
   override readonly name = 'QuorumUnreachableError' as const;
   override readonly code = 'WAITER_QUORUM_UNREACHABLE' as const;
-  /** Instances that can never become ready in this wait (not found, or past the not-found grace). */
+  /**
+   * Instances that can never become ready in this wait: not found (at once with `notFound:
+   * 'fail'`, or past the not-found grace), or `Stopped` with `stoppedInstances: 'fail'`.
+   */
   readonly unreachable: readonly PendingInstance[];
 
   constructor(fields: {
@@ -219,7 +263,7 @@ export class QuorumUnreachableError extends WaitOutcomeError {
     super(
       `At most ${possible} of ${required} required instances can become ready because ` +
         `${unreachable.length} cannot: ${describePending(unreachable)}; ` +
-        'check the instance IDs and region, or lower minReady.',
+        'check the instance IDs, their regions and that the instances are running, or lower minReady.',
       'WAITER_QUORUM_UNREACHABLE',
       fields,
     );
@@ -294,9 +338,12 @@ export class StatusSourceError extends WaitOutcomeError {
  * or `Throttling*`), later outages are ridden out until `timeoutMs` as before.
  *
  * The last failed call's error is `cause` (its message is not copied); `lastErrorCode` is its API
- * or error code, `lastErrorCauseCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), and
- * `endpoint` where the calls went when the wait knows it (a core client, or `region`). Like the
- * other terminal errors it accounts for every requested ID and carries the counters.
+ * or error code, `lastErrorCauseCode` the low-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`),
+ * `endpoint` where the calls went when the wait knows it (a core client, or `region`) and there
+ * is one, and `regions` each region the wait asked with its endpoint. With several regions the
+ * wait fails fast only when none of them answered (one answering proves the setup can work); the
+ * last error is the latest of any region. Like the other terminal errors it accounts for every
+ * requested ID and carries the counters.
  */
 export class SourceUnreachableError extends WaitOutcomeError {
   override readonly name = 'SourceUnreachableError' as const;
@@ -306,8 +353,10 @@ export class SourceUnreachableError extends WaitOutcomeError {
   readonly lastErrorCode: string | undefined;
   /** The low-level code of the last failure (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when it has one. */
   readonly lastErrorCauseCode: string | undefined;
-  /** The endpoint the calls went to, when known. */
+  /** The endpoint the calls went to, when known and when there is one (one region asked). */
   readonly endpoint: string | undefined;
+  /** Every region the wait asked and never heard from, with its endpoint when known. */
+  readonly regions: readonly UnreachableRegion[];
 
   constructor(
     lastError: unknown,
@@ -316,6 +365,7 @@ export class SourceUnreachableError extends WaitOutcomeError {
       lastErrorCode: string | undefined;
       lastErrorCauseCode: string | undefined;
       endpoint: string | undefined;
+      regions?: readonly UnreachableRegion[] | undefined;
       failedCalls: number;
       ready: readonly string[];
       pending: readonly PendingInstance[];
@@ -324,7 +374,15 @@ export class SourceUnreachableError extends WaitOutcomeError {
     },
   ) {
     const seconds = Math.round(fields.firstAnswerTimeoutMs / 1000);
-    const where = fields.endpoint === undefined ? '' : ` at ${fields.endpoint}`;
+    const regions = fields.regions ?? [];
+    const where =
+      regions.length > 1
+        ? ` in any of ${regions.length} regions (${regions
+            .map((r) => `${r.region ?? 'unnamed'}${r.endpoint === undefined ? '' : ` at ${r.endpoint}`}`)
+            .join(', ')})`
+        : fields.endpoint === undefined
+          ? ''
+          : ` at ${fields.endpoint}`;
     const last =
       fields.lastErrorCode === undefined
         ? 'the first call is still waiting for an answer'
@@ -343,6 +401,7 @@ export class SourceUnreachableError extends WaitOutcomeError {
     this.lastErrorCode = fields.lastErrorCode;
     this.lastErrorCauseCode = fields.lastErrorCauseCode;
     this.endpoint = fields.endpoint;
+    this.regions = regions.map((r) => ({ region: r.region, endpoint: r.endpoint }));
   }
 }
 
@@ -387,6 +446,50 @@ export class ReadinessPredicateError extends WaitOutcomeError {
   }
 }
 
+/**
+ * Opt-in remediation was denied for every instance it tried (a permission error such as
+ * `Forbidden.RAM` on InstallCloudAssistant or RebootInstances, and no remediation succeeded), so
+ * the wait fails at once, like on any other permanent error. The first denial is `cause`; its
+ * message is not copied. Like the other terminal errors it accounts for every requested ID.
+ */
+export class RemediationError extends WaitOutcomeError {
+  override readonly name = 'RemediationError' as const;
+  override readonly code = 'WAITER_REMEDIATION_DENIED' as const;
+  /** `InstallCloudAssistant` or `RebootInstances`. */
+  readonly action: string;
+  /** The API error code of the denial (e.g. `Forbidden.RAM`), when it has one. */
+  readonly apiCode: string | undefined;
+  /** The stable `code` of the cause (e.g. `ECS_API_ERROR`), when it has one. */
+  readonly causeCode: string | undefined;
+
+  constructor(
+    cause: unknown,
+    fields: {
+      action: string;
+      apiCode: string | undefined;
+      causeCode: string | undefined;
+      ready: readonly string[];
+      pending: readonly PendingInstance[];
+      required: number;
+      counters: WaitCounters;
+    },
+  ) {
+    const what = fields.apiCode ?? fields.causeCode ?? 'an error';
+    const permission =
+      fields.action === 'InstallCloudAssistant' ? 'ecs:InstallCloudAssistant' : 'ecs:RebootInstances';
+    super(
+      `${fields.action} failed with ${what} for every instance the wait tried to remediate, which waiting ` +
+        `cannot fix; grant ${permission} to these credentials (RAM policy) or turn remediation off.`,
+      'WAITER_REMEDIATION_DENIED',
+      fields,
+      { cause },
+    );
+    this.action = fields.action;
+    this.apiCode = fields.apiCode;
+    this.causeCode = fields.causeCode;
+  }
+}
+
 function hasCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
@@ -398,6 +501,7 @@ const waiterCodes = new Set([
   'WAITER_SOURCE_FAILED',
   'WAITER_SOURCE_UNREACHABLE',
   'WAITER_PREDICATE_FAILED',
+  'WAITER_REMEDIATION_DENIED',
   'WAITER_INVALID_STATUS',
 ]);
 
@@ -425,6 +529,10 @@ export function isQuorumUnreachableError(error: unknown): error is QuorumUnreach
 /** True for {@link ReadinessPredicateError} (checks `code`). */
 export function isReadinessPredicateError(error: unknown): error is ReadinessPredicateError {
   return hasCode(error, 'WAITER_PREDICATE_FAILED');
+}
+/** True for {@link RemediationError} (checks `code`). */
+export function isRemediationError(error: unknown): error is RemediationError {
+  return hasCode(error, 'WAITER_REMEDIATION_DENIED');
 }
 /** True for {@link StatusSourceError} (checks `code`). */
 export function isStatusSourceError(error: unknown): error is StatusSourceError {

@@ -9,7 +9,8 @@ import { type InvalidInstanceId, InvalidInstanceIdError } from './errors.js';
  */
 export const INSTANCE_ID_PATTERN: RegExp = /^(?:i|mi)-[a-z0-9]{1,64}$/;
 
-function whyInvalid(value: unknown): string | undefined {
+/** Why `value` is not an instance ID, or undefined when it is one. */
+export function whyInvalid(value: unknown): string | undefined {
   if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return 'empty';
   if (value !== value.trim()) return 'has leading or trailing whitespace';

@@ -1,21 +1,32 @@
 import {
+  type AgentInstaller,
   allKeys,
-  type BudgetClock,
   checkOptionKeys,
-  createEcsClient,
   type EcsClientOptions,
-  isRateLimitedSource,
-  rateLimitedSource,
+  type InstanceRebooter,
+  type InstanceStatusLookup,
   type StatusSource,
 } from '@cloud-assistant-gate/core';
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { DEFAULT_AGENT_GRACE_MS } from './instance-check.js';
 import type { ReadinessOptions } from './readiness.js';
 import { isDottedVersion } from './readiness.js';
+import { type OpenedRegions, resolveRegionClients } from './region-clients.js';
+import type { RemediateOptions } from './remediate.js';
 import type { ReadinessProgress } from './report.js';
 
-/** A core `EcsClient` (only its `statusSource` is used) or any object exposing a status source. */
+/**
+ * A core `EcsClient`, or any object exposing a status source. The optional capabilities are
+ * used when present (a core client has them all): `instanceStatus` (DescribeInstanceStatus) for
+ * precise reasons at the end of a failed wait and for `stoppedInstances: 'fail'`; `installAgent`
+ * and `reboot` only for opt-in `remediate`. `region` names the client's region.
+ */
 export interface StatusSourceProvider {
   readonly statusSource: StatusSource;
+  readonly region?: string | undefined;
+  readonly instanceStatus?: InstanceStatusLookup | undefined;
+  readonly installAgent?: AgentInstaller | undefined;
+  readonly reboot?: InstanceRebooter | undefined;
 }
 
 /**
@@ -41,18 +52,36 @@ export interface WaitForCloudAssistantOptions {
    */
   readonly client?: StatusSource | StatusSourceProvider | undefined;
   /**
+   * One client per region, for a fleet in several regions: `{ 'cn-hangzhou': ecsA, 'cn-beijing':
+   * ecsB }` (each a core client or a status source, as `client`; the wait does not close them).
+   * Bare IDs are located in this order; IDs with a region (`cn-beijing:i-…`) must name one of them.
+   * @default undefined
+   */
+  readonly clients?: Readonly<Record<string, StatusSource | StatusSourceProvider>> | undefined;
+  /**
    * Region ID (e.g. `cn-hangzhou`): the wait creates its own core client with `endpoint` and
-   * `credentials`, and closes it when it settles. Give at most one of `region` and `client`.
-   * @default env.ALIBABA_CLOUD_REGION_ID when `client` is not given either
+   * `credentials`, and closes it when it settles. Give at most one of `region`, `regions`,
+   * `client` and `clients`.
+   * @default env.ALIBABA_CLOUD_REGION_ID when no client nor regions are given either
    */
   readonly region?: string | undefined;
   /**
-   * With `region`: a full URL (`http://127.0.0.1:8080`) or a bare host (HTTPS).
-   * @default the official SDK's endpoint for `region`
+   * Several regions in one wait: one core client per region (each with its own endpoint and
+   * request budget), one report. IDs may carry their region (`cn-beijing:i-…` or `{ instanceId,
+   * region }`; a region named only by IDs is added after these); a bare ID is located: polled in
+   * the first region, and if that region does not know it, in the next, within the same round
+   * (about one extra call per such ID and region it is not in; see the README).
+   * @default undefined (`region`)
+   */
+  readonly regions?: readonly string[] | undefined;
+  /**
+   * With `region`/`regions`: a full URL (`http://127.0.0.1:8080`) or a bare host (HTTPS), used
+   * for every region (one endpoint serving several regions, like the simulator).
+   * @default the official SDK's endpoint of each region
    */
   readonly endpoint?: string | undefined;
   /**
-   * With `region`: an AccessKey pair or a provider function.
+   * With `region`/`regions`: an AccessKey pair or a provider function.
    * @default core's default chain (`env`, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role)
    */
   readonly credentials?: EcsClientOptions['credentials'];
@@ -167,6 +196,26 @@ export interface WaitForCloudAssistantOptions {
    * @default 60_000
    */
   readonly notFoundGraceMs?: number | undefined;
+  /**
+   * Instances that are `Stopped` (per DescribeInstanceStatus) will not get an agent: `'wait'`
+   * keeps polling them (someone may start them) and names them `instance-stopped` if the wait
+   * fails; `'fail'` looks up the lifecycle status of instances whose agent is not online after the
+   * first round and then every 30 s (DescribeInstanceStatus, ≤ 100 IDs per call, ceil(n / 50)
+   * calls for n such instances), and gives up on a `Stopped` one at once, like an unknown ID with
+   * `notFound: 'fail'`: the wait fails as soon as `minReady` cannot be met. A client without
+   * `instanceStatus` (a bare status function) cannot look up: then both behave as `'wait'`.
+   * @default 'wait'
+   */
+  readonly stoppedInstances?: 'wait' | 'fail' | undefined;
+  /**
+   * Opt-in remediation of a missing agent (off by default): `{ install: true }` installs the
+   * agent (InstallCloudAssistant) on instances seen `Running` for `afterMs` whose agent never
+   * reported, and `{ install: true, reboot: true }` also reboots them (RebootInstances) so that the
+   * agent starts. **This reboots running instances**; never without `reboot: true`, and never an
+   * instance whose agent was ever seen. Needs a client with `installAgent` (and `reboot`).
+   * @default undefined (no remediation)
+   */
+  readonly remediate?: RemediateOptions | undefined;
   /** Cancels the wait: rejects with `signal.reason`, aborts in-flight calls, sends nothing more. */
   readonly signal?: AbortSignal | undefined;
   /** Called after every round (also emitted by {@link watchCloudAssistant}). */
@@ -209,12 +258,17 @@ export const defaults = {
   minReady: 'all',
   notFound: 'wait',
   notFoundGraceMs: 60_000,
+  stoppedInstances: 'wait',
+  /** `remediate.afterMs`: also the grace after which the lookups call an agent missing. */
+  remediateAfterMs: DEFAULT_AGENT_GRACE_MS,
 } as const;
 
 /** Every key of {@link WaitForCloudAssistantOptions}; any other is refused, naming the closest. */
 const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
   'client',
+  'clients',
   'region',
+  'regions',
   'endpoint',
   'credentials',
   'env',
@@ -230,12 +284,16 @@ const OPTION_KEYS = allKeys<WaitForCloudAssistantOptions>()([
   'readiness',
   'notFound',
   'notFoundGraceMs',
+  'stoppedInstances',
+  'remediate',
   'signal',
   'onProgress',
   'now',
   'random',
   'scheduler',
 ]);
+
+const REMEDIATE_KEYS = allKeys<RemediateOptions>()(['install', 'reboot', 'afterMs']);
 
 const READINESS_KEYS = allKeys<ReadinessOptions>()([
   'requireSessionManager',
@@ -251,17 +309,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The slowest `maxRequestsPerSecond`: one call per 1,000 s keeps the pause within a timer. */
 const MIN_REQUESTS_PER_SECOND = 0.001;
 
-/** The status source of one wait, and how to release it. */
-export interface OpenedSource {
-  readonly source: StatusSource;
-  readonly close: (() => Promise<void>) | undefined;
-  /** Where the calls go, when known (a core client's `endpoint`), for error messages. */
-  readonly endpoint?: string | undefined;
+/** `remediate` with its defaults filled in. */
+export interface ResolvedRemediation {
+  readonly install: true;
+  readonly reboot: boolean;
+  readonly afterMs: number;
 }
 
 export interface ResolvedOptions {
-  /** Called once per wait (per subscription): the source, paced by a request budget. */
-  readonly open: () => OpenedSource;
+  /** Called once per wait (per subscription): the clients of every region. */
+  readonly open: () => OpenedRegions;
+  readonly stoppedInstances: 'wait' | 'fail';
+  readonly remediate: ResolvedRemediation | undefined;
   readonly timeoutMs: number;
   /** `Infinity`: off. */
   readonly firstAnswerTimeoutMs: number;
@@ -316,119 +375,6 @@ function fn<T>(name: string, value: unknown): T | undefined {
   if (typeof value !== 'function')
     throw new TypeError(`Expected ${name} to be a function, got ${show(value)}.`);
   return value as T;
-}
-
-/** The source a `client` option names, and whether a request budget already paces it. */
-function resolveSource(client: unknown): { source: StatusSource; budgeted: boolean } {
-  if (typeof client === 'function')
-    return { source: client as StatusSource, budgeted: isRateLimitedSource(client) };
-  if (typeof client === 'object' && client !== null) {
-    const source = (client as { statusSource?: unknown }).statusSource;
-    if (typeof source === 'function') {
-      return { source: source.bind(client) as StatusSource, budgeted: isRateLimitedSource(source) };
-    }
-  }
-  throw new TypeError(
-    `Expected client to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
-  );
-}
-
-/** The wait's scheduler as the clock of a request budget (virtual time in tests). */
-function schedulerClock(scheduler: SchedulerLike, now: () => number): BudgetClock {
-  return {
-    now,
-    setTimeout: (callback, ms) => scheduler.schedule(callback, ms),
-    clearTimeout: (handle) => (handle as Subscription).unsubscribe(),
-  };
-}
-
-/** The environment variable the region is read from when neither `client` nor `region` is given. */
-export const REGION_ENV_VAR = 'ALIBABA_CLOUD_REGION_ID';
-
-function resolveEnv(value: unknown): Readonly<Record<string, string | undefined>> {
-  if (value === undefined) return process.env;
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected env to be an object of environment variables, got ${show(value)}.`);
-  }
-  return value as Readonly<Record<string, string | undefined>>;
-}
-
-interface Seams {
-  readonly scheduler: SchedulerLike;
-  readonly now: () => number;
-  readonly random: () => number;
-  readonly maxRequestsPerSecond: number | undefined;
-}
-
-function resolveOpen(o: Record<string, unknown>, seams: Seams): () => OpenedSource {
-  const { client } = o;
-  const { maxRequestsPerSecond } = seams;
-  if (client !== undefined && o['region'] !== undefined) {
-    throw new TypeError('Expected either options.client or options.region, not both.');
-  }
-  if (client !== undefined) {
-    for (const key of ['endpoint', 'credentials']) {
-      if (o[key] !== undefined)
-        throw new TypeError(`options.${key} only applies with options.region, not with client.`);
-    }
-    const { source, budgeted } = resolveSource(client);
-    const endpoint =
-      typeof client === 'object' &&
-      client !== null &&
-      typeof (client as { endpoint?: unknown }).endpoint === 'string'
-        ? ((client as { endpoint: string }).endpoint as string)
-        : undefined;
-    if (budgeted) {
-      if (maxRequestsPerSecond !== undefined) {
-        throw new TypeError(
-          'options.maxRequestsPerSecond applies only to a budget the wait creates; this client has its own (shared) request budget: ' +
-            'set maxRequestsPerSecond in createEcsClient (or rateLimitedSource) instead.',
-        );
-      }
-      return () => ({ source, close: undefined, endpoint });
-    }
-    // A plain function: a request budget of its own for each wait, on the wait's clock.
-    return () => ({
-      source: rateLimitedSource(source, {
-        maxRequestsPerSecond,
-        clock: schedulerClock(seams.scheduler, seams.now),
-        random: seams.random,
-      }),
-      close: undefined,
-      endpoint,
-    });
-  }
-  const env = resolveEnv(o['env']);
-  let region = o['region'];
-  if (region === undefined) {
-    const fromEnv = env[REGION_ENV_VAR];
-    if (fromEnv === undefined || fromEnv.trim() === '') {
-      throw new TypeError(
-        `No region to poll. Pass options.region or options.client, or set ${REGION_ENV_VAR}.`,
-      );
-    }
-    region = fromEnv.trim();
-  }
-  if (typeof region !== 'string')
-    throw new TypeError(`Expected region to be a region ID like "cn-hangzhou", got ${show(region)}.`);
-  const clientOptions: EcsClientOptions = {
-    region,
-    ...(o['endpoint'] === undefined ? {} : { endpoint: o['endpoint'] as string }),
-    ...(o['credentials'] === undefined
-      ? // The default chain reads the same environment as the region.
-        { credentialsChain: { env } }
-      : { credentials: o['credentials'] as EcsClientOptions['credentials'] }),
-    ...(maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond }),
-  };
-  // Validate now (core checks region, endpoint and credentials shape when constructing); the
-  // probe client has sent nothing and is closed at once.
-  void createEcsClient(clientOptions)
-    .close()
-    .catch(() => {});
-  return () => {
-    const ecs = createEcsClient(clientOptions);
-    return { source: ecs.statusSource, close: () => ecs.close(), endpoint: ecs.endpoint };
-  };
 }
 
 /** A share of the instances, written as a percentage: `'90%'`, `'99.5%'`, `'100%'`. */
@@ -500,6 +446,30 @@ export function resolveRequired(value: unknown, total: number): number {
   return Math.min(value, total);
 }
 
+function resolveRemediate(value: unknown): ResolvedRemediation | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(
+      `Expected remediate to be an object like { install: true, reboot: true }, got ${show(value)}.`,
+    );
+  }
+  const r = value as Record<string, unknown>;
+  checkOptionKeys(r, REMEDIATE_KEYS, 'options.remediate', 'remediate.');
+  if (r['install'] !== true) {
+    throw new TypeError(
+      `Expected remediate.install to be true (remediation installs the agent), got ${show(r['install'])}; leave remediate out to turn it off.`,
+    );
+  }
+  if (r['reboot'] !== undefined && typeof r['reboot'] !== 'boolean') {
+    throw new TypeError(`Expected remediate.reboot to be a boolean, got ${show(r['reboot'])}.`);
+  }
+  return {
+    install: true,
+    reboot: r['reboot'] === true,
+    afterMs: duration('remediate.afterMs', r['afterMs'], defaults.remediateAfterMs, 0),
+  };
+}
+
 function resolveReadiness(value: unknown): ReadinessOptions {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null) {
@@ -541,6 +511,10 @@ function resolveReadiness(value: unknown): ReadinessOptions {
 export function resolveOptions(
   options: WaitForCloudAssistantOptions | undefined,
   total: number,
+  ids: { readonly idRegions: readonly string[]; readonly hasBareIds: boolean } = {
+    idRegions: [],
+    hasBareIds: true,
+  },
 ): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) {
@@ -598,10 +572,14 @@ export function resolveOptions(
     throw new TypeError(`Expected scheduler to be an rxjs SchedulerLike, got ${show(scheduler)}.`);
   }
   const readiness = resolveReadiness(o['readiness']);
+  const stoppedInstances = o['stoppedInstances'] ?? defaults.stoppedInstances;
+  if (stoppedInstances !== 'wait' && stoppedInstances !== 'fail') {
+    throw new TypeError(`Expected stoppedInstances to be 'wait' or 'fail', got ${show(stoppedInstances)}.`);
+  }
   const s = scheduler as SchedulerLike;
   const now = fn<() => number>('now', o['now']) ?? (() => s.now());
   const random = fn<() => number>('random', o['random']) ?? Math.random;
-  const open = resolveOpen(o, {
+  const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds, {
     scheduler: s,
     now,
     random,
@@ -615,6 +593,8 @@ export function resolveOptions(
       : duration('firstAnswerTimeoutMs', firstAnswer, defaults.firstAnswerTimeoutMs, 1);
   return {
     open,
+    stoppedInstances,
+    remediate: resolveRemediate(o['remediate']),
     timeoutMs,
     firstAnswerTimeoutMs,
     minDelayMs,

@@ -70,12 +70,14 @@ export interface SourceHealth {
   answered: boolean;
   /** The last failed call's error (not an abort), if any. */
   lastError: unknown;
+  /** When `lastError` arrived (the wait's clock): the latest of several regions' is the wait's. */
+  lastErrorAt: number;
   /** Failed calls (after the source's own retries). */
   failedCalls: number;
 }
 
 export function newHealth(): SourceHealth {
-  return { answered: false, lastError: undefined, failedCalls: 0 };
+  return { answered: false, lastError: undefined, lastErrorAt: Number.NEGATIVE_INFINITY, failedCalls: 0 };
 }
 
 export interface PollContext {
@@ -169,6 +171,7 @@ async function sendCall(
       if (isThrottled(error) || classifyError(error) === 'not-found') health.answered = true;
       else {
         health.lastError = error;
+        health.lastErrorAt = ctx.now();
         health.failedCalls++;
       }
     }
@@ -239,7 +242,8 @@ const idsOf = (items: readonly { readonly instanceId: string }[]): string[] => {
  * ceil(known / 100) + ceil(suspects / 100) batch calls), at most `concurrency` in flight, each
  * answer handed to `sink` as it arrives. `suspects` are IDs the
  * last reading said ECS does not know: kept apart, they never make a batch of known IDs fail with
- * NotFound.
+ * NotFound. `apart` (IDs being located across regions) get batches of their own too, narrowed
+ * down like known ones.
  *
  * A batch failing with NotFound is narrowed down by {@link bisectNotFound} (a batch of suspects
  * is walked as dense at once), spending at most `maxBisectionCallsPerRound` calls over the whole
@@ -256,10 +260,15 @@ export async function pollRound<T extends { readonly instanceId: string }>(
   signal: AbortSignal,
   suspects: readonly T[],
   sink: RoundSink<T>,
+  apart: readonly T[] = [],
 ): Promise<RoundResult> {
   const batches: { readonly items: readonly T[]; readonly suspects: boolean }[] = [];
   for (let start = 0; start < known.length; start += MAX_BATCH_SIZE)
     batches.push({ items: known.slice(start, start + MAX_BATCH_SIZE), suspects: false });
+  // IDs being located in this region: batched apart from the known ones, so that their NotFound
+  // never fails a batch of known IDs, but narrowed down like any batch (not walked as dense).
+  for (let start = 0; start < apart.length; start += MAX_BATCH_SIZE)
+    batches.push({ items: apart.slice(start, start + MAX_BATCH_SIZE), suspects: false });
   for (let start = 0; start < suspects.length; start += MAX_BATCH_SIZE)
     batches.push({ items: suspects.slice(start, start + MAX_BATCH_SIZE), suspects: true });
   const scope = new AbortScope(signal);

@@ -1,5 +1,7 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
 import type { PendingInstance, PendingReason, WaitCounters } from './errors.js';
+import { lifecycleReason } from './instance-check.js';
+import { type RemediationRecord, type RemediationState, remediationReason, toRecord } from './remediate.js';
 
 /** One instance in a {@link ReadinessReport}. */
 export interface InstanceReadiness {
@@ -15,10 +17,19 @@ export interface InstanceReadiness {
   /** True when the last reading said ECS does not know this ID. */
   readonly notFound: boolean;
   /**
+   * Its region: given with the ID (`cn-beijing:i-…`), located by the wait, or the wait's only
+   * region. Absent for a bare ID no region knew, and for a status function without a region.
+   */
+  readonly region?: string | undefined;
+  /**
    * The last reading: `cloudAssistantStatus`, `cloudAssistantVersion`, `lastHeartbeatTime`,
    * `osType`, `supportSessionManager`, ... Absent if ECS never returned one.
    */
   readonly status?: InstanceStatus | undefined;
+  /** Its lifecycle `Status` (`Running`, `Stopped`, …) from the last instance-status lookup, if one ran. */
+  readonly instanceStatus?: string | undefined;
+  /** What opt-in remediation did to it, if anything. */
+  readonly remediation?: RemediationRecord | undefined;
 }
 
 /** What {@link waitForCloudAssistant} resolves with. */
@@ -35,6 +46,10 @@ export interface ReadinessReport extends WaitCounters {
   readonly total: number;
   /** Ready instances the wait needed (`minReady` resolved against `total`). */
   readonly required: number;
+  /** The wait's regions, in the order bare IDs were located (empty for a status function without a region). */
+  readonly regions: readonly string[];
+  /** Every instance opt-in remediation acted on, in the order it did. */
+  readonly remediations: readonly RemediationRecord[];
 }
 
 /** What {@link watchCloudAssistant} emits after every round. */
@@ -49,6 +64,13 @@ export interface ReadinessProgress {
   readonly notFoundCount: number;
   /** IDs that became ready in this round, in input order. */
   readonly newlyReady: readonly string[];
+  /** The same instances with their regions (`region` absent for a status function without one). */
+  readonly newlyReadyInstances: readonly {
+    readonly instanceId: string;
+    readonly region?: string | undefined;
+  }[];
+  /** What opt-in remediation did in this round (installs, reboots, failures); usually empty. */
+  readonly remediated: readonly RemediationRecord[];
   /** IDs polled in this round (the not-yet-ready ones, suspects included). */
   readonly polled: number;
   /**
@@ -101,6 +123,25 @@ export interface InstanceState {
   unreachable: boolean;
   /** Transient errors since the last reading, by key. */
   errors: Map<string, number>;
+  /** Index of its region among the wait's clients; undefined while a bare ID is being located. */
+  slot: number | undefined;
+  /** The name of that region, when known. */
+  region: string | undefined;
+  /** A bare ID being located: the region (index) to try next. */
+  candidate: number;
+  /** Lifecycle `Status` from the last instance-status lookup (undefined: none, or not listed). */
+  lifecycle: string | undefined;
+  /** The round of the last lookup that answered for it; 0 before any. */
+  lifecycleRound: number;
+  /** When a lookup first saw it `Running` in the current run of `Running` lookups. */
+  runningSince: number | undefined;
+  /**
+   * The lookups prove the agent is missing: `Running` for at least `afterMs` (two lookups that
+   * far apart) while the agent never reported (never online, no version, no heartbeat).
+   */
+  agentMissing: boolean;
+  /** What opt-in remediation did to it. */
+  remediation: RemediationState | undefined;
 }
 
 export function newInstanceState(instanceId: string, index: number): InstanceState {
@@ -118,6 +159,14 @@ export function newInstanceState(instanceId: string, index: number): InstanceSta
     readRound: 0,
     unreachable: false,
     errors: new Map(),
+    slot: undefined,
+    region: undefined,
+    candidate: 0,
+    lifecycle: undefined,
+    lifecycleRound: 0,
+    runningSince: undefined,
+    agentMissing: false,
+    remediation: undefined,
   };
 }
 
@@ -130,6 +179,21 @@ export const NO_RESPONSE: PendingReason = 'errors: no response before the deadli
  */
 export function reasonOf(state: InstanceState, noResponse: PendingReason = NO_RESPONSE): PendingReason {
   if (state.notFound) return 'not-found';
+  // A lookup after the last reading says more than the agent's reading: a stopped instance, a
+  // failed remediation, or proof that the agent is missing (not just late).
+  const fresh = state.lifecycleRound > 0 && state.lifecycleRound >= state.readRound;
+  const lifecycle = lifecycleReason({
+    lifecycle: fresh ? state.lifecycle : undefined,
+    base: state.unmet,
+    // After an install the agent is not missing any more, only late (or failing to start).
+    agentMissing: state.agentMissing && state.remediation?.installedAt === undefined,
+    heartbeatSeen: (state.status?.lastHeartbeatTime ?? '') !== '',
+  });
+  if (lifecycle !== undefined && lifecycle !== 'not-installed' && lifecycle !== 'no-heartbeat-yet')
+    return lifecycle;
+  const remediation = remediationReason(state.remediation);
+  if (remediation !== undefined) return remediation;
+  if (lifecycle !== undefined) return lifecycle;
   if (state.unmet !== undefined) return state.unmet;
   if (state.errors.size > 0) {
     return `errors: ${[...state.errors].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key)).join(', ')}`;
@@ -138,16 +202,26 @@ export function reasonOf(state: InstanceState, noResponse: PendingReason = NO_RE
 }
 
 export function toPending(state: InstanceState, noResponse: PendingReason = NO_RESPONSE): PendingInstance {
-  const reason = reasonOf(state, noResponse);
-  return state.status === undefined
-    ? { instanceId: state.instanceId, reason }
-    : { instanceId: state.instanceId, reason, status: state.status };
+  const out: { -readonly [K in keyof PendingInstance]: PendingInstance[K] } = {
+    instanceId: state.instanceId,
+    reason: reasonOf(state, noResponse),
+  };
+  if (state.region !== undefined) out.region = state.region;
+  if (state.status !== undefined) out.status = state.status;
+  if (state.lifecycle !== undefined) out.instanceStatus = state.lifecycle;
+  if (state.remediation !== undefined) out.remediation = toRecord(state.remediation);
+  return out;
 }
 
 export function buildReport(
   states: readonly InstanceState[],
   counters: WaitCounters,
-  fields: { startedAt: number; required: number },
+  fields: {
+    startedAt: number;
+    required: number;
+    regions: readonly string[];
+    remediations: readonly RemediationRecord[];
+  },
 ): ReadinessReport {
   const instances: InstanceReadiness[] = states.map((s) => {
     const entry: {
@@ -159,7 +233,10 @@ export function buildReport(
     } else {
       entry.reason = reasonOf(s);
     }
+    if (s.region !== undefined) entry.region = s.region;
     if (s.status !== undefined) entry.status = s.status;
+    if (s.lifecycle !== undefined) entry.instanceStatus = s.lifecycle;
+    if (s.remediation !== undefined) entry.remediation = toRecord(s.remediation);
     return entry;
   });
   return {
@@ -169,6 +246,8 @@ export function buildReport(
     notFound: states.filter((s) => !s.ready && s.notFound).map((s) => s.instanceId),
     total: states.length,
     required: fields.required,
+    regions: fields.regions,
+    remediations: fields.remediations,
     ...counters,
   };
 }

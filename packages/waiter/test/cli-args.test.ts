@@ -58,7 +58,7 @@ describe('parseCliArgs', () => {
     ]);
     expect(s).toEqual({
       command: 'wait',
-      region: { value: 'cn-hangzhou', from: '--region' },
+      regions: { values: ['cn-hangzhou'], from: '--region' },
       endpoint: 'http://127.0.0.1:9999',
       profile: { name: 'prod', from: '--profile' },
       timeoutMs: 900_000,
@@ -71,6 +71,7 @@ describe('parseCliArgs', () => {
       minVersion: '2.2.3.189',
       maxHeartbeatAgeMs: 180_000,
       notFound: 'fail',
+      dryRun: false,
       idArgs: ['i-a', 'i-b'],
       idsFiles: ['a.txt', '-'],
       json: true,
@@ -83,6 +84,7 @@ describe('parseCliArgs', () => {
     expect(run(['wait', 'i-a'])).toEqual({
       command: 'wait',
       requireSessionManager: false,
+      dryRun: false,
       idArgs: ['i-a'],
       idsFiles: [],
       json: false,
@@ -106,9 +108,11 @@ describe('parseCliArgs', () => {
       CLOUD_ASSISTANT_GATE_MIN_VERSION: '2.1',
       CLOUD_ASSISTANT_GATE_MAX_HEARTBEAT_AGE: '5m',
       CLOUD_ASSISTANT_GATE_NOT_FOUND: 'fail',
+      CLOUD_ASSISTANT_GATE_STOPPED: 'fail',
+      CLOUD_ASSISTANT_GATE_REMEDIATE_AFTER: '2m',
     };
     expect(run(['status'], env)).toMatchObject({
-      region: { value: 'cn-beijing', from: 'CLOUD_ASSISTANT_GATE_REGION' },
+      regions: { values: ['cn-beijing'], from: 'CLOUD_ASSISTANT_GATE_REGION' },
       endpoint: 'ecs.example.com',
       profile: { name: 'ci', from: 'CLOUD_ASSISTANT_GATE_PROFILE' },
       timeoutMs: 90_000,
@@ -121,11 +125,16 @@ describe('parseCliArgs', () => {
       minVersion: '2.1',
       maxHeartbeatAgeMs: 300_000,
       notFound: 'fail',
+      stopped: 'fail',
+    });
+    expect(run(['wait', '--install-missing', 'i-a'], env).remediate).toEqual({
+      reboot: false,
+      afterMs: 120_000,
     });
     expect(
       run(['status', '--region', 'cn-shanghai', '--timeout', '2m', '--not-found', 'wait'], env),
     ).toMatchObject({
-      region: { value: 'cn-shanghai', from: '--region' },
+      regions: { values: ['cn-shanghai'], from: '--region' },
       timeoutMs: 120_000,
       notFound: 'wait',
     });
@@ -138,7 +147,7 @@ describe('parseCliArgs', () => {
     expect(
       run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '', ALIBABA_CLOUD_REGION_ID: 'cn-qingdao' }),
     ).toMatchObject({
-      region: { value: 'cn-qingdao', from: 'ALIBABA_CLOUD_REGION_ID' },
+      regions: { values: ['cn-qingdao'], from: 'ALIBABA_CLOUD_REGION_ID' },
     });
     expect(run(['status'], { CLOUD_ASSISTANT_GATE_TIMEOUT: '' }).timeoutMs).toBeUndefined();
   });
@@ -221,6 +230,68 @@ describe('parseCliArgs', () => {
     expect(
       run(['wait', '--timeout', '1m', 'i-a'], { CLOUD_ASSISTANT_GATE_TIMEOUT: 'garbage' }).timeoutMs,
     ).toBe(60_000);
+  });
+});
+
+describe('parseCliArgs: regions, stopped instances, remediation', () => {
+  it('reads several regions from --region a,b (spaces and repeats tolerated), in order', () => {
+    expect(run(['wait', '--region', 'cn-hangzhou, cn-beijing,cn-hangzhou', 'i-a']).regions).toEqual({
+      values: ['cn-hangzhou', 'cn-beijing'],
+      from: '--region',
+    });
+    expect(run(['status'], { CLOUD_ASSISTANT_GATE_REGION: 'cn-shanghai,ap-southeast-1' }).regions).toEqual({
+      values: ['cn-shanghai', 'ap-southeast-1'],
+      from: 'CLOUD_ASSISTANT_GATE_REGION',
+    });
+  });
+
+  it('refuses an empty or malformed region in the list, naming it', () => {
+    expect(fails(['wait', '--region', 'cn-hangzhou,,cn-beijing', 'i-a'])).toMatch(
+      /--region: "" is not a region ID/,
+    );
+    expect(fails(['wait', '--region', 'cn-hangzhou;rm', 'i-a'])).toMatch(
+      /"cn-hangzhou;rm" is not a region ID/,
+    );
+  });
+
+  it('keeps region:id arguments for the ID reader', () => {
+    expect(run(['wait', '--region', 'cn-hangzhou', 'cn-beijing:i-2zeabc', 'i-bp1x']).idArgs).toEqual([
+      'cn-beijing:i-2zeabc',
+      'i-bp1x',
+    ]);
+  });
+
+  it('reads --stopped and refuses other values', () => {
+    expect(run(['wait', '--stopped', 'fail', 'i-a']).stopped).toBe('fail');
+    expect(fails(['wait', '--stopped', 'skip', 'i-a'])).toMatch(/--stopped: "skip" must be `wait` or `fail`/);
+  });
+
+  it('turns remediation on only with --install-missing, and reboots only with --allow-reboot', () => {
+    expect(run(['wait', 'i-a']).remediate).toBeUndefined();
+    expect(run(['wait', '--install-missing', 'i-a']).remediate).toEqual({ reboot: false });
+    expect(
+      run(['wait', '--install-missing', '--allow-reboot', '--remediate-after', '5m', 'i-a']),
+    ).toMatchObject({
+      remediate: { reboot: true, afterMs: 300_000 },
+      dryRun: false,
+    });
+    expect(run(['wait', '--install-missing', '--dry-run', 'i-a']).dryRun).toBe(true);
+  });
+
+  it.each([
+    [['wait', '--allow-reboot', 'i-a'], /--allow-reboot only applies with --install-missing/],
+    [['wait', '--dry-run', 'i-a'], /--dry-run only applies with --install-missing/],
+    [['wait', '--remediate-after', '2m', 'i-a'], /--remediate-after only applies with --install-missing/],
+    [['status', '--install-missing', 'i-a'], /--install-missing applies to `wait`/],
+    [['wait', '--install-missing', '--remediate-after', 'soon', 'i-a'], /--remediate-after/],
+  ])('refuses %j', (argv, message) => {
+    expect(fails(argv)).toMatch(message);
+  });
+
+  it('has no environment variable that can turn on remediation or a reboot', () => {
+    for (const name of ['install-missing', 'allow-reboot', 'dry-run']) {
+      expect(OPTIONS.find((o) => o.name === name)?.env, name).toBeUndefined();
+    }
   });
 });
 

@@ -38,6 +38,24 @@ describe('reading instance IDs', () => {
     }
   });
 
+  it('takes IDs with their region (region:id) beside bare ones', async () => {
+    expect(await fromText('cn-beijing:i-2zeabc\ni-bp1def  ap-southeast-1:mi-xyz # managed\n')).toEqual([
+      'cn-beijing:i-2zeabc',
+      'i-bp1def',
+      'ap-southeast-1:mi-xyz',
+    ]);
+  });
+
+  it.each([
+    ['cn-beijing:', /"cn-beijing:" is not an instance ID; an ID with its region is written region:id/],
+    ['CN-BEIJING:i-abc', /lower-case: did you mean cn-beijing:i-abc\?/],
+    ['cn-beijing:i-abc:x', /"cn-beijing:i-abc:x" is not an instance ID/],
+    ['cn beijing:i-abc', /"beijing:i-abc" is not an instance ID/],
+    ['cn-beijing&Action=X:i-abc', /is not an instance ID/],
+  ])('refuses the malformed region:id %j', async (bad, message) => {
+    await expect(fromText(`i-good1\n${bad}\n`)).rejects.toThrow(message);
+  });
+
   it('takes a JSON list as `terraform output -json` prints it, compact or pretty', async () => {
     expect(await fromText('["i-aaa1","i-bbb2","mi-ccc3"]\n')).toEqual(['i-aaa1', 'i-bbb2', 'mi-ccc3']);
     const pretty = '[\n  "i-aaa1",\n  "i-bbb2"\n]\n';
@@ -125,7 +143,7 @@ describe('reading instance IDs', () => {
           try {
             const ids = await fromText(text, size);
             expect(new Set(ids).size).toBe(ids.length);
-            for (const id of ids) expect(id).toMatch(/^m?i-[0-9a-z]+$/);
+            for (const id of ids) expect(id).toMatch(/^(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)+:)?m?i-[0-9a-z]+$/);
           } catch (error) {
             expect(error).toBeInstanceOf(CliUsageError);
           }

@@ -89,6 +89,28 @@ describe('plain progress (not a TTY)', () => {
     expect(r.lastError).toBeUndefined();
   });
 
+  it('with several regions, names each error’s endpoint, and an answer from one region does not hide another’s failure', () => {
+    const out = sink();
+    const r = new ProgressRenderer({ out, tty: false, color: false, progress: true, errorLineEveryMs: 0 });
+    r.start(100, 100);
+    const hz = 'https://ecs.cn-hangzhou.aliyuncs.com';
+    const bj = 'https://ecs.cn-beijing.aliyuncs.com';
+    r.attempt({ code: 'ECS_NETWORK_ERROR', causeCode: 'ECONNRESET', endpoint: bj }, 1_000);
+    r.attempt({ endpoint: hz }, 1_500); // Hangzhou answers: Beijing's error stays
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ECS_NETWORK_ERROR (ECONNRESET)', bj]);
+    r.attempt({ code: 'ServiceUnavailable', statusCode: 503, endpoint: hz }, 2_000);
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ServiceUnavailable (HTTP 503)', hz]);
+    r.attempt({ endpoint: hz }, 2_500); // Hangzhou recovers: Beijing's is the last one left
+    expect([r.lastError, r.lastErrorFrom]).toEqual(['ECS_NETWORK_ERROR (ECONNRESET)', bj]);
+    r.attempt({ endpoint: bj }, 3_000);
+    expect(r.lastError).toBeUndefined();
+    expect(out.text().trimEnd().split('\n')).toEqual([
+      `[0:01]  0/100 ready  last error: ECS_NETWORK_ERROR (ECONNRESET) from ${bj}`,
+      `[0:02]  0/100 ready  last error: ServiceUnavailable (HTTP 503) from ${hz}`,
+      `[0:02]  0/100 ready  last error: ECS_NETWORK_ERROR (ECONNRESET) from ${bj}`,
+    ]);
+  });
+
   it('never lets a code from the network put a control character on the terminal', () => {
     expect(describeAttemptError({ code: 'Bad\x1b]0;title\x07Code', statusCode: 400 })).toBe(
       'Bad\\u001b]0;title\\u0007Code (HTTP 400)',

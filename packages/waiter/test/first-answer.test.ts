@@ -124,3 +124,83 @@ describe('firstAnswerTimeoutMs: a broken setup fails fast', () => {
     ).rejects.toThrow(/firstAnswerTimeoutMs to be between 1 and/);
   });
 });
+
+describe('firstAnswerTimeoutMs over several regions', () => {
+  const refusing = async () => {
+    throw new FakeNetworkError();
+  };
+
+  it('fails fast only when no region answered, naming each region asked and its endpoint', async () => {
+    const result = await settle(
+      waitForCloudAssistant(['cn-a:i-a1', 'cn-b:i-b1'], {
+        clients: {
+          'cn-a': { statusSource: refusing, endpoint: 'http://127.0.0.1:1' } as never,
+          'cn-b': { statusSource: refusing, endpoint: 'http://127.0.0.1:2' } as never,
+        },
+        firstAnswerTimeoutMs: 5_000,
+      }),
+      step,
+    );
+    const error = (result as { error: SourceUnreachableError }).error;
+    expect(isSourceUnreachableError(error)).toBe(true);
+    expect(error.regions).toEqual([
+      { region: 'cn-a', endpoint: 'http://127.0.0.1:1' },
+      { region: 'cn-b', endpoint: 'http://127.0.0.1:2' },
+    ]);
+    expect(error.endpoint).toBeUndefined();
+    expect(error.message).toMatch(
+      /^No answer from the ECS API in any of 2 regions \(cn-a at http:\/\/127\.0\.0\.1:1, cn-b at http:\/\/127\.0\.0\.1:2\) in the first 5 s \(\d+ failed calls, the last with ECS_NETWORK_ERROR \(ECONNREFUSED\)\)/,
+    );
+    expect(error.pending.map((p) => p.instanceId)).toEqual(['i-a1', 'i-b1']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does not blame a region no ID was tried in: bare IDs never reach the second region while the first is silent', async () => {
+    let second = 0;
+    const result = await settle(
+      waitForCloudAssistant(['i-x1', 'i-x2'], {
+        clients: {
+          'cn-a': { statusSource: refusing, endpoint: 'http://127.0.0.1:1' } as never,
+          'cn-b': {
+            statusSource: async () => {
+              second++;
+              return [];
+            },
+            endpoint: 'http://127.0.0.1:2',
+          } as never,
+        },
+        firstAnswerTimeoutMs: 5_000,
+      }),
+      step,
+    );
+    const error = (result as { error: SourceUnreachableError }).error;
+    expect(isSourceUnreachableError(error)).toBe(true);
+    expect(second).toBe(0);
+    expect(error.regions).toEqual([{ region: 'cn-a', endpoint: 'http://127.0.0.1:1' }]);
+    expect(error.endpoint).toBe('http://127.0.0.1:1');
+    expect(error.message).toMatch(/^No answer from the ECS API at http:\/\/127\.0\.0\.1:1 in the first 5 s/);
+  });
+
+  it('one region answering is enough: a silent one shows as its instances’ errors at the deadline', async () => {
+    const fleet = fakeFleet({ now, onlineAfterMs: () => 0 });
+    const result = await settle(
+      waitForCloudAssistant(['cn-a:i-a1', 'cn-b:i-b1'], {
+        clients: { 'cn-a': fleet.source, 'cn-b': refusing },
+        timeoutMs: 30_000,
+        firstAnswerTimeoutMs: 5_000,
+      }),
+      step,
+    );
+    const error = (result as { error: unknown }).error;
+    expect(isCloudAssistantTimeoutError(error)).toBe(true);
+    if (!isCloudAssistantTimeoutError(error)) return;
+    expect(error.ready).toEqual(['i-a1']);
+    expect(error.pending).toEqual([
+      expect.objectContaining({
+        instanceId: 'i-b1',
+        region: 'cn-b',
+        reason: expect.stringMatching(/^errors: ECS_NETWORK_ERROR/),
+      }),
+    ]);
+  });
+});

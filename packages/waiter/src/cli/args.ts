@@ -14,8 +14,11 @@ export type MinReady = { readonly count: number } | { readonly percent: number }
 /** Everything `wait` and `status` need, after flags, environment and defaults are merged. */
 export interface CliSettings {
   readonly command: Command;
-  /** The region, and the flag or variable it came from (absent: the Aliyun CLI profile's, if any). */
-  readonly region?: { readonly value: string; readonly from: string };
+  /**
+   * `--region a,b` (else `ALIBABA_CLOUD_REGION_ID`): the regions, in the order bare IDs are looked
+   * for, and the flag or variable they came from (absent: the Aliyun CLI profile's, if any).
+   */
+  readonly regions?: { readonly values: readonly string[]; readonly from: string };
   readonly endpoint?: string;
   /** An explicit profile (`--profile` or its variable): honoured, or refused, never outranked silently. */
   readonly profile?: { readonly name: string; readonly from: string };
@@ -30,6 +33,11 @@ export interface CliSettings {
   readonly minVersion?: string;
   readonly maxHeartbeatAgeMs?: number;
   readonly notFound?: 'wait' | 'fail';
+  readonly stopped?: 'wait' | 'fail';
+  /** `--install-missing`, with `--allow-reboot` (reboot) and `--remediate-after`. */
+  readonly remediate?: { readonly reboot: boolean; readonly afterMs?: number };
+  /** `--dry-run`: print what remediation would do, and exit. */
+  readonly dryRun: boolean;
   /** Positional IDs (`-` means stdin). */
   readonly idArgs: readonly string[];
   readonly idsFiles: readonly string[];
@@ -104,11 +112,22 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
   };
 
   const regionEnv = nonEmpty(env['ALIBABA_CLOUD_REGION_ID']);
-  const region =
+  const regionText =
     pick('region') ??
     (regionEnv === undefined ? undefined : { value: regionEnv, from: 'ALIBABA_CLOUD_REGION_ID' });
-  if (region !== undefined && !/^[a-z0-9-]{1,64}$/.test(region.value)) {
-    throw new CliUsageError(`${region.from}: ${quote(region.value)} is not a region ID, e.g. cn-hangzhou.`);
+  let regions: { values: string[]; from: string } | undefined;
+  if (regionText !== undefined) {
+    const { from } = regionText;
+    regions = { values: [], from };
+    for (const part of regionText.value.split(',')) {
+      const region = part.trim();
+      if (!/^[a-z0-9-]{1,64}$/.test(region)) {
+        throw new CliUsageError(
+          `${from}: ${quote(part)} is not a region ID, e.g. cn-hangzhou (several: cn-hangzhou,cn-beijing).`,
+        );
+      }
+      if (!regions.values.includes(region)) regions.values.push(region);
+    }
   }
   const endpoint = pick('endpoint');
   if (endpoint !== undefined && !/^(?:https?:\/\/)?[A-Za-z0-9.[\]:-]+(?::\d+)?\/?$/.test(endpoint.value)) {
@@ -174,6 +193,42 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     notFound = v;
   }
 
+  const stoppedText = pick('stopped');
+  let stopped: 'wait' | 'fail' | undefined;
+  if (stoppedText !== undefined) {
+    const v = stoppedText.value.trim();
+    if (v !== 'wait' && v !== 'fail') {
+      throw new CliUsageError(
+        `${stoppedText.from}: ${quote(stoppedText.value)} must be \`wait\` or \`fail\`.`,
+      );
+    }
+    stopped = v;
+  }
+
+  // Remediation changes instances: only explicit flags turn it on (no environment variable), and
+  // a reboot needs its own flag.
+  const installMissing = values['install-missing'] === true;
+  const allowReboot = values['allow-reboot'] === true;
+  const dryRun = values['dry-run'] === true;
+  const remediateAfterMs = duration('remediate-after');
+  if (!installMissing) {
+    const stray = allowReboot
+      ? '--allow-reboot'
+      : dryRun
+        ? '--dry-run'
+        : typeof values['remediate-after'] === 'string'
+          ? '--remediate-after'
+          : undefined;
+    if (stray !== undefined) {
+      throw new CliUsageError(`${stray} only applies with --install-missing.`);
+    }
+  }
+  if (command === 'status' && installMissing) {
+    throw new CliUsageError(
+      '--install-missing applies to `wait` (use `wait --install-missing --dry-run` to preview).',
+    );
+  }
+
   const requireSessionManager =
     values['require-session-manager'] === true ||
     envBoolean(env, spec('require-session-manager').env ?? '', false);
@@ -187,7 +242,7 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
 
   const settings: CliSettings = {
     command: command as Command,
-    ...(region === undefined ? {} : { region: { value: region.value.trim(), from: region.from } }),
+    ...(regions === undefined ? {} : { regions }),
     ...(endpoint === undefined ? {} : { endpoint: endpoint.value.trim() }),
     ...(profile === undefined ? {} : { profile: { name: profile.value.trim(), from: profile.from } }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -200,6 +255,16 @@ export const parseCliArgs = (argv: readonly string[], env: Env): ParsedArgs => {
     ...(minVersionText === undefined ? {} : { minVersion: minVersionText.value.trim() }),
     ...(maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs }),
     ...(notFound === undefined ? {} : { notFound }),
+    ...(stopped === undefined ? {} : { stopped }),
+    ...(installMissing
+      ? {
+          remediate: {
+            reboot: allowReboot,
+            ...(remediateAfterMs === undefined ? {} : { afterMs: remediateAfterMs }),
+          },
+        }
+      : {}),
+    dryRun,
     idArgs,
     idsFiles,
     json: values['json'] === true,

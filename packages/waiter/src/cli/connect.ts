@@ -8,23 +8,27 @@ import {
 } from '@cloud-assistant-gate/core';
 import type { CliSettings } from './args.js';
 import { CliUsageError, quote } from './errors.js';
+import { regionsFor } from './regions.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A client ready to call, and where its region and credentials came from. */
+/** One client per region, ready to call, and where the regions and credentials came from. */
 export interface Connection {
-  readonly client: EcsClient;
+  /** In the order bare IDs are looked for: the listed regions, then those only `region:id` names. */
+  readonly clients: EcsClient[];
   /** Undefined when the credentials were injected (a test seam), not found through the chain. */
   readonly credentials: CredentialsSource | undefined;
-  /** Where the region came from: a flag, a variable, or the Aliyun CLI profile. */
+  /** Where the listed regions came from: a flag, a variable, or the Aliyun CLI profile. */
   readonly regionFrom: string;
 }
 
 /**
  * Finds the credentials before anything is announced or sent (so that missing credentials are
- * one message, as in `status`, not a wait that fails on every instance), then the region (the
- * Aliyun CLI profile's `region_id` is the last fallback, as in the aliyun CLI), then builds the
- * client. An explicit `--profile` is honoured or refused, never silently outranked by
+ * one message, as in `status`, not a wait that fails on every instance), then the regions
+ * (`--region a,b`; the Aliyun CLI profile's `region_id` is the last fallback, as in the aliyun
+ * CLI; then the regions `region:id` entries name), then builds one client per region, all with
+ * `--endpoint` (one endpoint serving several regions, like the simulator) and the credentials
+ * found once. An explicit `--profile` is honoured or refused, never silently outranked by
  * environment keys.
  *
  * @throws CredentialsError (exit 3) when no source has credentials, or `--profile` is not the one used
@@ -32,6 +36,7 @@ export interface Connection {
  */
 export const connect = async (
   settings: CliSettings,
+  entries: readonly string[],
   env: Env,
   extra: Partial<EcsClientOptions> | undefined,
   signal: AbortSignal | undefined,
@@ -55,28 +60,36 @@ export const connect = async (
       );
     }
   }
-  const region = settings.region?.value ?? credentials?.regionId;
-  const regionFrom =
-    settings.region?.from ??
-    (credentials?.regionId === undefined ? '' : `region_id of ${credentials.description}`);
-  if (region === undefined) {
+  const profileRegion = credentials?.regionId;
+  if (
+    settings.regions === undefined &&
+    profileRegion !== undefined &&
+    !/^[a-z0-9-]{1,64}$/.test(profileRegion)
+  ) {
     throw new CliUsageError(
-      'No region: pass --region (e.g. cn-hangzhou), set CLOUD_ASSISTANT_GATE_REGION or ALIBABA_CLOUD_REGION_ID, ' +
-        'or set region_id in your Aliyun CLI profile (aliyun configure).',
+      `region_id of ${credentials!.description}: ${quote(profileRegion)} is not a region ID, e.g. cn-hangzhou.`,
     );
   }
-  if (!/^[a-z0-9-]{1,64}$/.test(region)) {
-    throw new CliUsageError(`${regionFrom}: ${quote(region)} is not a region ID, e.g. cn-hangzhou.`);
-  }
+  const listed = settings.regions?.values ?? (profileRegion === undefined ? undefined : [profileRegion]);
+  const regionFrom =
+    settings.regions?.from ?? (profileRegion === undefined ? '' : `region_id of ${credentials!.description}`);
+  const regions = regionsFor(listed, entries);
+  const clients: EcsClient[] = [];
   try {
-    const client = createEcsClient({
-      region,
-      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-      ...extra,
-      credentials: provider,
-    });
-    return { client, credentials, regionFrom };
+    for (const region of regions) {
+      clients.push(
+        createEcsClient({
+          region,
+          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+          ...extra,
+          // Found once above, shared by every region's client (an ECS RAM role is fetched once).
+          credentials: provider,
+        }),
+      );
+    }
+    return { clients, credentials, regionFrom };
   } catch (error) {
+    for (const c of clients) void c.close().catch(() => undefined);
     // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
     const message = error instanceof Error ? error.message : String(error);
     throw new CliUsageError(inCliTerms(message), { cause: error });

@@ -10,6 +10,12 @@ import { CliUsageError, quote } from './errors.js';
  */
 export const INSTANCE_ID_PATTERN = /^m?i-[0-9a-z]{1,64}$/;
 
+/**
+ * An ID with the region it is in, `cn-beijing:i-2ze…` (the region as ECS spells region IDs). The
+ * engine parses it again; here it only has to be harmless and well-formed.
+ */
+export const REGION_ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+:m?i-[0-9a-z]{1,64}$/;
+
 /** The longest line we buffer while looking for its end; real lines are about 25 bytes. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -69,7 +75,7 @@ export class IdCollector {
     for (const token of content.split(/\s+/)) {
       if (token === '') continue;
       count += 1;
-      if (INSTANCE_ID_PATTERN.test(token)) this.#ids.add(token);
+      if (INSTANCE_ID_PATTERN.test(token) || REGION_ID_PATTERN.test(token)) this.#ids.add(token);
       else {
         const at = typeof where === 'string' ? where : where();
         this.#problem(`${at}: ${quote(token)} is not an instance ID${hintFor(token)}`);
@@ -137,11 +143,14 @@ export class IdCollector {
 
 const hintFor = (token: string): string => {
   const lower = token.toLowerCase();
-  if (INSTANCE_ID_PATTERN.test(lower)) return `; instance IDs are lower-case: did you mean ${lower}?`;
+  if (INSTANCE_ID_PATTERN.test(lower) || REGION_ID_PATTERN.test(lower))
+    return `; instance IDs are lower-case: did you mean ${lower}?`;
   if (token.includes(',')) return '; separate IDs with spaces or new lines, not commas';
   if (/^["']/.test(token)) return '; write bare IDs, or a JSON list such as ["i-abc", "i-def"]';
   if (token.startsWith('{'))
     return "; a JSON object is not a list of IDs: try terraform output -json NAME | jq -r '.[]'";
+  // After the JSON forms: `{"ids":` has a colon too, but is no attempt at region:id.
+  if (token.includes(':')) return '; an ID with its region is written region:id, e.g. cn-beijing:i-2ze…';
   if (token.includes('*')) return '; that is a masked placeholder, not a real ID';
   return '';
 };

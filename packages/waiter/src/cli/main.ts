@@ -12,6 +12,7 @@ import type { PendingInstance, WaitCounters } from '../errors.js';
 import {
   isCloudAssistantTimeoutError,
   isQuorumUnreachableError,
+  isRemediationError,
   isSourceUnreachableError,
   isStatusSourceError,
   isWaiterError,
@@ -19,6 +20,7 @@ import {
 } from '../errors.js';
 import { defaults, type Percentage, resolveRequired } from '../options.js';
 import type { ReadinessProgress, ReadinessReport } from '../report.js';
+import { parseInstanceTargets } from '../targets.js';
 import { watchCloudAssistant } from '../wait.js';
 import { type CliSettings, COMMANDS, parseCliArgs } from './args.js';
 import { connect } from './connect.js';
@@ -28,8 +30,10 @@ import { helpText } from './help.js';
 import { fixForApiCode } from './hints.js';
 import { type ByteSource, collectIds, type OpenFile } from './ids.js';
 import { ProgressRenderer } from './progress.js';
+import { type RemediationLog, remediationNotice, runDryRun } from './remediation.js';
 import {
   colorEnabled,
+  describeRemediation,
   makeStyle,
   renderOutcome,
   renderStatusTable,
@@ -147,7 +151,7 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
     signal: options.signal,
   };
 
-  let client: EcsClient | undefined;
+  let clients: EcsClient[] = [];
   try {
     const ids = await collectIds({
       args: settings.idArgs,
@@ -156,8 +160,9 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       openFile: options.openFile,
       signal: options.signal,
     });
-    client = (await connect(settings, options.env, options.clientOptions, options.signal)).client;
-    return settings.command === 'wait' ? await runWait(ctx, client, ids) : await runStatus(ctx, client, ids);
+    clients = (await connect(settings, ids, options.env, options.clientOptions, options.signal)).clients;
+    if (settings.command === 'status') return await runStatus(ctx, clients, ids);
+    return settings.dryRun ? await runDryRun(ctx, clients, ids) : await runWait(ctx, clients, ids);
   } catch (error) {
     if (options.signal?.aborted) return aborted(ctx, undefined);
     return fail(error, {
@@ -166,14 +171,14 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       json: settings.json,
       command: settings.command,
       color: colorEnabled(tty.stderr, options.env),
-      client,
+      clients,
     });
   } finally {
-    await client?.close().catch(() => undefined);
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   }
 };
 
-interface Context {
+export interface Context {
   readonly settings: CliSettings;
   readonly env: Env;
   readonly stdout: TextSink;
@@ -218,8 +223,15 @@ const requiredCount = (minReady: number | Percentage | 'all' | undefined, total:
   }
 };
 
-const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+const runWait = async (
+  ctx: Context,
+  clients: readonly EcsClient[],
+  entries: readonly string[],
+): Promise<number> => {
   const s = ctx.settings;
+  // `i-x` and `cn-beijing:i-x` are one instance: count what the engine will wait for.
+  const targets = parseInstanceTargets(entries);
+  const ids = targets.map((t) => t.instanceId);
   const minReady = toMinReady(s, ids.length);
   const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
   const minDelayMs = s.minDelayMs ?? Math.min(defaults.minDelayMs, s.maxDelayMs ?? Number.POSITIVE_INFINITY);
@@ -236,17 +248,20 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     columns: ctx.columns,
     progress: s.progress && !s.quiet,
     timeoutMs,
-    endpoint: client.endpoint,
+    // One region: its endpoint; several: each attempt names its own.
+    endpoint: clients.length === 1 ? clients[0]!.endpoint : undefined,
   });
   const started = ctx.now();
   if (!s.quiet && s.progress) {
     renderer.log(
-      `Waiting for Cloud Assistant on ${ids.length} instance${ids.length === 1 ? '' : 's'} in ${client.region}` +
+      `Waiting for Cloud Assistant on ${ids.length} instance${ids.length === 1 ? '' : 's'} in ${regionNames(clients)}` +
         `${required < ids.length ? ` (need ${required})` : ''}, timeout ${formatMs(timeoutMs)}…`,
     );
   }
+  if (!s.quiet && s.remediate !== undefined) renderer.log(remediationNotice(s.remediate));
   renderer.start(ids.length, required);
   let last: ReadinessProgress | undefined;
+  const remediations: RemediationLog = new Map();
   /** Ready so far (from each round's newlyReady), for the report of an aborted wait. */
   const readySoFar = new Set<string>();
   const live = ctx.humanTTY && s.progress && !s.quiet;
@@ -257,25 +272,28 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
   // Every HTTP attempt reaches the display, so the last error shows while core is still retrying.
   // Not one abandoned by the wait itself (deadline, fail-fast, cancel): it got no answer and no
   // error, so it says nothing about the API and must not erase the last error the report names.
-  const watched = watchAttempts(client, (event) => {
-    if (event.aborted === true) return;
-    renderer.attempt(
-      {
-        code: event.apiCode ?? event.errorCode,
-        causeCode: event.causeCode,
-        statusCode: event.statusCode,
-        durationMs: event.durationMs,
-      },
-      ctx.now() - started,
-    );
-  });
+  const watched = clients.map((client) =>
+    watchAttempts(client, (event) => {
+      if (event.aborted === true) return;
+      renderer.attempt(
+        {
+          code: event.apiCode ?? event.errorCode,
+          causeCode: event.causeCode,
+          statusCode: event.statusCode,
+          durationMs: event.durationMs,
+          endpoint: client.endpoint,
+        },
+        ctx.now() - started,
+      );
+    }),
+  );
   try {
     // The engine validates its options synchronously, before the first call: whatever it
     // throws then is about what the user typed (flags the CLI let through), so exit 2.
     let watch: Observable<ReadinessProgress>;
     try {
-      watch = watchCloudAssistant(ids, {
-        client: watched,
+      watch = watchCloudAssistant(targets, {
+        clients: Object.fromEntries(watched.map((c) => [c.region, c])),
         timeoutMs,
         ...(s.firstAnswerTimeoutMs === undefined ? {} : { firstAnswerTimeoutMs: s.firstAnswerTimeoutMs }),
         minDelayMs,
@@ -288,10 +306,27 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
           ...(s.maxHeartbeatAgeMs === undefined ? {} : { maxHeartbeatAgeMs: s.maxHeartbeatAgeMs }),
         },
         ...(s.notFound === undefined ? {} : { notFound: s.notFound }),
+        ...(s.stopped === undefined ? {} : { stoppedInstances: s.stopped }),
+        ...(s.remediate === undefined
+          ? {}
+          : {
+              remediate: {
+                install: true,
+                reboot: s.remediate.reboot,
+                ...(s.remediate.afterMs === undefined ? {} : { afterMs: s.remediate.afterMs }),
+              },
+            }),
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
         onProgress: (p) => {
           last = p;
           for (const id of p.newlyReady) readySoFar.add(id);
+          for (const r of p.remediated) {
+            remediations.set(r.instanceId, r);
+            if (!s.quiet)
+              renderer.log(
+                `${printable(r.instanceId)}${r.region === undefined ? '' : ` (${printable(r.region)})`}: ${describeRemediation(r)}`,
+              );
+          }
           renderer.progress({
             total: p.total,
             ready: p.readyCount,
@@ -308,11 +343,11 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
     }
     const report = (await lastValueFrom(watch)).report!;
     renderer.close();
-    return finishWait(ctx, client, reportOutcome(report), report);
+    return finishWait(ctx, clients, reportOutcome(report, clients.length > 1), report);
   } catch (error) {
     renderer.close();
     if (ctx.signal?.aborted)
-      return aborted(ctx, last, { client, ids, readySoFar, required, elapsedMs: ctx.now() - started });
+      return aborted(ctx, last, { clients, ids, readySoFar, required, elapsedMs: ctx.now() - started });
     if (isCloudAssistantTimeoutError(error) || isQuorumUnreachableError(error)) {
       const pending: readonly PendingInstance[] = isQuorumUnreachableError(error)
         ? [...error.unreachable, ...error.pending]
@@ -326,9 +361,13 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
         rounds: error.rounds,
         apiCalls: error.apiCalls,
         throttledCalls: error.throttledCalls,
+        instanceStatusCalls: error.instanceStatusCalls,
+        remediationCalls: error.remediationCalls,
         stragglers: pending.map(toStraggler),
+        multiRegion: clients.length > 1,
+        remediations: [...remediations.values()],
       };
-      return finishWait(ctx, client, outcome, undefined, error, ids, renderer.lastError);
+      return finishWait(ctx, clients, outcome, undefined, error, ids, lastErrorOf(renderer));
     }
     throw error;
   } finally {
@@ -339,22 +378,37 @@ const runWait = async (ctx: Context, client: EcsClient, ids: readonly string[]):
 
 /**
  * The client's status source, also telling `onAttempt` about every HTTP attempt (the engine's own
- * `onAttempt` still gets them all). Keeps `endpoint`, so the engine can name it in its errors.
+ * `onAttempt` still gets them all). Keeps `endpoint`, so the engine can name it in its errors,
+ * `region`, and the lifecycle capabilities (instance status, install, reboot) the engine uses for
+ * its reasons and remediation. The source is a new function, so the engine would wrap it in a
+ * request budget of its own; core's `rateLimitedSource` passes a source that reports attempts
+ * straight through, so the client's budget stays the only one.
  */
-const watchAttempts = (
-  client: EcsClient,
-  onAttempt: (event: AttemptEvent) => void,
-): { readonly statusSource: StatusSource; readonly endpoint: string } => ({
+const watchAttempts = (client: EcsClient, onAttempt: (event: AttemptEvent) => void) => ({
+  region: client.region,
   endpoint: client.endpoint,
-  statusSource: (ids, options) =>
+  instanceStatus: client.instanceStatus,
+  installAgent: client.installAgent,
+  reboot: client.reboot,
+  statusSource: ((ids, options) =>
     client.statusSource(ids, {
       signal: options.signal,
       onAttempt: (event) => {
         options.onAttempt?.(event);
         onAttempt(event);
       },
-    }),
+    })) satisfies StatusSource,
 });
+
+/** The renderer's last error and where it came from, for the summary of a failed wait. */
+const lastErrorOf = (renderer: ProgressRenderer): LastError | undefined =>
+  renderer.lastError === undefined ? undefined : { text: renderer.lastError, from: renderer.lastErrorFrom };
+
+/** The last API error a wait saw (see {@link ProgressRenderer.lastError}). */
+interface LastError {
+  readonly text: string;
+  readonly from: string | undefined;
+}
 
 /**
  * A row of the straggler table. Its text came from the API (versions, OS names inside reasons,
@@ -363,17 +417,25 @@ const watchAttempts = (
 const toStraggler = (p: {
   readonly instanceId: string;
   readonly reason?: string | undefined;
+  readonly region?: string | undefined;
+  readonly instanceStatus?: string | undefined;
   readonly status?: InstanceStatus | undefined;
 }): Straggler => ({
   instanceId: printable(p.instanceId),
   reason: printable(p.reason ?? 'agent-offline'),
+  region: printableOrUndefined(p.region),
+  instanceStatus: printableOrUndefined(p.instanceStatus),
   online: p.status?.cloudAssistantStatus,
   version: printableOrUndefined(p.status?.cloudAssistantVersion),
   lastHeartbeatTime: printableOrUndefined(p.status?.lastHeartbeatTime),
 });
 
-const reportOutcome = (report: ReadinessReport): WaitOutcome => ({
+const reportOutcome = (report: ReadinessReport, multiRegion: boolean): WaitOutcome => ({
   kind: 'ready',
+  multiRegion,
+  remediations: report.remediations,
+  instanceStatusCalls: report.instanceStatusCalls,
+  remediationCalls: report.remediationCalls,
   total: report.total,
   ready: report.ready.length,
   target: report.required,
@@ -398,23 +460,41 @@ const outcomeExitCode = (outcome: WaitOutcome): ExitCode => {
 /** The counters a report or a terminal error carries (elapsed time comes from the outcome). */
 type WaitCountersLike = Omit<WaitCounters, 'elapsedMs'>;
 
+/** `cn-hangzhou`, or `cn-hangzhou, cn-beijing`. */
+const regionNames = (clients: readonly EcsClient[]): string => clients.map((c) => c.region).join(', ');
+
+/** Where the JSON report says it asked: one region and its endpoint, or the regions. */
+export const whereJson = (clients: readonly EcsClient[]): Record<string, unknown> =>
+  clients.length === 1
+    ? { region: clients[0]!.region, endpoint: clients[0]!.endpoint, regions: [clients[0]!.region] }
+    : { regions: clients.map((c) => c.region) };
+
+/** A pending instance in the JSON report's `notReady`. */
+const notReadyJson = (st: Straggler): Record<string, unknown> => ({
+  instanceId: st.instanceId,
+  reason: st.reason,
+  ...(st.region === undefined ? {} : { region: st.region }),
+  ...(st.instanceStatus === undefined ? {} : { instanceStatus: st.instanceStatus }),
+});
+
 const finishWait = (
   ctx: Context,
-  client: EcsClient,
+  clients: readonly EcsClient[],
   outcome: WaitOutcome,
   report: ReadinessReport | undefined,
   error?: (WaitCountersLike & { readonly code: string; readonly message: string }) | undefined,
   ids?: readonly string[],
-  lastError?: string | undefined,
+  last?: LastError | undefined,
 ): number => {
   const exitCode = outcomeExitCode(outcome);
   const s = ctx.settings;
   const failed = exitCode !== ExitCode.ok;
   // A timeout in which the API never answered for the stragglers is a connection problem: say
   // what failed and where, as `status` does, not only `errors: ECS_NETWORK_ERROR ×8`.
+  const lastError = last?.text;
   const apiAdvice =
-    exitCode === ExitCode.api && lastError !== undefined
-      ? `The API did not answer for these instances: last error ${lastError} from ${client.endpoint}; check --endpoint and --region, the network and any proxy.`
+    exitCode === ExitCode.api && last !== undefined
+      ? `The API did not answer for these instances: last error ${last.text}${last.from === undefined ? '' : ` from ${last.from}`}; check --endpoint and --region, the network and any proxy.`
       : undefined;
   if (!s.quiet || failed) {
     const sink = s.quiet && !s.json ? ctx.stderr : ctx.human;
@@ -429,8 +509,7 @@ const finishWait = (
       ok: !failed,
       exitCode,
       outcome: outcome.kind === 'ready' && outcome.ready < outcome.total ? 'quorum' : outcome.kind,
-      region: client.region,
-      endpoint: client.endpoint,
+      ...whereJson(clients),
       total: outcome.total,
       required: outcome.target,
       readyCount: outcome.ready,
@@ -441,8 +520,11 @@ const finishWait = (
       bisectionCalls: counters?.bisectionCalls,
       throttledCalls: counters?.throttledCalls,
       errors: counters?.errors ?? {},
+      instanceStatusCalls: counters?.instanceStatusCalls ?? 0,
+      remediationCalls: counters?.remediationCalls ?? 0,
       ready: report?.ready ?? (error as { ready?: readonly string[] } | undefined)?.ready ?? [],
-      notReady: outcome.stragglers.map((st) => ({ instanceId: st.instanceId, reason: st.reason })),
+      notReady: outcome.stragglers.map(notReadyJson),
+      remediations: outcome.remediations ?? [],
       instances: report?.instances ?? stragglerInstances(error, ids ?? []),
       ...(lastError === undefined || exitCode !== ExitCode.api ? {} : { lastError }),
       ...(error === undefined ? {} : { error: { code: error.code, message: inFlagTerms(error.message) } }),
@@ -458,8 +540,7 @@ const stragglerInstances = (error: unknown, ids: readonly string[]): unknown[] =
   const pending = isQuorumUnreachableError(error) ? [...error.unreachable, ...error.pending] : error.pending;
   const byId = new Map<string, unknown>();
   for (const id of error.ready) byId.set(id, { instanceId: id, ready: true });
-  for (const p of pending)
-    byId.set(p.instanceId, { instanceId: p.instanceId, ready: false, reason: p.reason, status: p.status });
+  for (const p of pending) byId.set(p.instanceId, { ...p, ready: false });
   return ids.map((id) => byId.get(id)).filter((x) => x !== undefined);
 };
 
@@ -467,7 +548,7 @@ const aborted = (
   ctx: Context,
   last: ReadinessProgress | undefined,
   wait?: {
-    readonly client: EcsClient;
+    readonly clients: readonly EcsClient[];
     readonly ids: readonly string[];
     readonly readySoFar: ReadonlySet<string>;
     readonly required: number;
@@ -475,7 +556,7 @@ const aborted = (
   },
 ): number => {
   const s = ctx.settings;
-  const client = wait?.client;
+  const clients = wait?.clients;
   const required = wait?.required;
   const elapsedMs = wait?.elapsedMs;
   const ids = wait?.ids ?? [];
@@ -497,7 +578,7 @@ const aborted = (
         ok: false,
         exitCode: ExitCode.aborted,
         outcome: 'aborted',
-        ...(client === undefined ? {} : { region: client.region, endpoint: client.endpoint }),
+        ...(clients === undefined ? {} : whereJson(clients)),
         total: outcome.total,
         required: outcome.target,
         readyCount: outcome.ready,
@@ -517,7 +598,11 @@ const aborted = (
   return ExitCode.aborted;
 };
 
-const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]): Promise<number> => {
+const runStatus = async (
+  ctx: Context,
+  clients: readonly EcsClient[],
+  ids: readonly string[],
+): Promise<number> => {
   const s = ctx.settings;
   // `--timeout` bounds status too (a listing that never ends, an API that never answers).
   const timeoutMs = s.timeoutMs ?? defaults.timeoutMs;
@@ -531,7 +616,7 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   const read = { instances: 0 };
   let statuses: Awaited<ReturnType<typeof readStatuses>>;
   try {
-    statuses = await readStatuses(client, ids, {
+    statuses = await readStatuses(clients, ids, {
       concurrency: s.concurrency ?? defaults.concurrency,
       signal,
       read,
@@ -550,10 +635,12 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   // Without IDs every ID, and always the versions, times and OS names, came from the API.
   const rows: StatusRow[] = statuses.map((r) =>
     r.status === undefined
-      ? { instanceId: printable(r.instanceId), found: false }
+      ? { instanceId: printable(r.instanceId), found: false, region: printableOrUndefined(r.region) }
       : {
           instanceId: printable(r.instanceId),
           found: true,
+          region: printableOrUndefined(r.region),
+          instanceStatus: printableOrUndefined(r.instanceStatus),
           online: r.status.cloudAssistantStatus,
           version: printableOrUndefined(r.status.cloudAssistantVersion),
           lastHeartbeatTime: printableOrUndefined(r.status.lastHeartbeatTime),
@@ -565,8 +652,8 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
   if (!s.quiet && !s.json) {
     ctx.human.write(
       rows.length === 0
-        ? `No instances with Cloud Assistant information in ${client.region}.\n`
-        : `${renderStatusTable(rows, makeStyle(ctx.color), nowMs)}\n`,
+        ? `No instances with Cloud Assistant information in ${regionNames(clients)}.\n`
+        : `${renderStatusTable(rows, makeStyle(ctx.color), nowMs, clients.length > 1)}\n`,
     );
   }
   if (s.json) {
@@ -575,15 +662,16 @@ const runStatus = async (ctx: Context, client: EcsClient, ids: readonly string[]
         command: 'status',
         ok: true,
         exitCode: ExitCode.ok,
-        region: client.region,
-        endpoint: client.endpoint,
+        ...whereJson(clients),
         total: rows.length,
         online: rows.filter((r) => r.online === true).length,
         notFound: rows.filter((r) => !r.found).map((r) => r.instanceId),
         instances: statuses.map((r) => ({
           instanceId: r.instanceId,
           found: r.status !== undefined,
+          ...(r.region === undefined ? {} : { region: r.region }),
           ...(r.status === undefined ? {} : statusJson(r.status, nowMs)),
+          ...(r.instanceStatus === undefined ? {} : { instanceStatus: r.instanceStatus }),
         })),
       }),
     );
@@ -602,7 +690,8 @@ const statusJson = (status: InstanceStatus, nowMs: number): Record<string, unkno
 
 /** A waiter error that still accounts for every instance (not the timeout or quorum, shown as outcomes). */
 const accountedFailure = (error: unknown): WaitOutcomeError | undefined =>
-  (isStatusSourceError(error) || isSourceUnreachableError(error)) && error.pending.length > 0
+  (isStatusSourceError(error) || isSourceUnreachableError(error) || isRemediationError(error)) &&
+  error.pending.length > 0
     ? error
     : undefined;
 
@@ -622,12 +711,21 @@ const fail = (
     json: boolean;
     command: string | undefined;
     color: boolean;
-    client?: EcsClient | undefined;
+    clients?: readonly EcsClient[] | undefined;
   },
 ): number => {
   const exitCode = exitCodeForError(error);
   const apiCode = apiCodeOf(error);
-  const fix = fixForApiCode(apiCode, { region: out.client?.region, endpoint: out.client?.endpoint });
+  const clients = out.clients !== undefined && out.clients.length > 0 ? out.clients : undefined;
+  const endpoints = [...new Set(clients?.map((c) => c.endpoint))];
+  // A denied remediation already names the permission to grant (InstallCloudAssistant or
+  // RebootInstances); the generic hint would name the polling permission instead.
+  const fix = isRemediationError(error)
+    ? undefined
+    : fixForApiCode(apiCode, {
+        region: clients?.map((c) => c.region).join(' or '),
+        endpoint: endpoints.length === 1 ? endpoints[0] : undefined,
+      });
   // Messages quote the API (Message, an error page's excerpt) and files: printable only.
   const message = printable(describeError(error) + (fix === undefined ? '' : `\n${fix}`), true);
   const style = makeStyle(out.color);
@@ -658,7 +756,7 @@ const fail = (
         ok: false,
         exitCode,
         outcome: 'error',
-        ...(out.client === undefined ? {} : { region: out.client.region, endpoint: out.client.endpoint }),
+        ...(clients === undefined ? {} : whereJson(clients)),
         ...(fatal === undefined
           ? {}
           : {
@@ -679,6 +777,7 @@ const fail = (
                 lastErrorCode: error.lastErrorCode,
                 lastErrorCauseCode: error.lastErrorCauseCode,
                 endpoint: error.endpoint,
+                ...(error.regions.length > 1 ? { regions: error.regions } : {}),
               }
             : {}),
           message,
@@ -698,6 +797,8 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   maxDelayMs: '--max-delay',
   minReady: '--min-ready',
   notFound: '--not-found',
+  stoppedInstances: '--stopped',
+  'remediate.afterMs': '--remediate-after',
   'readiness.minAgentVersion': '--min-version',
   'readiness.maxHeartbeatAgeMs': '--max-heartbeat-age',
 };

@@ -13,7 +13,7 @@ export interface OptionSpec {
   /** The default, as shown in `--help`. */
   readonly default?: string;
   readonly multiple?: boolean;
-  readonly group: 'Connection' | 'Timing' | 'Readiness' | 'Input and output' | 'Other';
+  readonly group: 'Connection' | 'Timing' | 'Readiness' | 'Remediation' | 'Input and output' | 'Other';
   readonly description: string;
 }
 
@@ -23,10 +23,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'region',
     type: 'string',
-    value: 'ID',
+    value: 'ID[,ID…]',
     env: `${ENV_PREFIX}REGION`,
     group: 'Connection',
-    description: 'Region, e.g. cn-hangzhou (else ALIBABA_CLOUD_REGION_ID, else profile region_id).',
+    description: 'Regions, comma-separated (else ALIBABA_CLOUD_REGION_ID, else profile region_id).',
   },
   {
     name: 'endpoint',
@@ -136,6 +136,42 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Unknown IDs: keep waiting for them to appear, or fail at once.',
   },
   {
+    name: 'stopped',
+    type: 'string',
+    value: 'wait|fail',
+    env: `${ENV_PREFIX}STOPPED`,
+    default: 'wait',
+    group: 'Readiness',
+    description: 'Stopped instances (DescribeInstanceStatus): keep waiting, or give up on them.',
+  },
+  {
+    name: 'install-missing',
+    type: 'boolean',
+    group: 'Remediation',
+    description: 'Install Cloud Assistant on Running instances whose agent never reported (below).',
+  },
+  {
+    name: 'allow-reboot',
+    type: 'boolean',
+    group: 'Remediation',
+    description: 'With --install-missing: REBOOT them so the agent starts. Never without it.',
+  },
+  {
+    name: 'remediate-after',
+    type: 'string',
+    value: 'DURATION',
+    env: `${ENV_PREFIX}REMEDIATE_AFTER`,
+    default: '60s',
+    group: 'Remediation',
+    description: 'How long an instance must be Running with no agent before it is remediated.',
+  },
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    group: 'Remediation',
+    description: 'With --install-missing: print what would be installed and rebooted, and exit.',
+  },
+  {
     name: 'ids-file',
     type: 'string',
     value: 'FILE',
@@ -171,7 +207,7 @@ export const EXIT_CODE_HELP: readonly (readonly [number, string])[] = [
   [0, 'every instance (or the --min-ready quorum) is ready; status: statuses read'],
   [1, 'timed out, or the quorum can no longer be met; the stragglers are listed'],
   [2, 'bad usage or input: unknown flag, bad value, bad or empty ID list'],
-  [3, 'credentials missing or broken, signature rejected, or permission denied'],
+  [3, 'credentials missing or broken, signature rejected, or permission denied (also for every remediation)'],
   [4, 'an API or network failure retries could not overcome (or no answer: --first-answer-timeout)'],
   [130, 'aborted by SIGINT or SIGTERM (Ctrl-C), after a clean stop'],
 ];

@@ -23,6 +23,12 @@ export interface AttemptView {
   readonly statusCode?: number | undefined;
   /** How long the attempt took (shown for a timeout, which has no other detail). */
   readonly durationMs?: number | undefined;
+  /**
+   * Where the attempt went (its region's endpoint, with several regions): named next to its
+   * error, and a success clears only the error of the same endpoint.
+   * @default the renderer's `endpoint`
+   */
+  readonly endpoint?: string | undefined;
 }
 
 /** Everything the progress display needs to know about its surroundings. */
@@ -117,7 +123,13 @@ export class ProgressRenderer {
   #barShown = false;
   /** Width of the bar line on screen, to clean up after a terminal that re-wrapped it. */
   #barWidth = 0;
+  /**
+   * The unanswered errors by endpoint, oldest first: a success clears its own endpoint's only, so
+   * with several regions one that answers does not hide one that fails. One region: one entry.
+   */
+  readonly #errors = new Map<string, string>();
   #lastError: string | undefined;
+  #lastErrorFrom: string | undefined;
   #printedError: string | undefined;
   #errorPrintedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -130,9 +142,14 @@ export class ProgressRenderer {
     return this.#style;
   }
 
-  /** The last attempt's error, as shown (undefined after a successful attempt). */
+  /** The last attempt's error, as shown (undefined after a successful attempt to the same endpoint). */
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+
+  /** The endpoint the last error came from, when known. */
+  get lastErrorFrom(): string | undefined {
+    return this.#lastErrorFrom;
   }
 
   #columns(): number {
@@ -175,9 +192,19 @@ export class ProgressRenderer {
    * or one plain line when it changes), a success clears it.
    */
   attempt(attempt: AttemptView, elapsedMs: number): void {
-    const error = attempt.code === undefined ? undefined : describeAttemptError(attempt);
-    const changed = error !== this.#lastError;
+    const from = attempt.endpoint ?? this.#o.endpoint;
+    const key = from ?? '';
+    this.#errors.delete(key);
+    if (attempt.code !== undefined) this.#errors.set(key, describeAttemptError(attempt));
+    let error: string | undefined;
+    let errorFrom: string | undefined;
+    for (const [k, e] of this.#errors) {
+      error = e;
+      errorFrom = k === '' ? undefined : k;
+    }
+    const changed = error !== this.#lastError || errorFrom !== this.#lastErrorFrom;
     this.#lastError = error;
+    this.#lastErrorFrom = errorFrom;
     if (!this.#o.progress || this.#last === undefined) return;
     if (this.#o.tty) {
       if (changed) this.#drawBar(elapsedMs);
@@ -202,7 +229,7 @@ export class ProgressRenderer {
     if (note !== '') parts.push(note);
     if (this.#lastError !== undefined) {
       this.#printedError = this.#lastError;
-      const where = this.#o.endpoint === undefined ? '' : ` from ${this.#o.endpoint}`;
+      const where = this.#lastErrorFrom === undefined ? '' : ` from ${this.#lastErrorFrom}`;
       parts.push(`last error: ${this.#lastError}${where}`);
     }
     this.#o.out.write(`${parts.join('  ')}\n`);
@@ -235,7 +262,9 @@ export class ProgressRenderer {
         error === undefined
           ? undefined
           : [
-              ...(this.#o.endpoint === undefined ? [] : [`last error: ${error} from ${this.#o.endpoint}`]),
+              ...(this.#lastErrorFrom === undefined
+                ? []
+                : [`last error: ${error} from ${this.#lastErrorFrom}`]),
               `last error: ${error}`,
               error,
               error.replace(/ \(.*\)$/, ''),

@@ -1,3 +1,5 @@
+import { printable } from '@cloud-assistant-gate/core';
+import type { RemediationRecord } from '../remediate.js';
 import { formatDuration } from './duration.js';
 
 /** Where text goes: a Node stream or a test's collector. */
@@ -9,6 +11,9 @@ export interface TextSink {
 export interface Straggler {
   readonly instanceId: string;
   readonly reason: string;
+  readonly region?: string | undefined;
+  /** Lifecycle status from the instance-status lookup (`Running`, `Stopped`, …), when known. */
+  readonly instanceStatus?: string | undefined;
   readonly online?: boolean | undefined;
   readonly version?: string | undefined;
   readonly lastHeartbeatTime?: string | undefined;
@@ -24,9 +29,17 @@ export interface WaitOutcome {
   readonly rounds?: number | undefined;
   readonly apiCalls?: number | undefined;
   readonly throttledCalls?: number | undefined;
+  /** DescribeInstanceStatus calls (instance-status lookups), beside the polls. */
+  readonly instanceStatusCalls?: number | undefined;
+  /** InstallCloudAssistant, RebootInstances and pre-reboot reads of remediation. */
+  readonly remediationCalls?: number | undefined;
   readonly stragglers: readonly Straggler[];
   /** For `error`: the one-sentence reason. */
   readonly message?: string | undefined;
+  /** The wait spans several regions: the tables get a REGION column. */
+  readonly multiRegion?: boolean | undefined;
+  /** What remediation did (`--install-missing`), listed after the stragglers. */
+  readonly remediations?: readonly RemediationRecord[] | undefined;
 }
 
 export interface Style {
@@ -95,6 +108,12 @@ export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number)
       ? undefined
       : `${outcome.apiCalls} API call${outcome.apiCalls === 1 ? '' : 's'}`,
     outcome.throttledCalls ? `${outcome.throttledCalls} throttled` : undefined,
+    outcome.instanceStatusCalls
+      ? `${outcome.instanceStatusCalls} instance-status lookup${outcome.instanceStatusCalls === 1 ? '' : 's'}`
+      : undefined,
+    outcome.remediationCalls
+      ? `${outcome.remediationCalls} remediation call${outcome.remediationCalls === 1 ? '' : 's'}`
+      : undefined,
   ].filter((x) => x !== undefined);
   const suffix = counters.length > 0 ? ` (${counters.join(', ')})` : '';
   const lines: string[] = [];
@@ -133,12 +152,25 @@ export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number)
     const shown = outcome.stragglers.slice(0, MAX_TABLE_ROWS);
     const label = outcome.kind === 'ready' ? 'Not ready (tolerated by --min-ready)' : 'Not ready';
     lines.push('', `${label}: ${outcome.stragglers.length}`);
+    // REGION for a wait over several regions; ECS STATUS once a lookup said something.
+    const region = outcome.multiRegion === true;
+    const lifecycle = shown.some((s) => s.instanceStatus !== undefined);
     lines.push(
       table(
-        ['INSTANCE', 'REASON', 'AGENT', 'VERSION', 'LAST HEARTBEAT'],
+        [
+          'INSTANCE',
+          ...(region ? ['REGION'] : []),
+          'REASON',
+          ...(lifecycle ? ['ECS STATUS'] : []),
+          'AGENT',
+          'VERSION',
+          'LAST HEARTBEAT',
+        ],
         shown.map((s) => [
           s.instanceId,
+          ...(region ? [s.region ?? '-'] : []),
           s.reason,
+          ...(lifecycle ? [s.instanceStatus ?? '-'] : []),
           s.online === undefined ? '-' : s.online ? style.green('online') : style.red('offline'),
           s.version === undefined || s.version === '' ? '-' : s.version,
           heartbeatAge(s.lastHeartbeatTime, nowMs),
@@ -150,13 +182,62 @@ export const renderOutcome = (outcome: WaitOutcome, style: Style, nowMs: number)
       lines.push(style.dim(`… and ${outcome.stragglers.length - shown.length} more; --json lists them all.`));
     }
   }
+  const remediations = outcome.remediations ?? [];
+  if (remediations.length > 0) {
+    lines.push(
+      '',
+      `Remediated (--install-missing): ${remediations.length}`,
+      renderRemediations(remediations, style),
+    );
+  }
   return lines.join('\n');
+};
+
+/** What remediation did, as a person reads it: `installed Cloud Assistant, rebooted` (printable). */
+export const describeRemediation = (r: RemediationRecord): string => {
+  switch (r.outcome) {
+    case 'installed-and-rebooted':
+      return 'installed Cloud Assistant, rebooted';
+    case 'installed-reboot-required':
+      return 'installed Cloud Assistant; starts after a reboot (not allowed: --allow-reboot)';
+    case 'installed-agent-came-up':
+      return 'installed Cloud Assistant; the agent came up, not rebooted';
+    case 'install-failed':
+      return `install failed: ${printable(r.error ?? 'unknown error')}`;
+    case 'reboot-failed':
+      return `installed Cloud Assistant; reboot failed: ${printable(r.error ?? 'unknown error')}`;
+  }
+};
+
+/** The remediation table: instance, region, what was done, when (at most {@link MAX_TABLE_ROWS}). */
+export const renderRemediations = (records: readonly RemediationRecord[], style: Style): string => {
+  const shown = records.slice(0, MAX_TABLE_ROWS);
+  const time = (iso: string | undefined) => (iso === undefined ? '-' : iso.slice(11, 19));
+  const out = table(
+    ['INSTANCE', 'REGION', 'DONE', 'INSTALLED (UTC)', 'REBOOTED (UTC)'],
+    // Records are built from API answers: printable only, like every such string.
+    shown.map((r) => [
+      printable(r.instanceId),
+      r.region === undefined ? '-' : printable(r.region),
+      r.outcome === 'install-failed' || r.outcome === 'reboot-failed'
+        ? style.red(describeRemediation(r))
+        : describeRemediation(r),
+      time(r.installedAt),
+      time(r.rebootedAt),
+    ]),
+    style,
+  );
+  return records.length > shown.length
+    ? `${out}\n${style.dim(`… and ${records.length - shown.length} more; --json lists them all.`)}`
+    : out;
 };
 
 /** One row of `status`. */
 export interface StatusRow {
   readonly instanceId: string;
   readonly found: boolean;
+  readonly region?: string | undefined;
+  readonly instanceStatus?: string | undefined;
   readonly online?: boolean | undefined;
   readonly version?: string | undefined;
   readonly lastHeartbeatTime?: string | undefined;
@@ -165,23 +246,42 @@ export interface StatusRow {
 }
 
 /** The `status` table: agent status, version, heartbeat age, Session Manager support, OS. */
-export const renderStatusTable = (rows: readonly StatusRow[], style: Style, nowMs: number): string => {
+export const renderStatusTable = (
+  rows: readonly StatusRow[],
+  style: Style,
+  nowMs: number,
+  multiRegion = false,
+): string => {
   const online = rows.filter((r) => r.online === true).length;
   const missing = rows.filter((r) => !r.found).length;
+  const lifecycle = rows.some((r) => r.instanceStatus !== undefined);
   const body = table(
-    ['INSTANCE', 'AGENT', 'VERSION', 'HEARTBEAT', 'SESSION MANAGER', 'OS'],
-    rows.map((r) =>
-      r.found
+    [
+      'INSTANCE',
+      ...(multiRegion ? ['REGION'] : []),
+      'AGENT',
+      ...(lifecycle ? ['ECS STATUS'] : []),
+      'VERSION',
+      'HEARTBEAT',
+      'SESSION MANAGER',
+      'OS',
+    ],
+    rows.map((r) => {
+      const region = multiRegion ? [r.region ?? '-'] : [];
+      const ecs = lifecycle ? [r.instanceStatus ?? '-'] : [];
+      return r.found
         ? [
             r.instanceId,
+            ...region,
             r.online ? style.green('online') : style.red('offline'),
+            ...ecs,
             r.version === undefined || r.version === '' ? '-' : r.version,
             heartbeatAge(r.lastHeartbeatTime, nowMs),
             r.supportSessionManager === undefined ? '-' : r.supportSessionManager ? 'yes' : 'no',
             r.osType ?? '-',
           ]
-        : [r.instanceId, style.yellow('not found'), '-', '-', '-', '-'],
-    ),
+        : [r.instanceId, ...region, style.yellow('not found'), ...ecs, '-', '-', '-', '-'];
+    }),
     style,
   );
   const summary = `${online}/${rows.length} online${missing > 0 ? `, ${missing} not found` : ''}.`;

@@ -1,45 +1,42 @@
 import type { EcsClient, InstanceStatus } from '@cloud-assistant-gate/core';
 import { toBatches } from '../batch.js';
 import { NOT_FOUND_API_CODES } from '../classify.js';
+import { isEcsInstance, LOOKUP_BATCH_SIZE, safeToken } from '../instance-check.js';
 import { mergeReadings, readingsFor } from '../readings.js';
+import { parseInstanceTargets } from '../targets.js';
 import { apiCodeOf } from './exit-code.js';
 
-/** One row of `status`: the instance's status, or none when ECS does not know the ID. */
+/** One row of `status`: the instance's status, or none when no region knows the ID. */
 export interface StatusReading {
   readonly instanceId: string;
+  /** The region that answered for it (or the one it was given with). */
+  readonly region?: string | undefined;
   readonly status?: InstanceStatus | undefined;
+  /** Its lifecycle `Status` (DescribeInstanceStatus), looked up when the agent is not online. */
+  readonly instanceStatus?: string | undefined;
+}
+
+interface Options {
+  readonly concurrency: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Counts the readings received so far (for a timeout message). */
+  readonly read?: { instances: number };
 }
 
 /**
- * Reads every instance's status once: in batches of 100, `concurrency` at a time; a batch that
+ * Reads the statuses of `ids` in one region: batches of 100, `concurrency` at a time; a batch that
  * fails with `InvalidInstance.NotFound` is split in halves until the unknown IDs are isolated.
- * With no IDs, lists every instance in the region. Results keep the input order.
  *
  * The readings follow the wait's rule ({@link readingsFor}): a call's readings count only for the
  * IDs it asked for, and an instance listed twice with conflicting readings is shown offline.
  */
-export const readStatuses = async (
+const readRegion = async (
   client: EcsClient,
   ids: readonly string[],
-  options: {
-    readonly concurrency: number;
-    readonly signal?: AbortSignal;
-    /** Counts the readings received so far (for a timeout message). */
-    readonly read?: { instances: number };
-  },
-): Promise<StatusReading[]> => {
+  options: Options,
+): Promise<Map<string, InstanceStatus>> => {
   const signal = options.signal;
   const read = options.read ?? { instances: 0 };
-  if (ids.length === 0) {
-    const all = new Map<string, InstanceStatus>();
-    // Core stops a listing whose NextToken repeats, runs empty or goes past its page cap.
-    for await (const status of client.listCloudAssistantStatus(signal === undefined ? {} : { signal })) {
-      read.instances++;
-      const before = all.get(status.instanceId);
-      all.set(status.instanceId, before === undefined ? status : mergeReadings(before, status));
-    }
-    return [...all.values()].map((status) => ({ instanceId: status.instanceId, status }));
-  }
   const found = new Map<string, InstanceStatus>();
   const describe = async (batch: readonly string[]): Promise<void> => {
     try {
@@ -66,5 +63,101 @@ export const readStatuses = async (
     for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) await describe(batch);
   });
   await Promise.all(workers);
-  return ids.map((instanceId) => ({ instanceId, status: found.get(instanceId) }));
+  return found;
+};
+
+/**
+ * Reads every instance's status once, across the regions of `clients`: an ID given with its
+ * region (`cn-beijing:i-…`) is read there; a bare one in the first region, and those it does not
+ * know in the next, and so on. With no IDs, lists every instance of every region. Then, unless
+ * `lookup` is false, looks up the lifecycle status of the instances whose agent is not online
+ * (DescribeInstanceStatus, ≤ 100 per call); a lookup that fails leaves that column empty. Results
+ * keep the input order.
+ */
+export const readStatuses = async (
+  clients: readonly EcsClient[],
+  entries: readonly string[],
+  options: Options & { readonly lookup?: boolean },
+): Promise<StatusReading[]> => {
+  const signal = options.signal;
+  let rows: StatusReading[];
+  const read = options.read ?? { instances: 0 };
+  if (entries.length === 0) {
+    rows = [];
+    for (const client of clients) {
+      const all = new Map<string, InstanceStatus>();
+      // Core stops a listing whose NextToken repeats, runs empty or goes past its page cap.
+      for await (const status of client.listCloudAssistantStatus(signal === undefined ? {} : { signal })) {
+        read.instances++;
+        const before = all.get(status.instanceId);
+        all.set(status.instanceId, before === undefined ? status : mergeReadings(before, status));
+      }
+      for (const status of all.values())
+        rows.push({ instanceId: status.instanceId, region: client.region, status });
+    }
+  } else {
+    const targets = parseInstanceTargets(entries);
+    const byRegion = new Map(clients.map((c) => [c.region, c]));
+    const found = new Map<string, { region: string; status: InstanceStatus }>();
+    await Promise.all(
+      clients.map(async (client) => {
+        const ids = targets.filter((t) => t.region === client.region).map((t) => t.instanceId);
+        if (ids.length === 0) return;
+        for (const [id, status] of await readRegion(client, ids, { ...options, read })) {
+          found.set(id, { region: client.region, status });
+        }
+      }),
+    );
+    let bare = targets.filter((t) => t.region === undefined).map((t) => t.instanceId);
+    for (const client of clients) {
+      if (bare.length === 0) break;
+      const statuses = await readRegion(client, bare, { ...options, read });
+      for (const [id, status] of statuses) found.set(id, { region: client.region, status });
+      bare = bare.filter((id) => !statuses.has(id));
+    }
+    rows = targets.map((t) => {
+      const f = found.get(t.instanceId);
+      const region = f?.region ?? (byRegion.has(t.region ?? '') ? t.region : undefined);
+      return { instanceId: t.instanceId, region, status: f?.status };
+    });
+  }
+  if (options.lookup === false) return rows;
+  return lookUpLifecycle(clients, rows, options);
+};
+
+/** Adds `instanceStatus` to the rows whose agent is not online; lookup failures leave it out. */
+const lookUpLifecycle = async (
+  clients: readonly EcsClient[],
+  rows: StatusReading[],
+  options: Options,
+): Promise<StatusReading[]> => {
+  const lifecycle = new Map<string, string>();
+  await Promise.all(
+    clients.map(async (client) => {
+      const ids = rows
+        .filter(
+          (r) =>
+            r.region === client.region &&
+            r.status !== undefined &&
+            !r.status.cloudAssistantStatus &&
+            isEcsInstance(r.instanceId),
+        )
+        .map((r) => r.instanceId);
+      for (let i = 0; i < ids.length; i += LOOKUP_BATCH_SIZE) {
+        try {
+          const items = await client.instanceStatus(ids.slice(i, i + LOOKUP_BATCH_SIZE), {
+            signal: options.signal ?? new AbortController().signal,
+          });
+          for (const item of items) lifecycle.set(item.instanceId, safeToken(item.status));
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          return; // no permission, or the API failing: the column stays empty
+        }
+      }
+    }),
+  );
+  return rows.map((r) => {
+    const s = lifecycle.get(r.instanceId);
+    return s === undefined ? r : { ...r, instanceStatus: s };
+  });
 };
