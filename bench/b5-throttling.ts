@@ -79,6 +79,9 @@ export interface ThrottleFigures {
   readonly slowestVsFastest?: number;
   readonly jain?: number;
   readonly perWait?: readonly { readonly ms: number; readonly granted: number; readonly throttled: number }[];
+  /** (c): how far the first pipeline started after the planned start, and the starts' spread (ms). */
+  readonly startLagMs?: number;
+  readonly startSpreadMs?: number;
   /** Quota model: granted/throttled per window, in order. */
   readonly windows?: readonly { readonly granted: number; readonly throttled: number }[];
 }
@@ -112,6 +115,20 @@ function accounted(
   }
   if (seen.size !== ids.length || !ids.every((id) => seen.has(id))) return false;
   return ready.every((id) => sim.fleet.isOnline(id));
+}
+
+interface Run {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly startLagMs?: number;
+  readonly startSpreadMs?: number;
+  readonly perWait: readonly {
+    readonly ms: number;
+    readonly granted: number;
+    readonly throttled: number;
+    readonly ready: readonly string[];
+    readonly pending: readonly string[];
+  }[];
 }
 
 async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[])[]) {
@@ -153,8 +170,6 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
       accessKeySecret: `secret-${i + 1}`,
     }));
     for (const k of keys) sim.addCredential({ ...k, accountId: 'bench-account' });
-    // Every pipeline has loaded its modules and made its client before the clock starts.
-    const base = nextBoundary(1_500);
     const offsets = parts.map(() => Math.floor(random() * START_SPREAD_MS));
     const readies = workers.map((w) => w.next('ready', 60_000));
     const dones = workers.map((w) => w.next<{ type: string; result: PipelineResult }>('done', 120_000));
@@ -164,19 +179,27 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
         region: sim.region,
         credentials: keys[i]!,
         ids: parts[i]!,
-        startAt: base + offsets[i]!,
         windowMs: WINDOW_MS,
         wait: WAIT,
       };
       w.child.send({ type: 'run', config });
     });
+    // Every pipeline has loaded its modules and made its client before the clock starts.
     await Promise.all(readies);
+    const base = nextBoundary(200);
+    workers.forEach((w, i) => {
+      w.child.send({ type: 'start', startAt: base + offsets[i]! });
+    });
     const results = (await Promise.all(dones)).map((m) => m.result);
     const errors = results.flatMap((r) => (r.error === undefined ? [] : [r.error]));
     if (errors.length > 0) throw new Error(`bench #5 (c): ${errors.join('; ')}`);
+    const starts = results.map((r) => r.startedAt);
     return {
-      startedAt: Math.min(...results.map((r) => r.startedAt)),
+      startedAt: Math.min(...starts),
       endedAt: Math.max(...results.map((r) => r.endedAt)),
+      /** The pipelines' starts: the first's lag behind the planned start, and their spread. */
+      startLagMs: Math.min(...starts) - base,
+      startSpreadMs: Math.max(...starts) - Math.min(...starts),
       perWait: results.map((r) => ({
         ms: r.endedAt - r.startedAt,
         granted: r.apiCalls - r.throttledCalls,
@@ -208,7 +231,7 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
     const ids = sim.fleet.ids();
     const { waits } = CASES[kase];
     const parts = Array.from({ length: waits }, (_, k) => ids.filter((_, i) => i % waits === k));
-    const run = kase === 'c' ? await runPipelines(sim, parts, 11) : await runInProcess(sim, parts);
+    const run: Run = kase === 'c' ? await runPipelines(sim, parts, 11) : await runInProcess(sim, parts);
     const calls = sim.stats.count({ action: ACTION });
     const throttled = sim.stats.count({ action: ACTION, code: 'Throttling.User' });
     const needed = parts.reduce((n, p) => n + Math.ceil(p.length / 100), 0);
@@ -231,6 +254,9 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
       ready: ready.length,
       accountedFor: accounted(sim, ids, ready, pending),
       perWait: run.perWait.map(({ ms, granted, throttled: t }) => ({ ms, granted, throttled: t })),
+      ...(run.startSpreadMs !== undefined
+        ? { startLagMs: run.startLagMs ?? 0, startSpreadMs: run.startSpreadMs }
+        : {}),
       ...(kase === 'c'
         ? {
             slowestVsFastest: Math.max(...times) / Math.min(...times),
@@ -313,6 +339,7 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
   const all: ThrottleFigures[] = [];
   for (const model of ['quota', 'bucket'] as const) {
     for (const kase of ['a', 'b', 'c'] as const) {
+      if (o.cases !== undefined && !o.cases.includes(`${model}:${kase}`)) continue;
       o.log(`  #5 ${model} (${kase}): ${CASES[kase].label}`);
       all.push(await scenario(model, kase, count, limit));
     }
@@ -364,7 +391,7 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
       .filter((f) => f.case === 'c')
       .map(
         (f) =>
-          `${f.model}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')}`,
+          `${f.model}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')} (started ${fmt(f.startLagMs ?? 0)}–${fmt((f.startLagMs ?? 0) + (f.startSpreadMs ?? 0))} ms after the planned start)`,
       )
       .join('; ')}.`,
     '',

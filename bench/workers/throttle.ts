@@ -1,9 +1,10 @@
 /**
  * One deployment pipeline of benchmark 5 (c): its own process, its own core client (its own
- * AccessKey of the shared account), one wait. Messages: `run {config}` → `ready` at once, then
- * `done {result}` once the wait settles; the wait starts at `config.startAt` (epoch ms).
+ * AccessKey of the shared account), one wait. Messages: `run {config}` → `ready` once the client
+ * is made; then `start {startAt}` (epoch ms; sent once every pipeline is ready, so that a slow
+ * process start does not spread the starts) → `done {result}` once the wait settles.
  */
-import { createEcsClient } from '@cloud-assistant-gate/core';
+import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import { waitForCloudAssistant } from '@cloud-assistant-gate/waiter';
 import { serve } from '../lib/proc.js';
 
@@ -12,8 +13,6 @@ export interface PipelineConfig {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   readonly ids: readonly string[];
-  /** Epoch ms at which the wait starts. */
-  readonly startAt: number;
   /** The quota window the client is told (rateLimit.windowMs). */
   readonly windowMs: number;
   /** The waiter's time options, scaled like the window. */
@@ -35,7 +34,16 @@ export interface PipelineResult {
   readonly error?: string;
 }
 
+let start: (startAt: number) => void = () => {};
+const started = new Promise<number>((resolve) => {
+  start = resolve;
+});
+
 serve(async (msg, reply) => {
+  if (msg.type === 'start') {
+    start(msg['startAt'] as number);
+    return;
+  }
   if (msg.type !== 'run') return;
   const c = msg['config'] as PipelineConfig;
   const client = createEcsClient({
@@ -45,11 +53,31 @@ serve(async (msg, reply) => {
     rateLimit: { windowMs: c.windowMs },
   });
   reply({ type: 'ready' });
-  await new Promise((r) => setTimeout(r, Math.max(0, c.startAt - Date.now())));
+  const startAt = await started;
+  await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
   const startedAt = Date.now();
   let result: PipelineResult;
   try {
-    const report = await waitForCloudAssistant(c.ids, { client, ...c.wait });
+    const trace: string[] = [];
+    const source = process.env['CAG_B5_TRACE']
+      ? (
+          ids: readonly string[],
+          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
+        ) =>
+          client.statusSource(ids, {
+            ...o,
+            onAttempt: (e) => {
+              const now = Date.now();
+              trace.push(
+                `${now - e.durationMs - startAt} ${now - startAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
+              );
+              o.onAttempt?.(e);
+            },
+          })
+      : client;
+    const report = await waitForCloudAssistant(c.ids, { client: source, ...c.wait });
+    if (trace.length > 0)
+      console.error(`TRACE ${c.credentials.accessKeyId} start ${startedAt - startAt}\n${trace.join('\n')}`);
     result = {
       startedAt,
       endedAt: Date.now(),
