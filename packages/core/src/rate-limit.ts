@@ -8,16 +8,23 @@
  * Each action goes through up to three modes (see the core README, "Request budget"):
  *
  * 1. **Slow start.** A fresh action may send `initialWindow` calls at once; after them calls are
- *    paced by a token bucket whose rate starts at `initialWindow` per `slowStartMs` and doubles
- *    every `slowStartMs` while calls are accepted, until it no longer limits anything (1,000/s).
+ *    paced by a token bucket whose rate starts at `initialWindow` per period and doubles every
+ *    period while calls are accepted, until it no longer limits anything (1,000/s). The period is
+ *    `slowStartRtts` round trips (the shortest seen; `slowStartMs` before the first answer), so
+ *    that what the slow start overshoots when the quota runs out (the pace × one round trip) is
+ *    a small share of what got through, whatever the latency.
  * 2. **Window** (ECS's documented model). On a `Throttling*` answer without `x-acs-retry-after`,
  *    the action's calls are held until the server's window has turned (the window grid is aligned
  *    with the server's `Date` header, and each return is jittered). What got through in the
- *    throttled window becomes the action's budget per window, B; from then on at most B calls are
- *    sent per window, spread evenly over it rather than bursting into it. AIMD on B: a throttle
- *    cuts it to `windowDecreaseFactor` × what got through; windows in a row that used all of B
- *    without a throttle raise it, from the second on and faster each time (`windowIncrease` × B,
- *    at least one call, times n − 1 after n such windows).
+ *    throttled window, A, is the level where the quota ran out; the action's budget per window B
+ *    becomes `windowDecreaseFactor` × A. From then on at most B calls are sent per window (a
+ *    fraction carried to the next window), spread evenly from the window's start, so that a
+ *    client with a larger budget has the window's last slots and is the first to be throttled
+ *    when the clients of an account ask for more than the quota. AIMD on B: a throttle cuts it
+ *    to `windowDecreaseFactor` × what got through (once per window) and sets A to that; a window
+ *    that used all of B without a throttle doubles B up to A, and above A windows in a row raise
+ *    it, from the second on and faster each time (`windowIncrease` × B, at least one call, times
+ *    n − 1 after n such windows).
  * 3. **Rate.** A hold longer than `longHoldMs` is first tested with one call after a short pause:
  *    if it is accepted, the quota is not a closed window (a token bucket, say) and the action is
  *    paced AIMD-style instead: the rate is cut to `decreaseFactor` × the rate the server accepted,
@@ -70,12 +77,18 @@ export interface RateLimitOptions {
   readonly windowMs?: number | undefined;
   /**
    * Calls a fresh action may send at once, before slow start paces the rest.
-   * @default 4
+   * @default 2
    */
   readonly initialWindow?: number | undefined;
   /**
-   * Slow start: the pace after the initial window starts at `initialWindow` calls per
-   * `slowStartMs` and doubles every `slowStartMs` while calls are accepted.
+   * Slow start: the pace after the initial window is `initialWindow` calls per period and
+   * doubles every period while calls are accepted. The period is `slowStartRtts` round trips
+   * (the shortest round trip of an accepted call), at most `windowMs / 12`.
+   * @default 32
+   */
+  readonly slowStartRtts?: number | undefined;
+  /**
+   * Slow start: the period until the first answer gives a round trip.
    * @default 250
    */
   readonly slowStartMs?: number | undefined;
@@ -88,20 +101,21 @@ export interface RateLimitOptions {
   readonly jitterMs?: number | undefined;
   /**
    * Window mode: on a throttle, the budget per window becomes this fraction of what got through
-   * in the throttled window.
+   * in the throttled window (and grows back to what got through, doubling per full window).
    * @default 0.9
    */
   readonly windowDecreaseFactor?: number | undefined;
   /**
-   * Window mode: after two windows in a row that used the whole budget without a throttle, it
-   * grows by this fraction (at least one call), and by n − 1 times that after n such windows.
+   * Window mode: once the budget is back to what got through in the last throttled window, two
+   * windows in a row that used the whole budget without a throttle grow it by this fraction (at
+   * least one call), and n such windows by n − 1 times that.
    * @default 0.05
    */
   readonly windowIncrease?: number | undefined;
   /**
    * A hold to the window's turn longer than this is first tested with one call (only until the
    * quota has shown itself to be window-shaped): a token bucket does not need a long hold.
-   * @default 2000
+   * @default windowMs / 30 (2 s for one-minute windows)
    */
   readonly longHoldMs?: number | undefined;
   /**
@@ -128,11 +142,11 @@ export interface RateLimitOptions {
 
 export const rateLimitDefaults = {
   windowMs: 60_000,
-  initialWindow: 4,
+  initialWindow: 2,
+  slowStartRtts: 32,
   slowStartMs: 250,
   windowDecreaseFactor: 0.9,
   windowIncrease: 0.05,
-  longHoldMs: 2_000,
   decreaseFactor: 0.7,
   recoveryMs: 1_500,
   utilization: 0.95,
@@ -142,6 +156,7 @@ export const rateLimitDefaults = {
 interface Tuning {
   readonly windowMs: number;
   readonly initialWindow: number;
+  readonly slowStartRtts: number;
   readonly slowStartMs: number;
   readonly jitterMs: number;
   readonly windowDecreaseFactor: number;
@@ -192,7 +207,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
   if (typeof o !== 'object' || o === null) {
     throw new TypeError(`Expected option \`rateLimit\` to be an object or false, got ${String(o)}`);
   }
-  const known = new Set([...Object.keys(rateLimitDefaults), 'jitterMs']);
+  const known = new Set([...Object.keys(rateLimitDefaults), 'jitterMs', 'longHoldMs']);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
       throw new TypeError(
@@ -210,6 +225,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
       (v) => Number.isInteger(v) && v >= 1,
       'an integer ≥ 1',
     ),
+    slowStartRtts: check('rateLimit.slowStartRtts', pick('slowStartRtts'), finitePositive, 'a number > 0'),
     slowStartMs: check('rateLimit.slowStartMs', pick('slowStartMs'), finitePositive, 'a number of ms > 0'),
     jitterMs: check(
       'rateLimit.jitterMs',
@@ -231,7 +247,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
     ),
     longHoldMs: check(
       'rateLimit.longHoldMs',
-      pick('longHoldMs'),
+      o.longHoldMs ?? windowMs / 30,
       (v) => v >= 0 && v <= Number.POSITIVE_INFINITY,
       'a number of ms ≥ 0 (Infinity: never test)',
     ),
@@ -665,7 +681,7 @@ export class ActionBudget {
       this.#updateFree();
       return;
     }
-    if (!this.#window) this.#pacer.accepted(answeredAt);
+    if (!this.#window) this.#pacer.accepted(answeredAt, answeredAt - sentAt);
     if (this.#free !== (this.#pacer.rate === Number.POSITIVE_INFINITY)) this.#updateFree();
   }
 
@@ -702,7 +718,7 @@ export class ActionBudget {
       return;
     }
     // Slow start or rate mode. A throttle of a call sent before our last reaction is old news.
-    if (!wasProbe && sentAt < this.#cutAt) return;
+    if (!wasProbe && sentAt <= this.#cutAt) return;
     const turnIn = w.turn(w.at(now) + 1) - now;
     if (wasProbe || this.#windowEvidence || turnIn <= t.longHoldMs) {
       // The window is closed (the test call was refused too, or the window turns soon anyway).

@@ -121,14 +121,16 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     action.settle(fifthAt, fifthAt + 50, 'throttled');
     // The test call, after a short pause: throttled too, so the quota is window-shaped.
     await stepUntil(clock, () => released.length === 2);
-    expect(released[1]! - released[0]!).toBeLessThanOrEqual(2000);
+    // (longHoldMs: windowMs / 30 = 2 s after the throttle's answer, at most)
+    expect(released[1]! - (released[0]! + 50)).toBeLessThanOrEqual(2000);
     expect(action.mode).toBe('rate');
     const probeAt = T0 + released[1]!;
     action.settle(probeAt, probeAt + 50, 'throttled');
     expect(action.mode).toBe('window');
-    expect(action.windowBudget).toBe(4);
+    // 4 got through: the budget is 0.9 × 4 (3 calls in the next window, 0.6 carried).
+    expect(action.windowBudget).toBeCloseTo(3.6, 5);
     expect(action.holdUntil).toBeGreaterThanOrEqual(T0 + windowMs);
-    // Nothing more until the turn; then 4 calls in the window, spread over it.
+    // Nothing more until the turn; then 3 calls in the window, spread over it.
     const answerAll = async () => {
       let answered = 2;
       while (released.length < 9) {
@@ -142,11 +144,13 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     await answerAll();
     await done;
     const next = released.slice(2).map((t) => t - windowMs);
-    expect(next.slice(0, 4).every((t) => t >= 600 && t < windowMs)).toBe(true);
-    // Spread: about a quarter of the window apart (the span minus the lead and margin).
-    for (let i = 1; i < 4; i++) expect(next[i]! - next[i - 1]!).toBeGreaterThan(12_000);
-    // The next window's calls start after the next turn.
-    expect(next[4]).toBeGreaterThanOrEqual(windowMs + 600);
+    expect(next.slice(0, 3).every((t) => t >= 600 && t < windowMs)).toBe(true);
+    // Spread: about a third of the window apart (the span minus the lead and margin).
+    for (let i = 1; i < 3; i++) expect(next[i]! - next[i - 1]!).toBeGreaterThan(16_000);
+    // The next window's calls start after the next turn: the full window doubled the budget back
+    // to the 4 that got through (and the 0.6 carried stays below a call).
+    expect(next[3]).toBeGreaterThanOrEqual(windowMs + 600);
+    expect(next.slice(3, 7).every((t) => t >= windowMs + 600 && t < 2 * windowMs)).toBe(true);
   });
 
   it('goes straight to the hold (no test call) when the window turns within longHoldMs', () => {
@@ -174,22 +178,30 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     expect(Math.abs(action.holdUntil - turnLocal)).toBeLessThanOrEqual(1000);
   });
 
-  it('cuts the budget to a fraction of what got through on a throttle, and grows it after two full windows', async () => {
+  it('cuts the budget to a fraction of what got through, doubles it back to that level, then grows it after two full windows', async () => {
     const { clock, action } = setup({
-      rateLimit: { windowMs: 1000, initialWindow: 10, windowDecreaseFactor: 0.9, windowIncrease: 0.05 },
+      rateLimit: {
+        windowMs: 1000,
+        initialWindow: 10,
+        windowDecreaseFactor: 0.9,
+        windowIncrease: 0.05,
+        // The quota is known to be window-shaped: no test call.
+        longHoldMs: Number.POSITIVE_INFINITY,
+      },
     });
-    // Window 0: 10 accepted, then a throttle → budget 10.
+    // Window 0: 10 accepted, then a throttle: 10 is where the quota ran out; the budget is 9.
     for (let i = 0; i < 10; i++) expect(action.acquire()).toBeUndefined();
     for (let i = 0; i < 10; i++) action.settle(T0, T0 + 5, 'accepted');
     expect(action.acquire()).toBeInstanceOf(Promise);
     await clock.step();
     action.settle(clock.now(), clock.now() + 5, 'throttled');
-    expect(action.windowBudget).toBe(10);
-    // Keep 40 calls queued; answer each as accepted.
+    expect(action.mode).toBe('window');
+    expect(action.windowBudget).toBe(9);
+    // Keep 50 calls queued; answer each as accepted.
     const released: number[] = [];
-    const done = queue(action, clock, 40, released);
+    const done = queue(action, clock, 50, released);
     let answered = 0;
-    while (released.length < 40 && (await clock.step())) {
+    while (released.length < 50 && (await clock.step())) {
       for (; answered < released.length; answered++) {
         const at = T0 + released[answered]!;
         action.settle(at, at + 5, 'accepted');
@@ -199,15 +211,23 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     const perWindow = new Map<number, number>();
     for (const t of released)
       perWindow.set(Math.floor(t / 1000), (perWindow.get(Math.floor(t / 1000)) ?? 0) + 1);
-    // The queued retry of the throttle plus 40: windows 1 and 2 send 10 each, then the budget grows.
-    expect(perWindow.get(1)).toBe(10);
+    // Window 1 sends 9 (the queued retry of the throttle among them); a full window doubles the
+    // budget, up to the 10 that got through; two full windows at that level add one call.
+    expect(perWindow.get(1)).toBe(9);
     expect(perWindow.get(2)).toBe(10);
-    expect(perWindow.get(3)).toBe(11);
-    // A throttle in window 4 after 6 got through: the budget becomes 0.9 × 6.
-    const now = clock.now();
-    action.settle(now, now + 5, 'accepted');
-    action.settle(T0 + 4500, T0 + 4505, 'throttled');
-    expect(action.windowBudget).toBeLessThanOrEqual(11);
+    expect(perWindow.get(3)).toBe(10);
+    expect(perWindow.get(4)).toBe(11);
+    // A throttle in window 7 after 8 got through: the budget (13 by then) becomes 0.9 × 8.
+    expect(action.windowBudget).toBe(13);
+    const at = T0 + 7500;
+    for (let i = 0; i < 8; i++) action.settle(at, at + 5, 'accepted');
+    action.settle(at, at + 5, 'throttled');
+    expect(action.windowBudget).toBeCloseTo(7.2, 5);
+    // A throttle early in a window (1 of a budget of 7.2 through) cuts by at most half.
+    const early = T0 + 8200;
+    action.settle(early, early + 5, 'accepted');
+    action.settle(early, early + 5, 'throttled');
+    expect(action.windowBudget).toBeCloseTo(0.9 * 3.6, 5);
   });
 });
 
