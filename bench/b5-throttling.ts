@@ -18,7 +18,7 @@
  * own core client with its own AccessKey of the one account and a wait of 1,250, starting within
  * the scaled second. Ideal time = calls needed ÷ quota (in windows, as issue 11 defines it).
  */
-import { createEcsClient } from '@cloud-assistant-gate/core';
+import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import {
   type EcsSimulator,
   type QuotaWindowUsage,
@@ -37,6 +37,7 @@ import {
   table,
   verdict,
 } from './lib/report.js';
+import { scaledClientOptions, warmUp } from './lib/throttle-client.js';
 import type { PipelineConfig, PipelineResult } from './workers/throttle.js';
 
 const ACTION = 'DescribeCloudAssistantStatus';
@@ -52,6 +53,10 @@ const WAIT = {
 } as const;
 /** "Starting within 1 s of each other", compressed. */
 const START_SPREAD_MS = 1_000 / SCALE;
+/** The core client's time constants, compressed alike. */
+const CLIENT = scaledClientOptions(WINDOW_MS);
+/** The account whose quota is measured; warm-ups use accounts of their own. */
+const ACCOUNT = 'bench-account';
 
 type Model = 'quota' | 'bucket';
 type Case = 'a' | 'b' | 'c';
@@ -132,18 +137,37 @@ interface Run {
 }
 
 async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[])[]) {
-  const client = createEcsClient({
-    region: sim.region,
-    endpoint: sim.url,
-    credentials: sim.credentials,
-    rateLimit: { windowMs: WINDOW_MS },
-  });
+  const credentials = { accessKeyId: 'waits', accessKeySecret: 'waits-secret' };
+  const warm = { accessKeyId: 'warm-up', accessKeySecret: 'warm-up-secret' };
+  sim.addCredential({ ...credentials, accountId: ACCOUNT });
+  sim.addCredential({ ...warm, accountId: 'warm-up' });
+  await warmUp({ region: sim.region, endpoint: sim.url, credentials: warm }, parts[0]!);
+  sim.stats.reset();
+  const client = createEcsClient({ region: sim.region, endpoint: sim.url, credentials, ...CLIENT });
   try {
     await sleep(nextBoundary(0) - Date.now());
     const startedAt = Date.now();
+    const trace: string[] = [];
+    const source = process.env['CAG_B5_TRACE']
+      ? (
+          ids: readonly string[],
+          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
+        ) =>
+          client.statusSource(ids, {
+            ...o,
+            onAttempt: (e) => {
+              const now = Date.now();
+              trace.push(
+                `${now - e.durationMs - startedAt} ${now - startedAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
+              );
+              o.onAttempt?.(e);
+            },
+          })
+      : client;
     const reports: ReadinessReport[] = await Promise.all(
-      parts.map((part) => waitForCloudAssistant(part, { client, ...WAIT })),
+      parts.map((part) => waitForCloudAssistant(part, { client: source, ...WAIT })),
     );
+    if (trace.length > 0) console.error(`TRACE in-process\n${trace.join('\n')}`);
     const endedAt = Date.now();
     return {
       startedAt,
@@ -169,7 +193,12 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
       accessKeyId: `pipeline-${i + 1}`,
       accessKeySecret: `secret-${i + 1}`,
     }));
-    for (const k of keys) sim.addCredential({ ...k, accountId: 'bench-account' });
+    for (const k of keys) sim.addCredential({ ...k, accountId: ACCOUNT });
+    const warm = parts.map((_, i) => ({
+      accessKeyId: `warm-up-${i + 1}`,
+      accessKeySecret: `warm-up-secret-${i + 1}`,
+    }));
+    for (const [i, k] of warm.entries()) sim.addCredential({ ...k, accountId: `warm-up-${i + 1}` });
     const offsets = parts.map(() => Math.floor(random() * START_SPREAD_MS));
     const readies = workers.map((w) => w.next('ready', 60_000));
     const dones = workers.map((w) => w.next<{ type: string; result: PipelineResult }>('done', 120_000));
@@ -179,13 +208,15 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
         region: sim.region,
         credentials: keys[i]!,
         ids: parts[i]!,
-        windowMs: WINDOW_MS,
+        client: CLIENT,
+        warmUpCredentials: warm[i]!,
         wait: WAIT,
       };
       w.child.send({ type: 'run', config });
     });
-    // Every pipeline has loaded its modules and made its client before the clock starts.
+    // Every pipeline has loaded its modules, warmed up and made its client before the clock starts.
     await Promise.all(readies);
+    sim.stats.reset();
     const base = nextBoundary(200);
     workers.forEach((w, i) => {
       w.child.send({ type: 'start', startAt: base + offsets[i]! });
@@ -265,7 +296,7 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
         : {}),
       ...(model === 'quota'
         ? {
-            windows: sim.quotaUsage({ action: ACTION }).map((u: QuotaWindowUsage) => ({
+            windows: sim.quotaUsage({ action: ACTION, accountId: ACCOUNT }).map((u: QuotaWindowUsage) => ({
               granted: u.granted,
               throttled: u.throttled,
             })),

@@ -7,14 +7,17 @@
 import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import { waitForCloudAssistant } from '@cloud-assistant-gate/waiter';
 import { serve } from '../lib/proc.js';
+import { type ScaledClientOptions, warmUp } from '../lib/throttle-client.js';
 
 export interface PipelineConfig {
   readonly url: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   readonly ids: readonly string[];
-  /** The quota window the client is told (rateLimit.windowMs). */
-  readonly windowMs: number;
+  /** The client's time constants, compressed like the quota window. */
+  readonly client: ScaledClientOptions;
+  /** AccessKey of an account of its own, for the warm-up. */
+  readonly warmUpCredentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   /** The waiter's time options, scaled like the window. */
   readonly wait: {
     readonly minDelayMs: number;
@@ -46,11 +49,12 @@ serve(async (msg, reply) => {
   }
   if (msg.type !== 'run') return;
   const c = msg['config'] as PipelineConfig;
+  await warmUp({ region: c.region, endpoint: c.url, credentials: c.warmUpCredentials }, c.ids);
   const client = createEcsClient({
     region: c.region,
     endpoint: c.url,
     credentials: c.credentials,
-    rateLimit: { windowMs: c.windowMs },
+    ...c.client,
   });
   reply({ type: 'ready' });
   const startAt = await started;

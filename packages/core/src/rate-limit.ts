@@ -135,7 +135,7 @@ export interface RateLimitOptions {
   readonly utilization?: number | undefined;
   /**
    * Rate mode: the rate never drops below this.
-   * @default 0.5
+   * @default 1000 / windowMs (one call per window: 1/60 per second for one-minute windows)
    */
   readonly minRequestsPerSecond?: number | undefined;
 }
@@ -150,7 +150,6 @@ export const rateLimitDefaults = {
   decreaseFactor: 0.7,
   recoveryMs: 1_500,
   utilization: 0.95,
-  minRequestsPerSecond: 0.5,
 } as const;
 
 interface Tuning {
@@ -207,7 +206,12 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
   if (typeof o !== 'object' || o === null) {
     throw new TypeError(`Expected option \`rateLimit\` to be an object or false, got ${String(o)}`);
   }
-  const known = new Set([...Object.keys(rateLimitDefaults), 'jitterMs', 'longHoldMs']);
+  const known = new Set([
+    ...Object.keys(rateLimitDefaults),
+    'jitterMs',
+    'longHoldMs',
+    'minRequestsPerSecond',
+  ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
       throw new TypeError(
@@ -256,7 +260,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
     utilization: check('rateLimit.utilization', pick('utilization'), (v) => v > 0 && v <= 1, 'in (0, 1]'),
     minRequestsPerSecond: check(
       'rateLimit.minRequestsPerSecond',
-      pick('minRequestsPerSecond'),
+      o.minRequestsPerSecond ?? 1000 / windowMs,
       finitePositive,
       'a number > 0',
     ),
@@ -333,6 +337,11 @@ export class RequestBudget {
     this.#lastName = action;
     this.#last = budget;
     return budget;
+  }
+
+  /** The bound on calls in flight across every action (`maxConcurrency`). */
+  get maxConcurrency(): number {
+    return this.#maxConcurrency;
   }
 
   /** Calls holding a slot (sent or about to be). */
@@ -414,6 +423,8 @@ export class ActionBudget {
   #timerAt = Number.POSITIVE_INFINITY;
   /** Window mode (else the rate pacer: slow start or rate mode). */
   #window = false;
+  /** Calls of this action sent and not yet settled. */
+  #sent = 0;
   /** Nothing limits this action (slow start done, no ceiling, no hold): the hot path. */
   #free = false;
   readonly #pacer: RatePacer;
@@ -435,7 +446,7 @@ export class ActionBudget {
     this.action = action;
     this.#t = budget.tuning;
     const t = this.#t;
-    this.#pacer = new RatePacer(t, budget.ceiling);
+    this.#pacer = new RatePacer(t, budget.ceiling, budget.maxConcurrency);
     this.#w = t === undefined ? undefined : new QuotaWindows(t, budget.server, budget.random);
     this.#updateFree();
   }
@@ -494,7 +505,10 @@ export class ActionBudget {
     if (b.closed) return Promise.reject(b.closedReason);
     if (this.#head === this.#queue.length) {
       if (this.#free) {
-        if (b.takeSlot()) return undefined;
+        if (b.takeSlot()) {
+          this.#sent++;
+          return undefined;
+        }
       } else {
         const now = b.clock.now();
         if (this.#readyAt(now) <= now && b.takeSlot()) {
@@ -627,11 +641,16 @@ export class ActionBudget {
       this.#updateFree();
     }
     if (this.#ceilingAt > at) at = this.#ceilingAt;
-    return this.#window ? this.#w!.slot(at) : this.#pacer.readyAt(at);
+    if (this.#window) return this.#w!.slot(at);
+    // Slow start: no more in flight than the pace fills in two shortest round trips, so that a
+    // round trip far above the shortest (a loaded server) does not pile calls up in flight.
+    if (this.#sent >= this.#pacer.inFlightCap()) return Number.POSITIVE_INFINITY;
+    return this.#pacer.readyAt(at);
   }
 
   /** Counts a release at `now`. */
   #consume(now: number): void {
+    this.#sent++;
     if (this.#b.ceiling !== Number.POSITIVE_INFINITY) {
       this.#ceilingAt = Math.max(this.#ceilingAt, now) + 1000 / this.#b.ceiling;
     }
@@ -652,6 +671,7 @@ export class ActionBudget {
    */
   settle(sentAt: number, answeredAt: number, outcome: Outcome, retryAfterMs?: number): void {
     const b = this.#b;
+    this.#sent--;
     if (this.#t !== undefined && outcome !== 'no-answer') {
       if (outcome === 'accepted') this.#accepted(sentAt, answeredAt);
       else this.#throttled(sentAt, answeredAt, retryAfterMs);

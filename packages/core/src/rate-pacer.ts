@@ -25,7 +25,11 @@ export interface RateTuning {
   readonly minRequestsPerSecond: number;
 }
 
-/** Slow start stops limiting once it allows this many calls per second. */
+/**
+ * Slow start stops limiting once its in-flight cap reaches the client's `maxConcurrency` (the
+ * pace then adds nothing to that bound), or, without such a bound, once it allows this many
+ * calls per second.
+ */
 const FREE_RATE = 1_000;
 /** The accepted rate is measured over about this long. */
 const METER_MS = 1_000;
@@ -37,6 +41,7 @@ const RATE_PROBE_PER_SECOND = 0.03;
 export class RatePacer {
   readonly #t: RateTuning | undefined;
   readonly #ceiling: number;
+  readonly #maxInFlight: number;
   /** Slow start (true) or AIMD on the rate (false). */
   slowStart: boolean;
   /** Calls per second; Infinity when nothing limits. */
@@ -53,10 +58,14 @@ export class RatePacer {
   /** The shortest round trip of an accepted call (ms); NaN before the first. */
   minRttMs = Number.NaN;
 
-  /** Without `tuning` (no adaptation) it paces at the ceiling and never changes. */
-  constructor(tuning: RateTuning | undefined, ceiling: number) {
+  /**
+   * Without `tuning` (no adaptation) it paces at the ceiling and never changes. `maxInFlight`
+   * is the client's bound on calls in flight.
+   */
+  constructor(tuning: RateTuning | undefined, ceiling: number, maxInFlight = Number.POSITIVE_INFINITY) {
     this.#t = tuning;
     this.#ceiling = ceiling;
+    this.#maxInFlight = maxInFlight;
     this.slowStart = tuning !== undefined;
     if (tuning === undefined) {
       this.rate = ceiling;
@@ -72,6 +81,17 @@ export class RatePacer {
   #tokensAt(t: number): number {
     if (Number.isNaN(this.#refillAt)) return this.#tokens;
     return Math.min(this.#capacity, this.#tokens + ((t - this.#refillAt) * this.rate) / 1000);
+  }
+
+  /**
+   * Slow start: the most calls in flight, twice what the pace sends in the shortest round trip
+   * (at least `initialWindow`); Infinity otherwise, and before the first answer.
+   */
+  inFlightCap(): number {
+    if (!this.slowStart || this.rate === Number.POSITIVE_INFINITY || Number.isNaN(this.minRttMs)) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return Math.max(this.#t!.initialWindow, Math.ceil((2 * this.rate * this.minRttMs) / 1000));
   }
 
   /** The earliest time at or after `at` a call may go. */
@@ -131,7 +151,11 @@ export class RatePacer {
     this.#refillAt = now;
     this.rate *= 2 ** (dt / period);
     this.#capacity = Math.max(t.initialWindow, (this.rate * period) / 1000 / 4);
-    if (this.rate >= FREE_RATE) {
+    const free =
+      this.#maxInFlight === Number.POSITIVE_INFINITY
+        ? this.rate >= FREE_RATE
+        : (2 * this.rate * this.minRttMs) / 1000 >= this.#maxInFlight;
+    if (free) {
       this.rate = this.#ceiling;
       this.#capacity = 1;
       this.#tokens = 1;
