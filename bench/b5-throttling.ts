@@ -4,11 +4,12 @@
  * - **Account quota** (the simulator's default model, ECS's documented one): a fixed number of
  *   DescribeCloudAssistantStatus calls per window, per account and region, shared by every key
  *   and client of the account, with no `x-acs-retry-after`. ECS's windows are one minute long;
- *   here everything is compressed 60×: 1 s windows, the limit per window kept (20 per window is
- *   1,200 per minute), the waiter's delays (2–20 s → 33–333 ms, timeout 10 min → 10 s) and the
- *   pipelines' start spread (1 s → 17 ms) scaled alike, and the core client told the window
- *   (`rateLimit.windowMs: 1000`). Core's own time constants (slow start, retry backoff) are not
- *   scaled; the README says what that changes.
+ *   here everything is compressed 60×: 1 s windows, the limit per window kept (20 per window
+ *   stands for 20 per minute), the waiter's delays (2–20 s → 33–333 ms, timeout 10 min → 10 s),
+ *   the pipelines' start spread (1 s → 17 ms) and the core client's time constants
+ *   (lib/throttle-client.ts: the window, whose fractions the budget's jitter, long-hold test and
+ *   rate floor are; the retry delays and `maxTotalMs`) scaled alike. Round trips are not
+ *   compressed, nor is the slow start, which is measured in them. Every process warms up first.
  * - **Token bucket** (`faults.rateLimit`, not ECS's model): 20 req/s, burst 20, per account: the
  *   same quota as a smooth limit, with the same client and waiter settings.
  *
@@ -16,7 +17,9 @@
  * ceil(N / 100) calls, bound by the quota: (a) one wait of 10,000 instances; (b) four waits of
  * 2,500 starting together on one core client; (c) eight processes (deployment pipelines), each its
  * own core client with its own AccessKey of the one account and a wait of 1,250, starting within
- * the scaled second. Ideal time = calls needed ÷ quota (in windows, as issue 11 defines it).
+ * the scaled second; and, against the quota, (c′): (c) with every client told the quota is
+ * window-shaped (no test call of its shape). Ideal time = calls needed ÷ quota (in windows, as
+ * issue 11 defines it).
  */
 import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import {
@@ -59,13 +62,20 @@ const CLIENT = scaledClientOptions(WINDOW_MS);
 const ACCOUNT = 'bench-account';
 
 type Model = 'quota' | 'bucket';
-type Case = 'a' | 'b' | 'c';
+/** `c2` is (c′): (c) with every client told the quota is window-shaped. */
+type Case = 'a' | 'b' | 'c' | 'c2';
 
-const CASES: Record<Case, { readonly label: string; readonly waits: number }> = {
-  a: { label: '(a) one wait of 10,000', waits: 1 },
-  b: { label: '(b) four waits of 2,500 on one client', waits: 4 },
-  c: { label: '(c) eight processes, each its own client and a wait of 1,250', waits: 8 },
+const CASES: Record<Case, { readonly label: string; readonly short: string; readonly waits: number }> = {
+  a: { label: '(a) one wait of 10,000', short: '(a)', waits: 1 },
+  b: { label: '(b) four waits of 2,500 on one client', short: '(b)', waits: 4 },
+  c: { label: '(c) eight processes, each its own client and a wait of 1,250', short: '(c)', waits: 8 },
+  c2: {
+    label: '(c′) as (c), each client told the quota is window-shaped (`longHoldMs: Infinity`: no test call)',
+    short: '(c′)',
+    waits: 8,
+  },
 };
+const PIPELINES: readonly Case[] = ['c', 'c2'];
 
 export interface ThrottleFigures {
   readonly model: Model;
@@ -185,7 +195,12 @@ async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[
   }
 }
 
-async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[])[], seed: number) {
+async function runPipelines(
+  sim: EcsSimulator,
+  parts: readonly (readonly string[])[],
+  seed: number,
+  trustWindows: boolean,
+) {
   const workers: Worker[] = parts.map(() => startWorker('throttle'));
   try {
     const random = seededRandom(seed);
@@ -209,6 +224,7 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
         credentials: keys[i]!,
         ids: parts[i]!,
         client: CLIENT,
+        trustWindows,
         warmUpCredentials: warm[i]!,
         wait: WAIT,
       };
@@ -262,7 +278,9 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
     const ids = sim.fleet.ids();
     const { waits } = CASES[kase];
     const parts = Array.from({ length: waits }, (_, k) => ids.filter((_, i) => i % waits === k));
-    const run: Run = kase === 'c' ? await runPipelines(sim, parts, 11) : await runInProcess(sim, parts);
+    const run: Run = PIPELINES.includes(kase)
+      ? await runPipelines(sim, parts, 11, kase === 'c2')
+      : await runInProcess(sim, parts);
     const calls = sim.stats.count({ action: ACTION });
     const throttled = sim.stats.count({ action: ACTION, code: 'Throttling.User' });
     const needed = parts.reduce((n, p) => n + Math.ceil(p.length / 100), 0);
@@ -288,7 +306,7 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
       ...(run.startSpreadMs !== undefined
         ? { startLagMs: run.startLagMs ?? 0, startSpreadMs: run.startSpreadMs }
         : {}),
-      ...(kase === 'c'
+      ...(PIPELINES.includes(kase)
         ? {
             slowestVsFastest: Math.max(...times) / Math.min(...times),
             jain: jain(run.perWait.map((w) => w.granted / w.ms)),
@@ -310,8 +328,8 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
 }
 
 function checksFor(f: ThrottleFigures): TargetCheck[] {
-  const label = `${f.model === 'quota' ? 'quota' : 'token bucket'}, (${f.case})`;
-  const share = f.case === 'c' ? 0.1 : 0.05;
+  const label = `${f.model === 'quota' ? 'quota' : 'token bucket'}, ${CASES[f.case].short}`;
+  const share = PIPELINES.includes(f.case) ? 0.1 : 0.05;
   const checks: TargetCheck[] = [
     {
       bench: 5,
@@ -330,7 +348,7 @@ function checksFor(f: ThrottleFigures): TargetCheck[] {
       met: f.timeVsIdeal <= 1.2,
     },
   ];
-  if (f.case === 'c') {
+  if (PIPELINES.includes(f.case)) {
     checks.push(
       {
         bench: 5,
@@ -369,7 +387,9 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
   const limit = Math.max(1, Math.round(calls / (o.size === 'full' ? 5 : 2)));
   const all: ThrottleFigures[] = [];
   for (const model of ['quota', 'bucket'] as const) {
-    for (const kase of ['a', 'b', 'c'] as const) {
+    for (const kase of ['a', 'b', 'c', 'c2'] as const) {
+      // (c′) only where the quota is window-shaped.
+      if (kase === 'c2' && model !== 'quota') continue;
       if (o.cases !== undefined && !o.cases.includes(`${model}:${kase}`)) continue;
       o.log(`  #5 ${model} (${kase}): ${CASES[kase].label}`);
       all.push(await scenario(model, kase, count, limit));
@@ -381,10 +401,10 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
   const markdown = [
     `${fmt(count)} instances already online (${calls} calls of 100 IDs for one round in all); real time. Two throttling models of the simulator, each for ${ACTION} only:`,
     '',
-    `- **account quota** (the default model, ECS's documented one: calls per window per account, region and API; no \`x-acs-retry-after\`): ${limit} calls per ${fmt(WINDOW_MS)} ms window. ECS's windows are one minute; the bench compresses time ${SCALE}×: the window (${limit} per window = ${fmt(limit * SCALE)} per minute of ECS time), the waiter's delays (minDelayMs ${fmt(WAIT.minDelayMs, 1)}, maxDelayMs ${fmt(WAIT.maxDelayMs, 1)}, pollCostMs ${fmt(WAIT.pollCostMs, 2)}, timeoutMs ${fmt(WAIT.timeoutMs)}), and the pipelines' start spread (1 s → ${fmt(START_SPREAD_MS, 1)} ms). The core client is told the window (\`rateLimit.windowMs: ${WINDOW_MS}\`); its other time constants (slow start 250 ms, retry backoff) are real time. Each case starts just after a window boundary.`,
+    `- **account quota** (the default model, ECS's documented one: calls per window per account, region and API; no \`x-acs-retry-after\`): ${limit} calls per ${fmt(WINDOW_MS)} ms window. ECS's windows are one minute; the bench compresses time ${SCALE}×: the window (${limit} calls per window stand for ${limit} per minute), the waiter's delays (minDelayMs ${fmt(WAIT.minDelayMs, 1)}, maxDelayMs ${fmt(WAIT.maxDelayMs, 1)}, pollCostMs ${fmt(WAIT.pollCostMs, 2)}, timeoutMs ${fmt(WAIT.timeoutMs)}), the pipelines' start spread (1 s → ${fmt(START_SPREAD_MS, 1)} ms) and the core client's time constants: \`rateLimit.windowMs: ${WINDOW_MS}\` (the budget's jitter, long-hold test and rate floor are fractions of it), retry delays ÷ ${SCALE} and \`retry.maxTotalMs: ${fmt(CLIENT.retry.maxTotalMs)}\` (one window). Not compressed: round trips (loopback, a few ms, where ECS takes about 80 ms of a minute, so the bench's calls are relatively slower than ECS's), the slow start (measured in round trips) and the per-attempt timeout. Every process first warms up (30 calls on an account of its own), so that cold code does not stretch its first calls over a window. Each case starts just after a window boundary.`,
     `- **token bucket** (\`faults.rateLimit\`, not ECS's model): ${(limit * 1000) / WINDOW_MS} req/s, burst ${limit}, per account (the same quota, smooth), same client and waiter settings.`,
     '',
-    `Ideal = calls needed ÷ quota: (a) and (b) ${calls} ÷ ${limit} per window, (c) 8 × ${Math.ceil(count / 8 / 100)} ÷ ${limit}. (c): eight child processes, each with its own AccessKey of one account (the quota is the account's), starting at the same window boundary plus a seeded offset within ${fmt(START_SPREAD_MS, 1)} ms; time per pipeline = its own wait; Jain's index over each pipeline's calls granted per second of its wait.`,
+    `Ideal = calls needed ÷ quota: (a) and (b) ${calls} ÷ ${limit} per window, (c) 8 × ${Math.ceil(count / 8 / 100)} ÷ ${limit}. (c): eight child processes, each with its own AccessKey of one account (the quota is the account's), starting at the same window boundary plus a seeded offset within ${fmt(START_SPREAD_MS, 1)} ms; time per pipeline = its own wait; Jain's index over each pipeline's calls granted per second of its wait. (c′) is (c) with each client told the quota is window-shaped (\`rateLimit.longHoldMs: Infinity\`), so that it does not test the quota's shape with one call after its first throttle.`,
     '',
     table(
       [
@@ -415,14 +435,14 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
     '',
     `Quota windows, granted/throttled per window in order: ${all
       .filter((f) => f.model === 'quota')
-      .map((f) => `(${f.case}) ${perWindow(f)}`)
+      .map((f) => `${CASES[f.case].short} ${perWindow(f)}`)
       .join('; ')}.`,
     '',
-    `Pipelines of (c), seconds and granted/throttled calls each: ${all
-      .filter((f) => f.case === 'c')
+    `Pipelines of (c) and (c′), seconds and granted/throttled calls each: ${all
+      .filter((f) => PIPELINES.includes(f.case))
       .map(
         (f) =>
-          `${f.model}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')} (started ${fmt(f.startLagMs ?? 0)}–${fmt((f.startLagMs ?? 0) + (f.startSpreadMs ?? 0))} ms after the planned start)`,
+          `${f.model} ${CASES[f.case].short}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')} (started ${fmt(f.startLagMs ?? 0)}–${fmt((f.startLagMs ?? 0) + (f.startSpreadMs ?? 0))} ms after the planned start)`,
       )
       .join('; ')}.`,
     '',

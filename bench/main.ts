@@ -51,8 +51,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--cases') {
       cases = value().split(',');
       for (const c of cases) {
-        if (!/^(quota|bucket):[abc]$/.test(c)) {
-          throw new Error(`bench: --cases takes scenarios of benchmark 5 like quota:c,bucket:a, got ${c}`);
+        if (!/^(quota|bucket):(a|b|c|c2)$/.test(c)) {
+          throw new Error(
+            `bench: --cases takes scenarios of benchmark 5 like quota:c,quota:c2,bucket:a, got ${c}`,
+          );
         }
       }
     } else

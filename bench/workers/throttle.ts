@@ -16,6 +16,8 @@ export interface PipelineConfig {
   readonly ids: readonly string[];
   /** The client's time constants, compressed like the quota window. */
   readonly client: ScaledClientOptions;
+  /** Tell the client the quota is window-shaped (`rateLimit.longHoldMs: Infinity`: no test call). */
+  readonly trustWindows: boolean;
   /** AccessKey of an account of its own, for the warm-up. */
   readonly warmUpCredentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   /** The waiter's time options, scaled like the window. */
@@ -55,6 +57,9 @@ serve(async (msg, reply) => {
     endpoint: c.url,
     credentials: c.credentials,
     ...c.client,
+    rateLimit: c.trustWindows
+      ? { ...c.client.rateLimit, longHoldMs: Number.POSITIVE_INFINITY }
+      : c.client.rateLimit,
   });
   reply({ type: 'ready' });
   const startAt = await started;
