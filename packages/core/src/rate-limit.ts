@@ -8,11 +8,13 @@
  * Each action goes through up to three modes (see the core README, "Request budget"):
  *
  * 1. **Slow start.** A fresh action may send `initialWindow` calls at once; after them calls are
- *    paced by a token bucket whose rate starts at `initialWindow` per period and doubles every
- *    period while calls are accepted, until it no longer limits anything (1,000/s). The period is
- *    `slowStartRtts` round trips (the shortest seen; `slowStartMs` before the first answer), so
- *    that what the slow start overshoots when the quota runs out (the pace × one round trip) is
- *    a small share of what got through, whatever the latency.
+ *    paced by a token bucket whose rate starts at `initialWindow` per `slowStartMs`, at most
+ *    `initialWindow` per period once an answer gives a round trip, and doubles every period while
+ *    calls are accepted; calls in flight are capped at twice what the pace sends in the shortest
+ *    round trip. It stops limiting once that cap reaches `maxConcurrency` (1,000/s without one).
+ *    The period is `slowStartRtts` round trips (the shortest seen), so that what the slow start
+ *    overshoots when the quota runs out (the pace × one round trip) is a small share of what got
+ *    through, whatever the latency.
  * 2. **Window** (ECS's documented model). On a `Throttling*` answer without `x-acs-retry-after`,
  *    the action's calls are held until the server's window has turned (the window grid is aligned
  *    with the server's `Date` header, and each return is jittered). What got through in the
@@ -81,14 +83,15 @@ export interface RateLimitOptions {
    */
   readonly initialWindow?: number | undefined;
   /**
-   * Slow start: the pace after the initial window is `initialWindow` calls per period and
-   * doubles every period while calls are accepted. The period is `slowStartRtts` round trips
+   * Slow start: after the initial window the pace is at most `initialWindow` calls per period
+   * and doubles every period while calls are accepted. The period is `slowStartRtts` round trips
    * (the shortest round trip of an accepted call), at most `windowMs / 12`.
    * @default 32
    */
   readonly slowStartRtts?: number | undefined;
   /**
-   * Slow start: the period until the first answer gives a round trip.
+   * Slow start: the first pace is `initialWindow` calls per `slowStartMs` (the period until the
+   * first answer gives a round trip, which can only slow it).
    * @default 250
    */
   readonly slowStartMs?: number | undefined;

@@ -81,6 +81,66 @@ describe('slow start', () => {
     expect(gaps.at(-1)!).toBeLessThan(gaps[0]!);
   });
 
+  it('measures its period in round trips: initialWindow per slowStartRtts shortest round trips after the first answer', async () => {
+    const { clock, action } = setup({
+      rateLimit: { initialWindow: 2, slowStartMs: 200, slowStartRtts: 32 },
+    });
+    const released: number[] = [];
+    const done = queue(action, clock, 3, released);
+    await clock.flush();
+    expect(released).toEqual([0, 0]);
+    // Before an answer the pace is 2 per 200 ms. Both are answered after 20 ms: the period is
+    // 32 × 20 = 640 ms, and the pace slows to 2 per 640 ms.
+    clock.set(T0 + 20);
+    action.settle(T0, T0 + 20, 'accepted');
+    action.settle(T0, T0 + 20, 'accepted');
+    expect(action.rate).toBeCloseTo(2000 / 640, 5);
+    await run(clock, done);
+    // 0.2 of a call's token by the answer (20 ms at 10/s), the rest at 3.125/s: 256 ms later.
+    expect(released[2]).toBeGreaterThanOrEqual(20 + 250);
+    expect(released[2]).toBeLessThanOrEqual(20 + 262);
+  });
+
+  it('caps the calls in flight at twice what its pace sends in the shortest round trip', async () => {
+    const { clock, action } = setup({ rateLimit: { initialWindow: 2, slowStartMs: 10 } });
+    for (let i = 0; i < 2; i++) expect(action.acquire()).toBeUndefined();
+    // Answered in 5 ms: the period is 160 ms, the pace 2 per 160 ms, the cap max(2, 2 × 12.5/s × 5 ms).
+    clock.set(T0 + 5);
+    action.settle(T0, T0 + 5, 'accepted');
+    action.settle(T0, T0 + 5, 'accepted');
+    const released: number[] = [];
+    void queue(action, clock, 6, released);
+    // A second later the pace would have allowed a dozen calls, but none of these is answered.
+    while (clock.now() < T0 + 1_000 && (await clock.step())) {
+      /* advance */
+    }
+    clock.set(T0 + 1_000);
+    await clock.flush();
+    expect(released).toHaveLength(2);
+    // An answer frees a place.
+    const at = T0 + released[0]!;
+    action.settle(at, T0 + 1_000, 'accepted');
+    await clock.step();
+    await clock.flush();
+    expect(released.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stops limiting once its in-flight cap reaches maxConcurrency', () => {
+    const { clock, action } = setup({ maxConcurrency: 4, rateLimit: { initialWindow: 2, slowStartMs: 250 } });
+    // Calls accepted every 10 ms, each answered in 5 ms: the pace doubles every 160 ms, and the
+    // slow start is done once 2 × pace × 5 ms ≥ 4 calls, at 400/s rather than 1,000/s.
+    let last = 0;
+    for (let t = 5; t <= 3_000 && action.rate !== Number.POSITIVE_INFINITY; t += 10) {
+      last = action.rate;
+      clock.set(T0 + t);
+      action.settle(T0 + t - 5, T0 + t, 'accepted');
+    }
+    expect(action.rate).toBe(Number.POSITIVE_INFINITY);
+    expect(last).toBeGreaterThanOrEqual(300);
+    expect(last).toBeLessThan(1_000);
+    for (let i = 0; i < 4; i++) expect(action.acquire()).toBeUndefined();
+  });
+
   it('stops limiting once it allows 1,000 calls a second (the hot path)', () => {
     const { clock, action } = setup({ rateLimit: { initialWindow: 4, slowStartMs: 250 } });
     // Two seconds of accepted calls: the pace doubles every 250 ms from 16/s, past 1,000/s.
@@ -334,12 +394,25 @@ describe('concurrency, abort and close', () => {
 });
 
 describe('options', () => {
+  it('derive the jitter, the long-hold test and the rate floor from windowMs', () => {
+    const t = resolveRateLimit({ windowMs: 1_000 });
+    expect(t.jitterMs).toBe(50);
+    expect(t.longHoldMs).toBeCloseTo(1_000 / 30, 10);
+    expect(t.minRequestsPerSecond).toBe(1);
+    const minute = resolveRateLimit(undefined);
+    expect(minute.longHoldMs).toBe(2_000);
+    expect(minute.minRequestsPerSecond).toBeCloseTo(1 / 60, 10);
+    expect(minute.initialWindow).toBe(2);
+    expect(minute.slowStartRtts).toBe(32);
+  });
+
   it('are checked, naming the option', () => {
     expect(() => new RequestBudget({ maxRequestsPerSecond: 0 })).toThrow(/maxRequestsPerSecond/);
     expect(() => resolveRateLimit({ decreaseFactor: 1.5 })).toThrow(/rateLimit\.decreaseFactor/);
     expect(() => resolveRateLimit({ windowMs: 0 })).toThrow(/rateLimit\.windowMs/);
     expect(() => resolveRateLimit({ initialWindow: 2.5 })).toThrow(/rateLimit\.initialWindow/);
     expect(() => resolveRateLimit({ jitterMs: 70_000 })).toThrow(/rateLimit\.jitterMs/);
+    expect(() => resolveRateLimit({ slowStartRtts: 0 })).toThrow(/rateLimit\.slowStartRtts/);
     expect(() => resolveRateLimit({ holdMs: 1 } as never)).toThrow(/Unknown option `rateLimit\.holdMs`/);
   });
 });
