@@ -34,7 +34,7 @@ export interface Pacing {
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly pollCostMs: number;
-  /** Uniform in [0, 1); called only when a pause is planned (at most twice). */
+  /** Uniform in [0, 1); called only when the schedule is consulted (at most twice). */
   readonly random: () => number;
 }
 
