@@ -4,7 +4,6 @@
  * parsers.
  */
 import { canonicalQueryString, isEcsError, percentEncode } from '@cloud-assistant-gate/core';
-import { INSTANCE_ID_PATTERN as ENGINE_ID_PATTERN, parseInstanceIds } from '@cloud-assistant-gate/waiter';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -16,6 +15,7 @@ import {
 import { MAX_DURATION_MS, parseDuration } from '../packages/waiter/src/cli/duration.js';
 import { CliUsageError } from '../packages/waiter/src/cli/errors.js';
 import { collectIds, IdCollector, readIdStream } from '../packages/waiter/src/cli/ids.js';
+import { INSTANCE_ID_PATTERN as ENGINE_ID_PATTERN, parseInstanceIds } from '../packages/waiter/src/ids.js';
 
 const RUNS = process.env['CAG_SOAK'] === '1' ? 20_000 : 1_000;
 // The soak runs 20 times as many cases: on a busy machine one property then takes over a minute

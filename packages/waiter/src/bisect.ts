@@ -1,14 +1,16 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
 
 /**
- * What one probe of a subset returned. Fatal errors are thrown by the probe, not returned.
- * `exhausted`: the round's budget of locating calls is spent, so the probe was not sent.
+ * What one probe of a subset returned. `exhausted`: the round's budget of locating calls is
+ * spent, so the probe was not sent. `stopped`: the round ended (a deadline, a cancel, a failure
+ * waiting cannot fix), so the caller drops the result. Either ends the search where it is.
  */
 export type ProbeResult =
   | { readonly kind: 'ok'; readonly statuses: readonly InstanceStatus[] }
   | { readonly kind: 'not-found' }
   | { readonly kind: 'transient'; readonly error: unknown }
-  | { readonly kind: 'exhausted' };
+  | { readonly kind: 'exhausted' }
+  | { readonly kind: 'stopped' };
 
 export interface BisectResult {
   /** Readings obtained along the way (for IDs that ECS knows). */
@@ -88,8 +90,8 @@ const walkSegments = (n: number): number => {
  * at most k·(λ + J + 1) + J − 1 calls, and at most 2n.
  *
  * Every probe starts at the first ID not located yet, so when one does not answer (a transient
- * error, or `exhausted`) the search stops there and the IDs from there on are returned as
- * `unresolved` or `deferred`.
+ * error, `exhausted` or `stopped`) the search stops there and the IDs from there on are returned
+ * as `unresolved` or `deferred`.
  *
  * @param knownBad the whole of `ids` is already known to fail with NotFound (it is not re-probed).
  * @param dense walk from the start: `ids` are expected to be mostly unknown (suspects).

@@ -420,14 +420,11 @@ export class ReadinessPredicateError extends WaitOutcomeError {
   /** The instance whose status the predicate was judging. */
   readonly instanceId: string;
 
-  /**
-   * Without `fields` (as the sink throws it, before the wait accounts for the IDs) `ready` and
-   * `pending` are empty and the counters zero.
-   */
+  /** Built once, when the wait ends (see `failure.ts`), with every ID accounted for. */
   constructor(
     instanceId: string,
     cause: unknown,
-    fields?: {
+    fields: {
       ready: readonly string[];
       pending: readonly PendingInstance[];
       required: number;
@@ -439,7 +436,7 @@ export class ReadinessPredicateError extends WaitOutcomeError {
       `readiness.predicate threw on the status of ${instanceId} (${what}); ` +
         'fix the predicate so that it returns true, false or a reason for every status.',
       'WAITER_PREDICATE_FAILED',
-      fields ?? { ready: [], pending: [], required: 0, counters: undefined },
+      fields,
       { cause },
     );
     this.instanceId = instanceId;

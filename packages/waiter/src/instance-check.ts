@@ -1,4 +1,5 @@
 import type { AttemptEvent, EcsInstanceStatus, InstanceStatusLookup } from '@cloud-assistant-gate/core';
+import type { SchedulerLike } from 'rxjs';
 import { classifyError, errorKey } from './classify.js';
 import type { PendingReason } from './errors.js';
 import type { InstanceState } from './report.js';
@@ -216,6 +217,38 @@ export class InstanceChecks {
     };
     await Promise.all([...bySlot].map(([slot, list]) => lookupRegion(slot, list)));
     return answered;
+  }
+
+  /**
+   * The end-of-wait lookup (timeout, quorum unreachable): the lifecycle status of every instance
+   * not ready that this round's lookup did not answer for, so the error says `instance-stopped`
+   * rather than `agent-offline`. Once, at most {@link FINAL_LOOKUP_TIMEOUT_MS} on `scheduler`;
+   * `signal` (a cancel, not the deadline: this runs after it) ends it at once. Whatever happens,
+   * it cannot change the outcome.
+   */
+  async finalLookup(
+    states: readonly InstanceState[],
+    round: number,
+    signal: AbortSignal,
+    scheduler: SchedulerLike,
+    counters: LookupCounters,
+  ): Promise<void> {
+    if (!this.available || signal.aborted) return;
+    const asked = this.candidates(states, true).filter((s) => s.lifecycleRound !== round);
+    if (asked.length === 0) return;
+    const bound = new AbortController();
+    const onAbort = () => bound.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = scheduler.schedule(
+      () => bound.abort(new Error('The end-of-wait instance-status lookup took too long.')),
+      FINAL_LOOKUP_TIMEOUT_MS,
+    );
+    try {
+      await this.lookup(asked, round, bound.signal, counters);
+    } finally {
+      timer.unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async #call(

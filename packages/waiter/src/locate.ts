@@ -1,18 +1,8 @@
 import { MAX_BATCH_SIZE } from './batch.js';
-import { type PollContext, pollRound, type RoundSink } from './poll.js';
-
-/** One region of a wait: how to poll it, and what its API has shown. */
-export interface RegionSlot {
-  /** The region's name, when known. */
-  readonly name: string | undefined;
-  /** Where its calls go, when known: named when the region never answers. */
-  readonly endpoint: string | undefined;
-  readonly ctx: PollContext;
-  /** Set once a batch in this region failed with NotFound: suspects are then polled apart. */
-  separateSuspects: boolean;
-  /** Set once a call was sent in this region (a region no ID was tried in cannot be blamed). */
-  asked: boolean;
-}
+import type { RoundSink } from './deliver.js';
+import type { RoundFailure } from './failure.js';
+import { pollRound } from './poll.js';
+import type { RegionSlot } from './region-state.js';
 
 /** What the region poller needs of an instance's state. */
 export interface Locatable {
@@ -36,7 +26,7 @@ export interface RegionRoundResult {
   /** Instances polled in batches of suspects (in any region). */
   readonly suspects: number;
   /** What ended the round early (see `pollRound`): the first region's failure. */
-  readonly failure?: unknown;
+  readonly failure?: RoundFailure | undefined;
 }
 
 /**
@@ -76,7 +66,7 @@ export async function pollRegions<T extends Locatable>(
   let suspectCount = 0;
   for (const list of suspects) {
     suspectCount += list.length;
-    // Least recently read first: the bisection budget goes round them (see runRound).
+    // Least recently read first: the bisection budget goes round them (see WaitRun.runRound).
     if (list.length > 1) list.sort((a, b) => a.readRound - b.readRound || a.index - b.index);
   }
 
@@ -85,7 +75,7 @@ export async function pollRegions<T extends Locatable>(
   const onAbort = () => round.abort(signal.reason);
   if (signal.aborted) round.abort(signal.reason);
   else signal.addEventListener('abort', onAbort, { once: true });
-  let failure: { readonly error: unknown } | undefined;
+  let failure: RoundFailure | undefined;
   let batchCalls = 0;
   /** IDs that region r - 1 did not know, to try in region r in this round. */
   const next: T[][] = slots.map(() => []);
@@ -97,7 +87,7 @@ export async function pollRegions<T extends Locatable>(
         item.region = slots[r]!.name;
         item.candidate = r;
       }
-      sink.status(item, status, at);
+      return sink.status(item, status, at);
     },
     missing: (item, at) => {
       if (item.slot === undefined) {
@@ -122,8 +112,8 @@ export async function pollRegions<T extends Locatable>(
     batchCalls += result.batchCalls;
     if (result.sawNotFound) slot.separateSuspects = true;
     if (result.failure !== undefined && failure === undefined) {
-      failure = { error: result.failure };
-      round.abort(result.failure);
+      failure = result.failure;
+      round.abort(failure.error);
     }
   };
 
@@ -138,7 +128,7 @@ export async function pollRegions<T extends Locatable>(
   }
   return failure === undefined
     ? { batchCalls, suspects: suspectCount }
-    : { batchCalls, suspects: suspectCount, failure: failure.error };
+    : { batchCalls, suspects: suspectCount, failure };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REGION_ENV_VAR, waitForCloudAssistant, watchCloudAssistant } from '../src/index.js';
+import { waitForCloudAssistant, watchCloudAssistant } from '../src/index.js';
+import { REGION_ENV_VAR } from '../src/region-clients.js';
 
 const WHAT_TO_DO = 'Pass options.region or options.client, or set ALIBABA_CLOUD_REGION_ID.';
 
