@@ -14,6 +14,8 @@ export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions 
 export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
+export type { ErrorCategory } from './error-category.js';
+export { categoryOf } from './error-category.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
 export {
   ClientClosedError,
