@@ -1,3 +1,4 @@
+export { createEcsClient } from './client.js';
 export type {
   CallOptions,
   DescribeCloudAssistantStatusRequest,
@@ -8,8 +9,8 @@ export type {
   EcsClientOptions,
   ListCloudAssistantStatusRequest,
   RpcParams,
-} from './client.js';
-export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
+} from './client-types.js';
+export { ECS_API_VERSION } from './client-types.js';
 export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions } from './credentials.js';
 export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
