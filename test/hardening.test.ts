@@ -12,13 +12,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as EcsModule from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
-import {
-  closestMatch,
-  createEcsClient,
-  type EcsClientOptions,
-  editDistance,
-  UnknownOptionError,
-} from '@cloud-assistant-gate/core';
+import { createEcsClient, type EcsClientOptions, UnknownOptionError } from '@cloud-assistant-gate/core';
+import { closestMatch, editDistance } from '@cloud-assistant-gate/core/options';
 import { startEcsSimulator } from '@cloud-assistant-gate/simulator';
 import {
   isCloudAssistantTimeoutError,
@@ -1390,9 +1385,11 @@ describe('item 10: numbers and sizes are bounded, and the errors name the option
         const options = { ...base, ...extra } as EcsClientOptions;
         if ('credentialsChain' in extra) delete (options as { credentials?: unknown }).credentials;
         expect(() => createEcsClient(options), option).toThrow(RangeError);
+        // The option checker names the option in the message and, for programs, in `option`.
         expect(() => createEcsClient(options), option).toThrow(
-          new RegExp(`\`${option.replace('.', '\\.')}\``),
+          new RegExp(`Expected ${option.replace('.', '\\.')} to be`),
         );
+        expect(() => createEcsClient(options), option).toThrow(expect.objectContaining({ option }));
         figures.probes++;
       }
       expect(() => createEcsClient({ ...base, timeoutMs: 2 ** 31 - 1 }).close()).not.toThrow();
