@@ -4,20 +4,11 @@ export { createSimulatedClock } from './clock.js';
 export type { Distribution } from './distribution.js';
 export { parseDistribution } from './distribution.js';
 export type { FaultOptions, FaultRule } from './faults.js';
-export type {
-  AgentErrorCode,
-  AgentState,
-  Fleet,
-  FleetCounts,
-  FleetSpec,
-  InstanceSpec,
-  InstanceStatus,
-  LifecycleSpec,
-  OnlineInterval,
-  OsType,
-  SimulatedStatus,
-} from './fleet.js';
-export { supportsSessionManager } from './fleet.js';
+export type { Fleet, FleetCounts, OnlineInterval } from './fleet/fleet.js';
+export type { AgentState, SimulatedStatus } from './fleet/instance.js';
+export type { InstanceStatus } from './fleet/power.js';
+export type { AgentErrorCode, FleetSpec, InstanceSpec, LifecycleSpec, OsType } from './fleet/spec.js';
+export { supportsSessionManager } from './fleet/versions.js';
 export type { QuotaOptions, QuotaUsageFilter, QuotaWindowUsage } from './quota.js';
 export { DEFAULT_QUOTA_WINDOW_MS } from './quota.js';
 export type { EcsSimulator, ReportTimes, Scenario, SimulatorOptions } from './simulator.js';

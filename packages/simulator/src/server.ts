@@ -13,7 +13,7 @@ import { actions, badSchemaBody } from './actions/index.js';
 import type { SimulatedClock } from './clock.js';
 import { apiErrors, errorBody, newRequestId, SimulatorApiError } from './errors.js';
 import type { FaultEngine } from './faults.js';
-import type { FleetInternals } from './fleet.js';
+import type { FleetInternals } from './fleet/fleet.js';
 import type { InvocationStore } from './invocations.js';
 import { parseParams } from './params.js';
 import type { QuotaEngine } from './quota.js';

@@ -6,16 +6,15 @@ import type { NotFoundMode } from './actions/context.js';
 import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';
 import { createFaultEngine, type FaultOptions } from './faults.js';
+import { createFleet, type Fleet } from './fleet/fleet.js';
 import {
   AGENT_ERROR_CODES,
-  createFleet,
   DEFAULT_LIFECYCLE,
-  type Fleet,
   type FleetSpec,
   type InstanceSpec,
   type LifecycleSpec,
   resolveLifecycle,
-} from './fleet.js';
+} from './fleet/spec.js';
 import { InvocationStore } from './invocations.js';
 import { createPrng } from './prng.js';
 import {
