@@ -19,7 +19,19 @@ import {
   ThrottlingError,
 } from './errors.js';
 import { createLifecycleCalls, type DescribeInstanceStatusResult } from './lifecycle.js';
-import { allKeys, checkOptionKeys } from './options.js';
+import { OptionRangeError, OptionTypeError } from './option-errors.js';
+import {
+  allKeys,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkMilliseconds,
+  checkNumber,
+  checkOneOf,
+  checkOptionKeys,
+  checkString,
+  wrongType,
+} from './options.js';
 import { type ActionBudget, type Outcome, type RateLimitOptions, RequestBudget } from './rate-limit.js';
 import { markRateLimited } from './rate-limited-source.js';
 import {
@@ -352,78 +364,27 @@ export const MAX_API_MESSAGE_CHARS = 1024;
 /** Longest `Code`, `RequestId` or `HostId` kept (`Recommend`: four times this). */
 const MAX_CODE_CHARS = 128;
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`Expected option \`${name}\` to be a positive integer, got ${String(value)}`);
-  }
-  return value;
+/** A page size or number: a whole number ≥ 1. */
+function positiveInteger(option: string, value: unknown): number {
+  return checkInteger(option, value, { min: 1 });
 }
 
-/** Node timers overflow above 2^31 − 1 ms (TimeoutOverflowWarning, then they fire after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The largest `maxResponseBytes`: V8 cannot hold a much longer string than 2^29 characters. */
 const MAX_RESPONSE_BYTES_LIMIT = 2 ** 28;
 /** Below this, the pause between two requests would overflow a timer. */
 const MIN_REQUESTS_PER_SECOND = 0.001;
-/** The most attempts one call may make: past this a retry loop is a loop. */
-const MAX_ATTEMPTS_LIMIT = 100;
-
-function boundedInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `Expected option \`${name}\` to be an integer in [${min}, ${max}], got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-/**
- * The bounds `retry` must respect on top of its own checks (in retry.ts): finite, and every
- * delay a timer can hold (no `Infinity`, nothing over 2^31 − 1 ms); at most 100 attempts.
- */
-function checkRetryBounds(retry: unknown): void {
-  if (typeof retry !== 'object' || retry === null) return;
-  const r = retry as Record<string, unknown>;
-  for (const [key, value] of Object.entries(r)) {
-    if (typeof value !== 'number') continue;
-    const max = key === 'maxAttempts' ? MAX_ATTEMPTS_LIMIT : MAX_TIMER_MS;
-    if (!Number.isFinite(value) || value > max) {
-      throw new RangeError(
-        `Expected option \`retry.${key}\` to be a finite number ≤ ${max}${key === 'maxAttempts' ? '' : ' ms'}, got ${String(value)}`,
-      );
-    }
-  }
-}
-
-function fn<T>(name: string, value: T): T {
-  if (typeof value !== 'function')
-    throw new TypeError(`Expected option \`${name}\` to be a function, got ${typeof value}`);
-  return value;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean')
-    throw new TypeError(`Expected option \`${name}\` to be a boolean, got ${typeof value}`);
-  return value;
-}
 
 /** `instanceIds` checked: an array of at most 100 non-empty strings. */
 function checkIds(ids: unknown): readonly string[] {
-  if (!Array.isArray(ids))
-    throw new TypeError(`Expected \`instanceIds\` to be an array of strings, got ${typeof ids}`);
+  if (!Array.isArray(ids)) throw wrongType('instanceIds', 'an array of strings', ids);
   if (ids.length > MAX_IDS_PER_CALL) {
-    throw new RangeError(
-      `Expected at most ${MAX_IDS_PER_CALL} \`instanceIds\` per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches`,
+    throw new OptionRangeError(
+      'instanceIds',
+      (name) =>
+        `Expected at most ${MAX_IDS_PER_CALL} ${name('instanceIds')} per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches.`,
     );
   }
-  for (let i = 0; i < ids.length; i++) {
-    const id: unknown = ids[i];
-    if (typeof id !== 'string' || id === '') {
-      throw new TypeError(
-        `Expected \`instanceIds[${i}]\` to be a non-empty string, got ${JSON.stringify(id)}`,
-      );
-    }
-  }
+  for (let i = 0; i < ids.length; i++) checkString(`instanceIds[${i}]`, ids[i], { nonEmpty: true });
   return ids as readonly string[];
 }
 
@@ -555,84 +516,90 @@ class Client implements EcsClient {
 
   constructor(options: EcsClientOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Expected the ECS client options to be an object with at least `region`');
+      throw wrongType('options', 'an object with at least region', options);
     }
     checkOptionKeys(options, CLIENT_OPTION_KEYS, 'createEcsClient');
+    // `??`, not the checks' `default`: the client has always taken `null` as "not given".
     const o = options;
-    const allowUnknownRegion = bool(
+    const allowUnknownRegion = checkBoolean(
       'allowUnknownRegion',
       o.allowUnknownRegion ?? defaults.allowUnknownRegion,
     );
     this.region = validateRegion(o.region, allowUnknownRegion || o.endpoint !== undefined);
     this.#regionParam = `RegionId=${percentEncode(this.region)}`;
-    const allowInsecureHttp = bool('allowInsecureHttp', o.allowInsecureHttp ?? defaults.allowInsecureHttp);
+    const allowInsecureHttp = checkBoolean(
+      'allowInsecureHttp',
+      o.allowInsecureHttp ?? defaults.allowInsecureHttp,
+    );
     const resolved = resolveEndpoint(this.region, o.endpoint, allowInsecureHttp);
     this.endpoint = resolved.origin;
     this.#host = resolved.host;
-    const signatureVersion = o.signatureVersion ?? defaults.signatureVersion;
-    if (signatureVersion !== 'v3' && signatureVersion !== 'v1') {
-      throw new RangeError(
-        `Expected option \`signatureVersion\` to be 'v3' or 'v1', got ${JSON.stringify(signatureVersion)}`,
-      );
-    }
+    const signatureVersion = checkOneOf('signatureVersion', o.signatureVersion ?? defaults.signatureVersion, [
+      'v3',
+      'v1',
+    ]);
     this.#v1 = signatureVersion === 'v1';
-    this.#timeoutMs = boundedInteger('timeoutMs', o.timeoutMs ?? defaults.timeoutMs, 1, MAX_TIMER_MS);
-    checkRetryBounds(o.retry);
+    this.#timeoutMs = checkMilliseconds('timeoutMs', o.timeoutMs ?? defaults.timeoutMs, {
+      min: 1,
+      integer: true,
+    });
     this.#retry = resolveRetryPolicy(o.retry);
-    const maxConcurrency = positiveInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency);
-    const maxResponseBytes = boundedInteger(
+    const maxConcurrency = checkInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency, {
+      min: 1,
+    });
+    const maxResponseBytes = checkInteger(
       'maxResponseBytes',
       o.maxResponseBytes ?? defaults.maxResponseBytes,
-      1,
-      MAX_RESPONSE_BYTES_LIMIT,
+      {
+        min: 1,
+        max: MAX_RESPONSE_BYTES_LIMIT,
+      },
     );
-    const keepAliveTimeoutMs = boundedInteger(
+    const keepAliveTimeoutMs = checkMilliseconds(
       'keepAliveTimeoutMs',
       o.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
-      1,
-      MAX_TIMER_MS,
+      { min: 1, integer: true },
     );
-    const rps = o.maxRequestsPerSecond;
-    if (rps !== undefined && typeof rps === 'number' && rps > 0 && rps < MIN_REQUESTS_PER_SECOND) {
-      // The pause between two requests would overflow a timer.
-      throw new RangeError(
-        `Expected option \`maxRequestsPerSecond\` to be at least ${MIN_REQUESTS_PER_SECOND} (or Infinity), got ${rps}`,
-      );
-    }
-    this.#now = fn('now', o.now ?? defaults.now);
-    this.#random = fn('random', o.random ?? defaults.random);
+    // Below the minimum, the pause between two requests would overflow a timer.
+    const maxRequestsPerSecond = checkNumber(
+      'maxRequestsPerSecond',
+      o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
+      {
+        min: MIN_REQUESTS_PER_SECOND,
+        expected: `a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap)`,
+      },
+    );
+    this.#now = checkFunction('now', o.now ?? defaults.now);
+    this.#random = checkFunction('random', o.random ?? defaults.random);
     if (
       o.rateLimit !== undefined &&
       o.rateLimit !== false &&
       (typeof o.rateLimit !== 'object' || o.rateLimit === null)
     ) {
-      throw new TypeError(
-        `Expected option \`rateLimit\` to be an object or false, got ${String(o.rateLimit)}`,
-      );
+      throw wrongType('rateLimit', 'an object or false', o.rateLimit);
     }
     this.#adaptive = o.rateLimit !== false;
     this.#budget = new RequestBudget({
       maxConcurrency,
-      maxRequestsPerSecond: o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
+      maxRequestsPerSecond,
       rateLimit: o.rateLimit ?? {},
       maxRetryAfterMs: this.#retry.maxRetryAfterMs,
       random: this.#random,
     });
     if (o.dispatcher !== undefined && (typeof o.dispatcher !== 'object' || o.dispatcher === null)) {
-      throw new TypeError(
-        `Expected option \`dispatcher\` to be an undici Dispatcher, got ${typeof o.dispatcher}`,
-      );
+      throw wrongType('dispatcher', 'an undici Dispatcher', o.dispatcher);
     }
-    const userAgent = o.userAgent ?? defaults.userAgent;
-    if (typeof userAgent !== 'string')
-      throw new TypeError(`Expected option \`userAgent\` to be a string, got ${typeof userAgent}`);
+    const userAgent = checkString('userAgent', o.userAgent ?? defaults.userAgent);
     if (
       o.credentials !== undefined &&
       typeof o.credentials !== 'function' &&
       typeof o.credentials !== 'object'
     ) {
-      throw new TypeError(
-        `Expected option \`credentials\` to be an object or a function, got ${typeof o.credentials}`,
+      // The type only, never the value: a string here may well be the secret.
+      const type = typeof o.credentials;
+      throw new OptionTypeError(
+        'credentials',
+        (name) => `Expected ${name('credentials')} to be an object or a function, got ${type}.`,
       );
     }
     this.#credentials = toCredentialsProvider(o.credentials, o.credentialsChain);
@@ -752,9 +719,7 @@ class Client implements EcsClient {
     if (this.#closed) return Promise.reject(new ClientClosedError(action));
     const { signal, idempotent } = options;
     if (idempotent !== undefined && typeof idempotent !== 'boolean') {
-      return Promise.reject(
-        new TypeError(`Expected option \`idempotent\` to be a boolean, got ${typeof idempotent}`),
-      );
+      return Promise.reject(wrongType('idempotent', 'a boolean', idempotent));
     }
     const retryIf = (idempotent ?? isReadOnlyAction(action)) ? undefined : isUnprocessedError;
     const budget = this.#budget.for(action);

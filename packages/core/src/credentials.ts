@@ -17,7 +17,8 @@ import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialsError, isCredentialsError, transportErrorCode } from './errors.js';
-import { allKeys, checkOptionKeys } from './options.js';
+import { OptionTypeError } from './option-errors.js';
+import { allKeys, checkMilliseconds, checkObject, checkOptionKeys } from './options.js';
 import type { Credentials } from './sign.js';
 
 /**
@@ -626,17 +627,6 @@ async function fromImds(ctx: ChainContext): Promise<SourceResult> {
   }
 }
 
-/** A number of milliseconds in [min, 2^31 − 1] (Node timers overflow above), or a RangeError naming it. */
-function chainMs(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw new RangeError(
-      `Expected option \`credentialsChain.${name}\` to be an integer number of milliseconds in [${min}, ${2 ** 31 - 1}], got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 /** What the chain reads, from its options: checked once, shared by every walk. */
 interface ChainSettings {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -645,11 +635,7 @@ interface ChainSettings {
 }
 
 function chainSettings(options: DefaultCredentialsOptions): ChainSettings {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `Expected option \`credentialsChain\` to be an object, got ${options === null ? 'null' : typeof options}`,
-    );
-  }
+  checkObject('credentialsChain', options);
   checkOptionKeys(
     options,
     CHAIN_OPTION_KEYS,
@@ -662,12 +648,15 @@ function chainSettings(options: DefaultCredentialsOptions): ChainSettings {
     home: options.homeDir ?? homedir(),
     imds: {
       endpoint: (options.imdsEndpoint ?? chainDefaults.imdsEndpoint).replace(/\/+$/, ''),
-      timeoutMs: chainMs('imdsTimeoutMs', options.imdsTimeoutMs, chainDefaults.imdsTimeoutMs, 1),
-      refreshBeforeExpiryMs: chainMs(
-        'refreshBeforeExpiryMs',
+      timeoutMs: checkMilliseconds('credentialsChain.imdsTimeoutMs', options.imdsTimeoutMs, {
+        min: 1,
+        integer: true,
+        default: chainDefaults.imdsTimeoutMs,
+      }),
+      refreshBeforeExpiryMs: checkMilliseconds(
+        'credentialsChain.refreshBeforeExpiryMs',
         options.refreshBeforeExpiryMs,
-        chainDefaults.refreshBeforeExpiryMs,
-        0,
+        { min: 0, integer: true, default: chainDefaults.refreshBeforeExpiryMs },
       ),
       now: options.now ?? Date.now,
       imdsV1Disabled: isTrue(env.ALIBABA_CLOUD_IMDSV1_DISABLED),
@@ -755,7 +744,8 @@ export function toCredentialsProvider(
   try {
     return constant(validateCredentials(credentials, 'Option `credentials`'));
   } catch (error) {
-    // An option error is a TypeError, like every other option check (the values are never echoed).
-    throw new TypeError((error as Error).message);
+    // An option error like every other (its message names the field, never the value).
+    const message = (error as Error).message;
+    throw new OptionTypeError('credentials', () => message);
   }
 }
