@@ -8,7 +8,7 @@ import type { Fleet } from './fleet.js';
 import type { SimInstance } from './instance.js';
 import type { LifecycleDraw } from './populate.js';
 import type { FleetRegistry } from './registry.js';
-import { checkAgentFault } from './spec.js';
+import { checkAgentFault } from './resolve-spec.js';
 
 export type FleetHooks = Pick<
   Fleet,

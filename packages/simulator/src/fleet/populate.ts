@@ -11,7 +11,8 @@ import type { Fleet } from './fleet.js';
 import { newInstanceId } from './ids.js';
 import { SimInstance } from './instance.js';
 import type { FleetRegistry } from './registry.js';
-import { type Lifecycle, resolveFleetSpec, resolveInstanceSpec } from './spec.js';
+import { resolveFleetSpec, resolveInstanceSpec } from './resolve-spec.js';
+import type { Lifecycle } from './spec.js';
 import { DEFAULT_VERSION, OLD_VERSION } from './versions.js';
 
 /** Draws one lifecycle duration of `inst` (from the lifecycle stream). */
