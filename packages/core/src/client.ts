@@ -4,49 +4,27 @@
  */
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { Dispatcher } from 'undici';
+import { interpretAnswer } from './api-answer.js';
+import { resolveClientOptions } from './client-options.js';
 import {
-  type CredentialsProvider,
-  type DefaultCredentialsOptions,
-  toCredentialsProvider,
-} from './credentials.js';
-import { resolveEndpoint, validateRegion } from './endpoints.js';
-import {
-  ClientClosedError,
-  EcsApiError,
-  ResponseValidationError,
-  serverText,
-  ThrottlingError,
-} from './errors.js';
-import { createLifecycleCalls, type DescribeInstanceStatusResult } from './lifecycle.js';
-import { OptionRangeError, OptionTypeError } from './option-errors.js';
-import {
-  allKeys,
-  checkBoolean,
-  checkFunction,
-  checkInteger,
-  checkMilliseconds,
-  checkNumber,
-  checkOneOf,
-  checkOptionKeys,
-  checkString,
-  wrongType,
-} from './options.js';
-import { type ActionBudget, type Outcome, type RateLimitOptions, RequestBudget } from './rate-limit.js';
+  type CallOptions,
+  DEFAULT_MAX_PAGES,
+  type DescribeCloudAssistantStatusRequest,
+  ECS_API_VERSION,
+  type EcsClient,
+  type EcsClientOptions,
+  type ListCloudAssistantStatusRequest,
+  type RpcParams,
+} from './client-types.js';
+import type { CredentialsProvider } from './credentials.js';
+import { describeParams, describeQuery, flattenParams, positiveInteger } from './describe-params.js';
+import { ClientClosedError, EcsApiError, ResponseValidationError } from './errors.js';
+import { createLifecycleCalls } from './lifecycle.js';
+import { wrongType } from './options.js';
+import { type ActionBudget, type Outcome, RequestBudget } from './rate-limit.js';
 import { markRateLimited } from './rate-limited-source.js';
-import {
-  isReadOnlyAction,
-  isUnprocessedError,
-  type RetryOptions,
-  type RetryPolicy,
-  resolveRetryPolicy,
-  withRetry,
-} from './retry.js';
-import {
-  bodyErrorCode,
-  type DescribeCloudAssistantStatusResult,
-  parseDescribeCloudAssistantStatus,
-} from './schemas.js';
+import { isReadOnlyAction, isUnprocessedError, type RetryPolicy, withRetry } from './retry.js';
+import { type DescribeCloudAssistantStatusResult, parseDescribeCloudAssistantStatus } from './schemas.js';
 import {
   buildRpcV3Headers,
   buildV1Params,
@@ -66,280 +44,10 @@ import type {
   InstanceStatusLookup,
   StatusSource,
 } from './types.js';
+import { untilAborted } from './until-aborted.js';
 
-/** The ECS API version every call uses. */
-export const ECS_API_VERSION = '2014-05-26';
-
-/** Parameters of an RPC action; arrays are flattened as `Key.1..N`, `undefined` is left out. */
-export type RpcParams = Readonly<
-  Record<string, string | number | boolean | readonly (string | number)[] | undefined>
->;
-
-/** Per-call options. */
-export interface CallOptions {
-  /** Aborts the call: rejects with `signal.reason`, no further request is sent. */
-  readonly signal?: AbortSignal | undefined;
-  /** Called once per HTTP attempt, retries included. */
-  readonly onAttempt?: ((event: AttemptEvent) => void) | undefined;
-  /**
-   * Whether sending the request twice is harmless. An idempotent call is retried on every
-   * retryable error (timeouts, resets, 5xx, throttling, …). Any other call is retried only when
-   * the failed attempt provably was not processed: `Throttling*`, a connection refused or never
-   * established (`ECONNREFUSED`, `UND_ERR_CONNECT_TIMEOUT`, `EAI_AGAIN`), or credentials that
-   * could not be obtained. A timed-out `RunCommand` is not sent again: it may be running.
-   * Set `true` for a write made idempotent by a `ClientToken`.
-   * @default true for read-only actions (names starting with `Describe`, `List`, `Get`, `Query`
-   * or `Check`), false otherwise
-   */
-  readonly idempotent?: boolean | undefined;
-}
-
-export interface DescribeCloudAssistantStatusRequest extends CallOptions {
-  /** Up to 100 instance IDs; more is a `RangeError` before any request. */
-  readonly instanceIds?: readonly string[] | undefined;
-  /** `Linux`, `Windows` or `FreeBSD`. */
-  readonly osType?: string | undefined;
-  /** Page size for NextToken paging (ignored by the API when `instanceIds` is set). */
-  readonly maxResults?: number | undefined;
-  readonly nextToken?: string | undefined;
-  /** Deprecated by the API in favour of `nextToken`. */
-  readonly pageNumber?: number | undefined;
-  /** Deprecated by the API in favour of `maxResults`. */
-  readonly pageSize?: number | undefined;
-}
-
-export interface ListCloudAssistantStatusRequest extends CallOptions {
-  readonly osType?: string | undefined;
-  /**
-   * Page size.
-   * @default 50
-   */
-  readonly maxResults?: number | undefined;
-  /**
-   * The most pages read: a server that keeps handing out a new `NextToken` is stopped with a
-   * {@link ResponseValidationError} on `NextToken` instead of growing memory without end. The
-   * default covers 1,000,000 instances at 50 per page.
-   * @default 20000
-   */
-  readonly maxPages?: number | undefined;
-}
-
-export type { DescribeInstanceStatusResult } from './lifecycle.js';
-/** The default of {@link ListCloudAssistantStatusRequest.maxPages}. */
-export const DEFAULT_MAX_PAGES = 20_000;
 /** Pages in a row with no instance but a `NextToken` before the listing is given up as a loop. */
 const MAX_EMPTY_PAGES = 10;
-
-export type { DescribeCloudAssistantStatusResult } from './schemas.js';
-
-export interface DescribeInstanceStatusRequest extends CallOptions {
-  /** Up to 100 instance IDs; none lists the region. */
-  readonly instanceIds?: readonly string[] | undefined;
-  /** @default 1 */
-  readonly pageNumber?: number | undefined;
-  /** 1–50. @default 50 */
-  readonly pageSize?: number | undefined;
-}
-
-/** A client for one region. Share one per region: it holds the connection pool and the request budget. */
-export interface EcsClient {
-  readonly region: string;
-  /** The base URL actually used, e.g. `https://ecs.cn-beijing.aliyuncs.com`. */
-  readonly endpoint: string;
-  /** One DescribeCloudAssistantStatus call. */
-  describeCloudAssistantStatus(
-    req: DescribeCloudAssistantStatusRequest,
-  ): Promise<DescribeCloudAssistantStatusResult>;
-  /** Every instance's status in the region, page by page (NextToken/MaxResults). */
-  listCloudAssistantStatus(req?: ListCloudAssistantStatusRequest): AsyncIterable<InstanceStatus>;
-  /**
-   * Any signed RPC action of ECS 2014-05-26 (RunCommand, SendFile, DescribeInvocations, …). `RegionId`
-   * defaults to the client's region. Actions that are not read-only are retried only on failures
-   * that provably were not processed, unless `options.idempotent` is `true` (see {@link CallOptions.idempotent}).
-   */
-  call(action: string, params: RpcParams, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** `ids → describeCloudAssistantStatus({ instanceIds: ids }).instances`, for the waiter. */
-  readonly statusSource: StatusSource;
-  /**
-   * One page of `DescribeInstanceStatus` (`PageSize` 1–50, default 50): the lifecycle `Status` of
-   * up to 100 instances (unknown IDs are left out), or of every instance in the region without IDs.
-   */
-  describeInstanceStatus(req: DescribeInstanceStatusRequest): Promise<DescribeInstanceStatusResult>;
-  /**
-   * For the waiter: `DescribeInstanceStatus` of up to 100 IDs, paged inside (ceil(known / 50)
-   * calls, at least one); only requested IDs come back, each once.
-   */
-  readonly instanceStatus: InstanceStatusLookup;
-  /**
-   * For the waiter's opt-in remediation: `InstallCloudAssistant` for up to 50 IDs (the agent
-   * starts only after the instance's next boot). Not retried unless the failure provably was not
-   * processed.
-   */
-  readonly installAgent: AgentInstaller;
-  /**
-   * For the waiter's opt-in remediation: `RebootInstances` for up to 100 IDs with
-   * `BatchOptimization: SuccessFirst` (each instance on its own), one result per instance. This
-   * reboots running instances: only call it when that is wanted.
-   */
-  readonly reboot: InstanceRebooter;
-  /**
-   * Closes the client: every call queued, waiting to retry or in flight rejects at once with a
-   * `ClientClosedError` (code `ECS_CLIENT_CLOSED`), no timer of the client is left, and its
-   * connection pool is destroyed. Later calls reject the same way.
-   */
-  close(): Promise<void>;
-}
-
-/** Options of {@link createEcsClient}. */
-export interface EcsClientOptions {
-  /** Region ID, e.g. `cn-hangzhou`. Must be a known region unless `endpoint` or `allowUnknownRegion` is given. */
-  readonly region: string;
-  /**
-   * An AccessKey pair (with an optional STS `securityToken`) or a function returning one, called
-   * before every attempt.
-   * @default the default chain: env, ~/.aliyun/config.json, ~/.alibabacloud/credentials, ECS RAM role
-   */
-  readonly credentials?: Credentials | CredentialsProvider | undefined;
-  /**
-   * Seams of the default credentials chain (`env`, `homeDir`, `imdsEndpoint`, …); ignored with `credentials`.
-   * @default {}
-   */
-  readonly credentialsChain?: DefaultCredentialsOptions | undefined;
-  /**
-   * A full URL (`https://host`, `http://127.0.0.1:8080`) or a bare host (HTTPS).
-   * @default the official SDK's endpoint for `region`
-   */
-  readonly endpoint?: string | undefined;
-  /**
-   * Allow plain `http://` to a host that is not loopback.
-   * @default false
-   */
-  readonly allowInsecureHttp?: boolean | undefined;
-  /**
-   * Accept a well-formed region ID this package does not know (endpoint `ecs.<region>.aliyuncs.com`).
-   * @default false
-   */
-  readonly allowUnknownRegion?: boolean | undefined;
-  /**
-   * `v3` (ACS3-HMAC-SHA256, the official SDK's default) or `v1` (HMAC-SHA1, `SignatureVersion=1.0`).
-   * V1 is sent as a POST form body, as pop-core sends POST, so its `SecurityToken` and `Signature`
-   * never appear in a URL (`NODE_DEBUG=undici`, proxy and access logs record URLs).
-   * @default 'v3'
-   */
-  readonly signatureVersion?: 'v3' | 'v1' | undefined;
-  /**
-   * Timeout of one HTTP attempt (connect, headers and body).
-   * @default 10000
-   */
-  readonly timeoutMs?: number | undefined;
-  /**
-   * Retry policy of one call; `false` for a single attempt.
-   * @default { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500, maxDelayMs: 10000, maxRetryAfterMs: 60000, maxTotalMs: 60000 }
-   */
-  readonly retry?: RetryOptions | false | undefined;
-  /**
-   * Calls in flight at once across the client (also the pool's socket count). A call waiting out a
-   * throttle or a retry delay does not hold one.
-   * @default 16
-   */
-  readonly maxConcurrency?: number | undefined;
-  /**
-   * Ceiling of each action's request rate (ECS counts each action apart). The request budget
-   * stays below it and lowers the pace further when throttled.
-   * @default Infinity (paced only by slow start and by what the API accepts)
-   */
-  readonly maxRequestsPerSecond?: number | undefined;
-  /**
-   * Tuning of the client's request budget, which every caller of the client shares, per action:
-   * slow start, then on throttling a budget per quota window (`windowMs`, one minute by default:
-   * ECS's documented model) or, for quotas that are not window-shaped, AIMD on the rate. `false`
-   * turns adaptation off: only `maxRequestsPerSecond`, `maxConcurrency` and `x-acs-retry-after`
-   * pace calls, and throttled calls are retried after a backoff. See the core README, "Request
-   * budget".
-   * @default { windowMs: 60000, initialWindow: 2, slowStartRtts: 32, slowStartMs: 250, jitterMs: windowMs / 20, windowDecreaseFactor: 0.9, windowIncrease: 0.05, longHoldMs: windowMs / 30, decreaseFactor: 0.7, recoveryMs: 1500, utilization: 0.95, minRequestsPerSecond: 1000 / windowMs }
-   */
-  readonly rateLimit?: RateLimitOptions | false | undefined;
-  /**
-   * Largest response body accepted.
-   * @default 10485760 (10 MiB)
-   */
-  readonly maxResponseBytes?: number | undefined;
-  /**
-   * How long an idle pooled connection is kept.
-   * @default 30000
-   */
-  readonly keepAliveTimeoutMs?: number | undefined;
-  /**
-   * An undici dispatcher to send through instead of the client's own pool (not closed by `close()`).
-   * @default a new undici Pool per client
-   */
-  readonly dispatcher?: Dispatcher | undefined;
-  /**
-   * `user-agent` header.
-   * @default 'cloud-assistant-gate/0.1.0 Node.js/<version>'
-   */
-  readonly userAgent?: string | undefined;
-  /**
-   * Wall clock in ms for the signature date.
-   * @default Date.now
-   */
-  readonly now?: (() => number) | undefined;
-  /**
-   * Random numbers in [0, 1) for the backoff jitter.
-   * @default Math.random
-   */
-  readonly random?: (() => number) | undefined;
-}
-
-const defaults = {
-  signatureVersion: 'v3',
-  timeoutMs: 10_000,
-  maxConcurrency: 16,
-  maxRequestsPerSecond: Number.POSITIVE_INFINITY,
-  maxResponseBytes: 10 * 1024 * 1024,
-  keepAliveTimeoutMs: 30_000,
-  allowInsecureHttp: false,
-  allowUnknownRegion: false,
-  userAgent: `cloud-assistant-gate/0.1.0 Node.js/${process.version}`,
-  now: Date.now,
-  random: Math.random,
-} as const;
-
-/** Every key of {@link EcsClientOptions}: anything else is refused (a typo would be ignored silently). */
-const CLIENT_OPTION_KEYS = allKeys<EcsClientOptions>()([
-  'region',
-  'credentials',
-  'credentialsChain',
-  'endpoint',
-  'allowInsecureHttp',
-  'allowUnknownRegion',
-  'signatureVersion',
-  'timeoutMs',
-  'retry',
-  'maxConcurrency',
-  'maxRequestsPerSecond',
-  'rateLimit',
-  'maxResponseBytes',
-  'keepAliveTimeoutMs',
-  'dispatcher',
-  'userAgent',
-  'now',
-  'random',
-]);
-
-const MAX_IDS_PER_CALL = 100;
-
-/**
- * `InstanceId.1=` … `InstanceId.100=` in the order `canonicalQueryString` sorts them (by UTF-16
- * code unit: 1, 10, 100, 11, …, 19, 2, 20, …), each with its index. The order of the first N of
- * them is this order with the indices above N left out, so one table serves every batch size.
- */
-const SORTED_ID_KEYS: readonly (readonly [index: number, prefix: string])[] = Array.from(
-  { length: MAX_IDS_PER_CALL },
-  (_, i) => `InstanceId.${i + 1}`,
-)
-  .sort()
-  .map((key) => [Number(key.slice('InstanceId.'.length)) - 1, `${key}=`] as const);
 
 /**
  * The request parameters of one call, prepared once for all its attempts: for V3 the canonical
@@ -357,133 +65,7 @@ interface SignedAttempt {
   readonly signature: string;
 }
 
-/** Longest excerpt of a body that is not JSON, in an error. */
-const EXCERPT_CHARS = 200;
-/** Longest API `Message` kept in an error: real ones are one or two sentences; a 9 MB one is not a message. */
-export const MAX_API_MESSAGE_CHARS = 1024;
-/** Longest `Code`, `RequestId` or `HostId` kept (`Recommend`: four times this). */
-const MAX_CODE_CHARS = 128;
-
-/** A page size or number: a whole number ≥ 1. */
-function positiveInteger(option: string, value: unknown): number {
-  return checkInteger(option, value, { min: 1 });
-}
-
-/** The largest `maxResponseBytes`: V8 cannot hold a much longer string than 2^29 characters. */
-const MAX_RESPONSE_BYTES_LIMIT = 2 ** 28;
-/** Below this, the pause between two requests would overflow a timer. */
-const MIN_REQUESTS_PER_SECOND = 0.001;
-
-/** `instanceIds` checked: an array of at most 100 non-empty strings. */
-function checkIds(ids: unknown): readonly string[] {
-  if (!Array.isArray(ids)) throw wrongType('instanceIds', 'an array of strings', ids);
-  if (ids.length > MAX_IDS_PER_CALL) {
-    throw new OptionRangeError(
-      'instanceIds',
-      (name) =>
-        `Expected at most ${MAX_IDS_PER_CALL} ${name('instanceIds')} per DescribeCloudAssistantStatus call, got ${ids.length}; split them into batches.`,
-    );
-  }
-  for (let i = 0; i < ids.length; i++) checkString(`instanceIds[${i}]`, ids[i], { nonEmpty: true });
-  return ids as readonly string[];
-}
-
-/** The parameters of one DescribeCloudAssistantStatus call (checked), as V1 signs them. */
-export function describeParams(
-  region: string,
-  req: DescribeCloudAssistantStatusRequest,
-): Record<string, string> {
-  const params: Record<string, string> = { RegionId: region };
-  if (req.instanceIds !== undefined) {
-    const ids = checkIds(req.instanceIds);
-    for (let i = 0; i < ids.length; i++) params[`InstanceId.${i + 1}`] = ids[i]!;
-  }
-  if (req.osType !== undefined) params.OSType = String(req.osType);
-  if (req.maxResults !== undefined) params.MaxResults = String(positiveInteger('maxResults', req.maxResults));
-  if (req.nextToken !== undefined) params.NextToken = String(req.nextToken);
-  if (req.pageNumber !== undefined) params.PageNumber = String(positiveInteger('pageNumber', req.pageNumber));
-  if (req.pageSize !== undefined) params.PageSize = String(positiveInteger('pageSize', req.pageSize));
-  return params;
-}
-
-/**
- * `canonicalQueryString(describeParams(region, req))`, written directly (V3's hot path), given
- * `regionParam` = `RegionId=<encoded region>`: the `InstanceId.N` keys in their precomputed sorted
- * order, then the other parameters, whose names all sort after `InstanceId.*` and in the order
- * written here. Building a 101-key params object (dictionary mode in V8), listing and sorting its
- * keys cost more than the rest of signing.
- */
-export function describeQuery(regionParam: string, req: DescribeCloudAssistantStatusRequest): string {
-  let q = '';
-  if (req.instanceIds !== undefined) {
-    const ids = checkIds(req.instanceIds);
-    const n = ids.length;
-    for (let k = 0; k < SORTED_ID_KEYS.length; k++) {
-      const [index, prefix] = SORTED_ID_KEYS[k]!;
-      if (index >= n) continue;
-      q += q === '' ? prefix : `&${prefix}`;
-      q += percentEncode(ids[index]!);
-    }
-    if (q !== '') q += '&';
-  }
-  if (req.maxResults !== undefined)
-    q += `MaxResults=${percentEncode(String(positiveInteger('maxResults', req.maxResults)))}&`;
-  if (req.nextToken !== undefined) q += `NextToken=${percentEncode(String(req.nextToken))}&`;
-  if (req.osType !== undefined) q += `OSType=${percentEncode(String(req.osType))}&`;
-  if (req.pageNumber !== undefined)
-    q += `PageNumber=${percentEncode(String(positiveInteger('pageNumber', req.pageNumber)))}&`;
-  if (req.pageSize !== undefined)
-    q += `PageSize=${percentEncode(String(positiveInteger('pageSize', req.pageSize)))}&`;
-  return q + regionParam;
-}
-
-/** Flattens RPC parameters to strings; arrays become `Key.1..N`. */
-export function flattenParams(params: RpcParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(params)) {
-    const value = params[key];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) out[`${key}.${i + 1}`] = String(value[i]);
-    } else {
-      out[key] = String(value);
-    }
-  }
-  return out;
-}
-
-function headerValue(
-  headers: Record<string, string | string[] | undefined>,
-  name: string,
-): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** `promise`, or `signal.reason` as soon as `signal` aborts (the promise is left to settle alone). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 class Client implements EcsClient {
   readonly region: string;
@@ -515,103 +97,34 @@ class Client implements EcsClient {
   #key: KeyObject | undefined;
 
   constructor(options: EcsClientOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw wrongType('options', 'an object with at least region', options);
-    }
-    checkOptionKeys(options, CLIENT_OPTION_KEYS, 'createEcsClient');
-    // `??`, not the checks' `default`: the client has always taken `null` as "not given".
-    const o = options;
-    const allowUnknownRegion = checkBoolean(
-      'allowUnknownRegion',
-      o.allowUnknownRegion ?? defaults.allowUnknownRegion,
-    );
-    this.region = validateRegion(o.region, allowUnknownRegion || o.endpoint !== undefined);
-    this.#regionParam = `RegionId=${percentEncode(this.region)}`;
-    const allowInsecureHttp = checkBoolean(
-      'allowInsecureHttp',
-      o.allowInsecureHttp ?? defaults.allowInsecureHttp,
-    );
-    const resolved = resolveEndpoint(this.region, o.endpoint, allowInsecureHttp);
-    this.endpoint = resolved.origin;
-    this.#host = resolved.host;
-    const signatureVersion = checkOneOf('signatureVersion', o.signatureVersion ?? defaults.signatureVersion, [
-      'v3',
-      'v1',
-    ]);
-    this.#v1 = signatureVersion === 'v1';
-    this.#timeoutMs = checkMilliseconds('timeoutMs', o.timeoutMs ?? defaults.timeoutMs, {
-      min: 1,
-      integer: true,
-    });
-    this.#retry = resolveRetryPolicy(o.retry);
-    const maxConcurrency = checkInteger('maxConcurrency', o.maxConcurrency ?? defaults.maxConcurrency, {
-      min: 1,
-    });
-    const maxResponseBytes = checkInteger(
-      'maxResponseBytes',
-      o.maxResponseBytes ?? defaults.maxResponseBytes,
-      {
-        min: 1,
-        max: MAX_RESPONSE_BYTES_LIMIT,
-      },
-    );
-    const keepAliveTimeoutMs = checkMilliseconds(
-      'keepAliveTimeoutMs',
-      o.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
-      { min: 1, integer: true },
-    );
-    // Below the minimum, the pause between two requests would overflow a timer.
-    const maxRequestsPerSecond = checkNumber(
-      'maxRequestsPerSecond',
-      o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
-      {
-        min: MIN_REQUESTS_PER_SECOND,
-        expected: `a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap)`,
-      },
-    );
-    this.#now = checkFunction('now', o.now ?? defaults.now);
-    this.#random = checkFunction('random', o.random ?? defaults.random);
-    if (
-      o.rateLimit !== undefined &&
-      o.rateLimit !== false &&
-      (typeof o.rateLimit !== 'object' || o.rateLimit === null)
-    ) {
-      throw wrongType('rateLimit', 'an object or false', o.rateLimit);
-    }
-    this.#adaptive = o.rateLimit !== false;
+    const s = resolveClientOptions(options);
+    this.region = s.region;
+    this.#regionParam = `RegionId=${percentEncode(s.region)}`;
+    this.endpoint = s.endpoint.origin;
+    this.#host = s.endpoint.host;
+    this.#v1 = s.v1;
+    this.#timeoutMs = s.timeoutMs;
+    this.#retry = s.retry;
+    this.#now = s.now;
+    this.#random = s.random;
+    this.#adaptive = s.rateLimit !== false;
     this.#budget = new RequestBudget({
-      maxConcurrency,
-      maxRequestsPerSecond,
-      rateLimit: o.rateLimit ?? {},
-      maxRetryAfterMs: this.#retry.maxRetryAfterMs,
-      random: this.#random,
+      maxConcurrency: s.maxConcurrency,
+      maxRequestsPerSecond: s.maxRequestsPerSecond,
+      rateLimit: s.rateLimit,
+      maxRetryAfterMs: s.retry.maxRetryAfterMs,
+      random: s.random,
     });
-    if (o.dispatcher !== undefined && (typeof o.dispatcher !== 'object' || o.dispatcher === null)) {
-      throw wrongType('dispatcher', 'an undici Dispatcher', o.dispatcher);
-    }
-    const userAgent = checkString('userAgent', o.userAgent ?? defaults.userAgent);
-    if (
-      o.credentials !== undefined &&
-      typeof o.credentials !== 'function' &&
-      typeof o.credentials !== 'object'
-    ) {
-      // The type only, never the value: a string here may well be the secret.
-      const type = typeof o.credentials;
-      throw new OptionTypeError(
-        'credentials',
-        (name) => `Expected ${name('credentials')} to be an object or a function, got ${type}.`,
-      );
-    }
-    this.#credentials = toCredentialsProvider(o.credentials, o.credentialsChain);
+    this.#credentials = s.credentials;
     this.#transport = new Transport({
-      origin: resolved.origin,
-      host: resolved.host,
-      dispatcher: o.dispatcher,
-      connections: maxConcurrency,
-      maxResponseBytes,
-      keepAliveTimeoutMs,
+      origin: s.endpoint.origin,
+      host: s.endpoint.host,
+      dispatcher: s.dispatcher,
+      connections: s.maxConcurrency,
+      maxResponseBytes: s.maxResponseBytes,
+      keepAliveTimeoutMs: s.keepAliveTimeoutMs,
     });
-    this.#staticHeaders = { accept: 'application/json', 'user-agent': userAgent };
+    this.#staticHeaders = { accept: 'application/json', 'user-agent': s.userAgent };
     // Branded: a wait given this source uses the client's budget and adds none of its own.
     this.statusSource = markRateLimited(
       async (ids, opts) =>
@@ -778,7 +291,7 @@ class Client implements EcsClient {
       const date = res.headers.date;
       this.#budget.observeDate(typeof date === 'string' ? date : undefined, sentAt, answeredAt);
       const secrets = [credentials.accessKeySecret, credentials.securityToken, signed.signature];
-      const result = this.#interpret(action, res.statusCode, res.headers, res.body, secrets, parse);
+      const result = interpretAnswer(action, res.statusCode, res.headers, res.body, secrets, parse);
       onAttempt?.({ action, attempt, durationMs: performance.now() - started, statusCode, throttled: false });
       return result;
     } catch (error) {
@@ -896,66 +409,6 @@ class Client implements EcsClient {
       this.#keySecret = secret;
     }
     return this.#key;
-  }
-
-  /**
-   * Turns one HTTP answer into a result or an error. Server text reaches an error only through
-   * {@link serverText}: redacted (the credentials and this attempt's signature, whole and in
-   * pieces) and bounded.
-   */
-  #interpret<T>(
-    action: string,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-    text: string,
-    secrets: readonly (string | undefined)[],
-    parse: (body: unknown) => T,
-  ): T {
-    let body: unknown;
-    let json = true;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      json = false;
-    }
-    if (!json || typeof body !== 'object' || body === null) {
-      // A 2xx whose body is not JSON was cut short or mangled on the way (like a body that fails
-      // the schema): transient. Otherwise the status decides (5xx/429 retryable).
-      const ok = statusCode >= 200 && statusCode < 300;
-      throw new EcsApiError(
-        {
-          apiCode: 'NonJsonResponse',
-          statusCode,
-          action,
-          excerpt: serverText(text, secrets, { maxChars: EXCERPT_CHARS, collapseWhitespace: true }),
-        },
-        ok ? { retryable: true } : {},
-      );
-    }
-    const ok = statusCode >= 200 && statusCode < 300;
-    // An error can come with HTTP 200 (some gateways answer so): a body with an error `Code` is
-    // that error whatever the status, never an empty result.
-    if (ok && bodyErrorCode(body) === undefined) return parse(body);
-    const b = body as Record<string, unknown>;
-    const bounded = (value: unknown, maxChars: number): string | undefined =>
-      typeof value === 'string' && value !== '' ? serverText(value, secrets, { maxChars }) : undefined;
-    const apiCode =
-      bounded(typeof b.Code === 'number' ? String(b.Code) : b.Code, MAX_CODE_CHARS) ?? `HTTP${statusCode}`;
-    const rawRetryAfter = headerValue(headers, 'x-acs-retry-after');
-    const retryAfter = rawRetryAfter === undefined ? Number.NaN : Number.parseInt(rawRetryAfter, 10);
-    const fields = {
-      apiCode,
-      apiMessage: bounded(b.Message, MAX_API_MESSAGE_CHARS),
-      statusCode,
-      requestId:
-        bounded(b.RequestId, MAX_CODE_CHARS) ??
-        bounded(headerValue(headers, 'x-acs-request-id'), MAX_CODE_CHARS),
-      hostId: bounded(b.HostId, MAX_CODE_CHARS),
-      recommend: bounded(b.Recommend, MAX_CODE_CHARS * 4),
-      retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
-      action,
-    };
-    throw apiCode.includes('Throttling') ? new ThrottlingError(fields) : new EcsApiError(fields);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * merged parameters, the action (header or parameter) and whether the answer is XML.
  */
 import type { IncomingMessage } from 'node:http';
-import { canonicalQueryString } from '@cloud-assistant-gate/core';
+import { canonicalQueryString } from '@cloud-assistant-gate/core/signing';
 import { parseParams } from './params.js';
 
 interface ParsedQuery {

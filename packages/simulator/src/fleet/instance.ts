@@ -15,7 +15,7 @@
  * start the agent start it for the current stretch of `Running` only: a stop already scheduled
  * still stops it.
  */
-import { formatAcsDate } from '@cloud-assistant-gate/core';
+import { formatAcsDate } from '@cloud-assistant-gate/core/signing';
 import { AgentRuns, ONLINE_WINDOW_MS } from './agent-runs.js';
 import { type InstanceStatus, PowerTimeline } from './power.js';
 import { type AgentErrorCode, DEFAULT_LIFECYCLE, type Lifecycle, type OsType } from './spec.js';
