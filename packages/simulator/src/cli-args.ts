@@ -7,8 +7,8 @@ import { closestMatch } from '@cloud-assistant-gate/core/options';
 import type { NotFoundMode } from './actions/context.js';
 import { parseDistribution } from './distribution.js';
 import { durationMs, parseDurationMs } from './duration.js';
-import { AGENT_ERROR_CODES, type AgentErrorCode, type FleetSpec, type OsType } from './fleet.js';
-import type { Scenario, SimulatorOptions } from './simulator.js';
+import { AGENT_ERROR_CODES, type AgentErrorCode, type FleetSpec, type OsType } from './fleet/spec.js';
+import type { Scenario, SimulatorOptions } from './scenario.js';
 
 export const USAGE = `Usage: cloud-assistant-gate-sim [options]
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { jsonLine, printable } from '@cloud-assistant-gate/core';
 import { mergeCliOptions, parseCliArgs, USAGE } from './cli-args.js';
-import type { Scenario } from './simulator.js';
+import type { Scenario } from './scenario.js';
 import { startEcsSimulator } from './simulator.js';
 
 async function main(): Promise<number> {

@@ -1,4 +1,5 @@
 /** Time distributions for boots, appearance delays and flapping, in milliseconds. Plain JSON. */
+import { OptionRangeError } from '@cloud-assistant-gate/core/options';
 import { durationMs } from './duration.js';
 import type { Prng } from './prng.js';
 
@@ -16,8 +17,13 @@ export type Distribution =
       readonly maxMs?: number;
     };
 
+/**
+ * Checks a distribution given for option `name` (`bootMs`, `lifecycle.stoppingMs`, a CLI flag):
+ * an `OptionRangeError` whose `option` is `name`.
+ */
 export function validateDistribution(d: Distribution, name: string): void {
-  const bad = (why: string) => new RangeError(`${name}: ${why} (got ${JSON.stringify(d)})`);
+  const got = JSON.stringify(d);
+  const bad = (why: string) => new OptionRangeError(name, (n) => `${n(name)}: ${why} (got ${got})`);
   const nonNeg = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
   switch (d.kind) {
     case 'fixed':

@@ -3,6 +3,7 @@
  * drawn from a seeded PRNG (so a failing run reproduces with the same seed and request order),
  * optionally limited to some actions.
  */
+import { checkNumber, outOfRange } from '@cloud-assistant-gate/core/options';
 import { apiErrors, type SimulatorApiError } from './errors.js';
 import { createPrng, type Prng } from './prng.js';
 
@@ -89,9 +90,7 @@ const applies = (actions: readonly string[] | undefined, action: string) =>
 
 function checkRule(rule: FaultRule | undefined, name: string): void {
   if (rule === undefined) return;
-  if (!(rule.probability >= 0 && rule.probability <= 1)) {
-    throw new RangeError(`faults.${name}.probability must be between 0 and 1, got ${rule.probability}`);
-  }
+  checkNumber(`faults.${name}.probability`, rule.probability, { min: 0, max: 1 });
 }
 
 export function createFaultEngine(
@@ -112,7 +111,7 @@ export function createFaultEngine(
   }
   const rl = options.rateLimit;
   if (rl !== undefined && !(rl.ratePerSecond > 0)) {
-    throw new RangeError(`faults.rateLimit.ratePerSecond must be > 0, got ${rl.ratePerSecond}`);
+    throw outOfRange('faults.rateLimit.ratePerSecond', 'a number > 0', rl.ratePerSecond);
   }
   const rng: Prng = createPrng(options.seed ?? fallbackSeed).fork('faults');
   const fires = (rule: FaultRule | undefined, action: string): boolean =>

@@ -4,24 +4,17 @@ export { createSimulatedClock } from './clock.js';
 export type { Distribution } from './distribution.js';
 export { parseDistribution } from './distribution.js';
 export type { FaultOptions, FaultRule } from './faults.js';
-export type {
-  AgentErrorCode,
-  AgentState,
-  Fleet,
-  FleetCounts,
-  FleetSpec,
-  InstanceSpec,
-  InstanceStatus,
-  LifecycleSpec,
-  OnlineInterval,
-  OsType,
-  SimulatedStatus,
-} from './fleet.js';
-export { supportsSessionManager } from './fleet.js';
+export type { Fleet, FleetCounts, OnlineInterval } from './fleet/fleet.js';
+export type { AgentState, SimulatedStatus } from './fleet/instance.js';
+export type { InstanceStatus } from './fleet/power.js';
+export type { AgentErrorCode, FleetSpec, InstanceSpec, LifecycleSpec, OsType } from './fleet/spec.js';
+export { supportsSessionManager } from './fleet/versions.js';
+export { DEFAULT_CREDENTIALS } from './options.js';
 export type { QuotaOptions, QuotaUsageFilter, QuotaWindowUsage } from './quota.js';
 export { DEFAULT_QUOTA_WINDOW_MS } from './quota.js';
-export type { EcsSimulator, ReportTimes, Scenario, SimulatorOptions } from './simulator.js';
-export { DEFAULT_CREDENTIALS, startEcsSimulator } from './simulator.js';
+export type { ReportTimes, Scenario, SimulatorOptions } from './scenario.js';
+export type { EcsSimulator } from './simulator.js';
+export { startEcsSimulator } from './simulator.js';
 export type { SimulatorStats, StatsEntry, StatsFilter } from './stats.js';
 export type { SimulatorCredential } from './verify.js';
 export { DEFAULT_ACCOUNT_ID } from './verify.js';

@@ -26,7 +26,9 @@
  * Nothing here runs on a timer: each read asks the instance's agent schedule, whose past never
  * changes, when the run was delivered.
  */
-import { type AgentErrorCode, type PendingDelivery, type SimInstance, supportsVersion } from './fleet.js';
+import type { PendingDelivery, SimInstance } from './fleet/instance.js';
+import type { AgentErrorCode } from './fleet/spec.js';
+import { supportsVersion } from './fleet/versions.js';
 import type { Prng } from './prng.js';
 
 export type RunStatus = 'Pending' | 'Running' | 'Success' | 'Aborted';

@@ -9,6 +9,14 @@
  * granted while fewer than `limit` calls of its (account, region, action) were granted in the
  * current window; otherwise it gets 400 `Throttling.User` (and does not count against the quota).
  */
+import {
+  allKeys,
+  checkBoolean,
+  checkInteger,
+  checkOptionKeys,
+  OptionRangeError,
+  OptionTypeError,
+} from '@cloud-assistant-gate/core/options';
 import { apiErrors } from './errors.js';
 import type { Throttled } from './faults.js';
 
@@ -68,7 +76,7 @@ export const DEFAULT_QUOTA_WINDOW_MS = 60_000;
 export const MAX_HISTORY = 100_000;
 
 const ACTION_NAME = /^[A-Z][A-Za-z0-9]*$/;
-const QUOTA_KEYS = new Set(['limits', 'windowMs', 'retryAfter']);
+const QUOTA_KEYS = allKeys<QuotaOptions>()(['limits', 'windowMs', 'retryAfter']);
 
 interface Counter {
   readonly accountId: string;
@@ -87,53 +95,58 @@ interface Counter {
 export function validateQuota(value: unknown, knownActions: Iterable<string>): Required<QuotaOptions> {
   const what = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : JSON.stringify(v));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `quota must be an object like { "limits": { "DescribeCloudAssistantStatus": 600 } }, got ${what(value)}`,
+    const got = what(value);
+    throw new OptionTypeError(
+      'quota',
+      (name) =>
+        `Expected ${name('quota')} to be an object like { "limits": { "DescribeCloudAssistantStatus": 600 } }, got ${got}.`,
     );
   }
-  for (const key of Object.keys(value)) {
-    if (!QUOTA_KEYS.has(key))
-      throw new TypeError(`quota.${key} is not an option; quota takes limits, windowMs and retryAfter`);
-  }
+  checkOptionKeys(value, QUOTA_KEYS, 'quota', 'quota.');
   const q = value as { limits?: unknown; windowMs?: unknown; retryAfter?: unknown };
   const limits = q.limits;
   if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
-    throw new TypeError(
-      `quota.limits must map action names (or "*") to calls per window, e.g. { "DescribeCloudAssistantStatus": 600 }, got ${what(limits)}`,
+    const got = what(limits);
+    throw new OptionTypeError(
+      'quota.limits',
+      (name) =>
+        `Expected ${name('quota.limits')} to map action names (or "*") to calls per window, e.g. { "DescribeCloudAssistantStatus": 600 }, got ${got}.`,
     );
   }
   const entries = Object.entries(limits as Record<string, unknown>);
   if (entries.length === 0) {
-    throw new RangeError('quota.limits is empty: name at least one action, or "*" for every action');
+    throw new OptionRangeError(
+      'quota.limits',
+      (name) => `${name('quota.limits')} is empty: name at least one action, or "*" for every action`,
+    );
   }
   const known = new Set(knownActions);
   const out: Record<string, number> = {};
   for (const [action, limit] of entries) {
+    const option = `quota.limits.${action}`;
     if (action !== '*' && !ACTION_NAME.test(action)) {
-      throw new RangeError(
-        `quota.limits: ${JSON.stringify(action)} is not an action name; use an API action such as DescribeCloudAssistantStatus, or "*"`,
+      throw new OptionRangeError(
+        option,
+        (name) =>
+          `${name('quota.limits')}: ${JSON.stringify(action)} is not an action name; use an API action such as DescribeCloudAssistantStatus, or "*"`,
       );
     }
     if (action !== '*' && !known.has(action)) {
-      throw new RangeError(
-        `quota.limits: the simulator does not answer ${action}; it answers ${[...known].sort().join(', ')} (or use "*")`,
+      const answered = [...known].sort().join(', ');
+      throw new OptionRangeError(
+        option,
+        (name) =>
+          `${name('quota.limits')}: the simulator does not answer ${action}; it answers ${answered} (or use "*")`,
       );
     }
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
-      throw new RangeError(
-        `quota.limits.${action} must be an integer ≥ 0 (calls per window), got ${what(limit)}`,
-      );
-    }
-    out[action] = limit;
+    out[action] = checkInteger(option, limit, { min: 0, expected: 'an integer ≥ 0 (calls per window)' });
   }
-  const windowMs = q.windowMs ?? DEFAULT_QUOTA_WINDOW_MS;
-  if (typeof windowMs !== 'number' || !Number.isInteger(windowMs) || windowMs < 1) {
-    throw new RangeError(`quota.windowMs must be an integer number of ms ≥ 1, got ${what(q.windowMs)}`);
-  }
-  const retryAfter = q.retryAfter ?? false;
-  if (typeof retryAfter !== 'boolean') {
-    throw new TypeError(`quota.retryAfter must be true or false, got ${what(q.retryAfter)}`);
-  }
+  const windowMs = checkInteger('quota.windowMs', q.windowMs, {
+    min: 1,
+    expected: 'an integer number of ms ≥ 1',
+    default: DEFAULT_QUOTA_WINDOW_MS,
+  });
+  const retryAfter = checkBoolean('quota.retryAfter', q.retryAfter, { default: false });
   return { limits: out, windowMs, retryAfter };
 }
 

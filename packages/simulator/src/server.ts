@@ -7,15 +7,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { canonicalQueryString } from '@cloud-assistant-gate/core/signing';
 import type { ActionContext, NotFoundMode } from './actions/context.js';
 import { actions, badSchemaBody } from './actions/index.js';
 import type { SimulatedClock } from './clock.js';
 import { apiErrors, errorBody, newRequestId, SimulatorApiError } from './errors.js';
-import type { FaultEngine } from './faults.js';
-import type { FleetInternals } from './fleet.js';
+import type { FaultEngine, Throttled } from './faults.js';
+import type { FleetInternals } from './fleet/fleet.js';
+import { readRequest } from './http-request.js';
 import type { InvocationStore } from './invocations.js';
-import { parseParams } from './params.js';
 import type { QuotaEngine } from './quota.js';
 import type { StatsRecorder } from './stats.js';
 import type { RawRpcRequest, RequestVerifier } from './verify.js';
@@ -25,35 +24,6 @@ export const API_VERSION = '2014-05-26';
 const JSON_TYPE = 'application/json;charset=utf-8';
 const GATEWAY_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n';
-
-interface ParsedQuery {
-  readonly query: Record<string, string>;
-  readonly canonical: () => string;
-}
-
-function makeParsed(query: Record<string, string>): ParsedQuery {
-  let canonical: string | undefined;
-  return { query, canonical: () => (canonical ??= canonicalQueryString(query)) };
-}
-
-const EMPTY_QUERY = makeParsed({});
-const QUERY_CACHE_SIZE = 4096;
-const queryCache = new Map<string, ParsedQuery>();
-
-/**
- * Decoded query parameters by raw query string. Pollers repeat the same query (same IDs) with
- * only headers changing, so parsing and canonicalising 100 IDs happens once per distinct query.
- * Handlers never mutate `params`.
- */
-function parsedQuery(raw: string): ParsedQuery {
-  let hit = queryCache.get(raw);
-  if (hit === undefined) {
-    if (queryCache.size >= QUERY_CACHE_SIZE) queryCache.clear();
-    hit = makeParsed(parseParams(raw, {}));
-    queryCache.set(raw, hit);
-  }
-  return hit;
-}
 
 export interface ServerDeps {
   readonly verifier: RequestVerifier;
@@ -72,35 +42,6 @@ export interface RunningServer {
   readonly server: Server;
   readonly port: number;
   close(): Promise<void>;
-}
-
-const V3_AUTH_PREFIX = 'ACS3-HMAC-SHA256 ';
-
-/**
- * Whether the answer is XML: an RPC-style request (not V3-signed) whose `Format` is absent or
- * anything but `JSON` (any case: the TS SDK sends `json`). XML is the documented default
- * (AlibabaCloudDocs/ecs `Getting started/Response results.md`; facts §1.3).
- */
-function wantsXml(req: IncomingMessage, params: Readonly<Record<string, string>>): boolean {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith(V3_AUTH_PREFIX)) return false;
-  const format = params.Format;
-  return format === undefined || format.length !== 4 || format.toUpperCase() !== 'JSON';
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  const length = req.headers['content-length'];
-  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) {
-    // Nothing to read; resume so the parser reaches 'end' and the socket is reusable.
-    req.resume();
-    return Promise.resolve(Buffer.alloc(0));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export function startServer(deps: ServerDeps, host: string, port: number): Promise<RunningServer> {
@@ -137,28 +78,19 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = newRequestId();
-    const target = req.url ?? '/';
-    const q = target.indexOf('?');
-    const path = q < 0 ? target : target.slice(0, q);
-    const cached = q < 0 ? EMPTY_QUERY : parsedQuery(target.slice(q + 1));
-    const query = cached.query;
-    const body = await readBody(req);
-    const ctype = req.headers['content-type'];
-    const form =
-      body.length > 0 && ctype !== undefined && ctype.startsWith('application/x-www-form-urlencoded')
-        ? parseParams(body.toString('utf8'), {})
-        : {};
-    const params = body.length > 0 ? { ...query, ...form } : query;
-    const headerAction = req.headers['x-acs-action'];
-    let action = (typeof headerAction === 'string' ? headerAction : undefined) ?? params.Action ?? '';
+    const request = await readRequest(req);
+    const { path, query, form, body, params, xml } = request;
+    let action = request.action;
     const hostId = hostIdFor(params.RegionId);
-    const xml = wantsXml(req, params);
     const type = xml ? XML_TYPE : JSON_TYPE;
 
     const fail = (err: SimulatorApiError, extra?: Record<string, string>) => {
       deps.stats.record(action, err.statusCode, err.code);
       send(res, err.statusCode, errorBody(err, requestId, hostId, xml), requestId, type, extra);
     };
+    /** A throttling answer (quota or token bucket), with `x-acs-retry-after` when it has one. */
+    const failThrottled = ({ error, retryAfterMs }: Throttled) =>
+      fail(error, retryAfterMs === undefined ? undefined : { 'x-acs-retry-after': String(retryAfterMs) });
 
     const latency = deps.faults.latencyMs(action);
     if (latency > 0) {
@@ -193,7 +125,7 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
         form,
         body,
         params,
-        canonicalQuery: cached.canonical,
+        canonicalQuery: request.canonicalQuery,
       };
       const verified = deps.verifier.verify(raw);
       action = verified.action;
@@ -204,23 +136,13 @@ export function startServer(deps: ServerDeps, host: string, port: number): Promi
 
       const overQuota = deps.quota?.take(verified.accountId, params.RegionId ?? '', action);
       if (overQuota) {
-        fail(
-          overQuota.error,
-          overQuota.retryAfterMs === undefined
-            ? undefined
-            : { 'x-acs-retry-after': String(overQuota.retryAfterMs) },
-        );
+        failThrottled(overQuota);
         return;
       }
       const throttled = deps.faults.throttle(verified.accountId, action);
       if (throttled) {
         deps.stats.fault('throttled');
-        fail(
-          throttled.error,
-          throttled.retryAfterMs === undefined
-            ? undefined
-            : { 'x-acs-retry-after': String(throttled.retryAfterMs) },
-        );
+        failThrottled(throttled);
         return;
       }
       const injected = deps.faults.serverError(action);

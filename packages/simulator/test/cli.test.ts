@@ -103,7 +103,7 @@ describe('cloud-assistant-gate-sim --quota', () => {
       writeFileSync(file, JSON.stringify({ quota: { limits: { '*': -5 } } }));
       const r = await run(['--scenario', file]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('quota.limits.* must be an integer ≥ 0');
+      expect(r.stderr).toContain('Expected quota.limits.* to be an integer ≥ 0');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

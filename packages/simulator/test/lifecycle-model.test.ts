@@ -8,7 +8,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FleetInternals, LifecycleSpec, SimInstance } from '../src/fleet.js';
+import type { FleetInternals } from '../src/fleet/fleet.js';
+import type { SimInstance } from '../src/fleet/instance.js';
+import type { LifecycleSpec } from '../src/fleet/spec.js';
 import { type Distribution, type EcsSimulator, startEcsSimulator } from '../src/index.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -97,13 +99,15 @@ function apply(ops: readonly Op[]): string[] {
 
 function describeInstance(inst: SimInstance, log: readonly string[]): string {
   const rel = (t: number) => (Number.isFinite(t) ? t - T0 : t);
-  const power = inst.powerAt.map((t, i) => `${rel(t)}:${['Pd', 'Sg', 'R', 'Sp', 'Sd'][inst.powerState[i]!]}`);
-  return `\n${log.join('\n')}\nagent runs ${inst.segments.map(rel).join(',')}\nstatus ${power.join(' ')}`;
+  const power = inst.power.at.map(
+    (t, i) => `${rel(t)}:${['Pd', 'Sg', 'R', 'Sp', 'Sd'][inst.power.state[i]!]}`,
+  );
+  return `\n${log.join('\n')}\nagent runs ${inst.runs.segments.map(rel).join(',')}\nstatus ${power.join(' ')}`;
 }
 
 function checkInstance(inst: SimInstance, log: readonly string[], bootRule: boolean): void {
   const why = () => describeInstance(inst, log);
-  const s = inst.segments;
+  const s = inst.runs.segments;
   for (let i = 0; i < s.length; i += 2) {
     expect(s[i]! <= s[i + 1]!, `run ${i / 2} ends before it starts${why()}`).toBe(true);
     if (i + 2 < s.length)
@@ -112,7 +116,7 @@ function checkInstance(inst: SimInstance, log: readonly string[], bootRule: bool
     expect(inst.statusAt(s[i]!), `agent run ${i / 2} begins${why()}`).toBe('Running');
   }
   const edges = new Set<number>();
-  for (const t of [...s, ...inst.powerAt]) {
+  for (const t of [...s, ...inst.power.at]) {
     if (Number.isFinite(t)) for (const d of [-1, -0.5, 0, 0.5, 1]) edges.add(t + d);
   }
   for (const t of edges) {
@@ -128,8 +132,8 @@ function checkInstance(inst: SimInstance, log: readonly string[], bootRule: bool
   if (!bootRule) return;
   // Every start or reboot (Stopping/Stopped → Starting → Running) with the agent installed by
   // Running starts it within MAX_AGENT_START_MS, unless the instance stops before then.
-  const at = inst.powerAt;
-  const st = inst.powerState;
+  const at = inst.power.at;
+  const st = inst.power.state;
   for (let k = 2; k < at.length; k++) {
     if (st[k] !== 2 || st[k - 1] !== 1 || st[k - 2]! < 3) continue;
     const runningAt = at[k]!;

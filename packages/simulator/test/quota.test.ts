@@ -196,45 +196,73 @@ describe('account quota', () => {
 });
 
 describe('quota validation', () => {
+  // Core's option errors (issue 14): `option` names the refused field, the message says what it takes.
   it.each([
-    ['not an object', 5, /quota must be an object/],
-    ['an unknown key', { limits: { [ACTION]: 1 }, limit: 2 }, /quota\.limit is not an option/],
-    ['no limits', { windowMs: 1000 }, /quota\.limits must map action names/],
-    ['empty limits', { limits: {} }, /quota\.limits is empty/],
+    ['not an object', 5, /^Expected quota to be an object like \{ "limits": .*got 5\.$/, 'quota'],
+    [
+      'an unknown key',
+      { limits: { [ACTION]: 1 }, limit: 2 },
+      /^Unknown option `quota\.limit` for quota; did you mean `quota\.limits`\?$/,
+      'quota.limit',
+    ],
+    ['no limits', { windowMs: 1000 }, /^Expected quota\.limits to map action names/, 'quota.limits'],
+    ['empty limits', { limits: {} }, /quota\.limits is empty/, 'quota.limits'],
     [
       'an action the simulator does not answer',
       { limits: { DescribeCloudAssitantStatus: 1 } },
       /does not answer DescribeCloudAssitantStatus; it answers .*DescribeCloudAssistantStatus/,
+      'quota.limits.DescribeCloudAssitantStatus',
     ],
     [
       'a malformed action name',
       { limits: { 'describe status': 1 } },
       /"describe status" is not an action name/,
+      'quota.limits.describe status',
     ],
     [
       'a negative limit',
       { limits: { [ACTION]: -1 } },
-      /quota\.limits\.DescribeCloudAssistantStatus must be an integer ≥ 0/,
+      /^Expected quota\.limits\.DescribeCloudAssistantStatus to be an integer ≥ 0 \(calls per window\), got -1\.$/,
+      `quota.limits.${ACTION}`,
     ],
     [
       'a fractional limit',
       { limits: { '*': 1.5 } },
-      /quota\.limits\.\* must be an integer ≥ 0 \(calls per window\), got 1\.5/,
+      /^Expected quota\.limits\.\* to be an integer ≥ 0 \(calls per window\), got 1\.5\.$/,
+      'quota.limits.*',
     ],
-    ['a string limit', { limits: { '*': '10' } }, /must be an integer ≥ 0 \(calls per window\), got "10"/],
+    [
+      'a string limit',
+      { limits: { '*': '10' } },
+      /to be an integer ≥ 0 \(calls per window\), got "10"/,
+      'quota.limits.*',
+    ],
     [
       'windowMs 0',
       { limits: { '*': 1 }, windowMs: 0 },
-      /quota\.windowMs must be an integer number of ms ≥ 1, got 0/,
+      /^Expected quota\.windowMs to be an integer number of ms ≥ 1, got 0\.$/,
+      'quota.windowMs',
     ],
-    ['windowMs as text', { limits: { '*': 1 }, windowMs: '1m' }, /quota\.windowMs .* got "1m"/],
+    [
+      'windowMs as text',
+      { limits: { '*': 1 }, windowMs: '1m' },
+      /quota\.windowMs .* got "1m"/,
+      'quota.windowMs',
+    ],
     [
       'retryAfter as text',
       { limits: { '*': 1 }, retryAfter: 'yes' },
-      /quota\.retryAfter must be true or false/,
+      /^Expected quota\.retryAfter to be a boolean, got "yes"\.$/,
+      'quota.retryAfter',
     ],
-  ])('refuses %s with a clear error', async (_what, quota, message) => {
-    await expect(startEcsSimulator({ quota: quota as never })).rejects.toThrow(message);
+  ])('refuses %s with a clear error', async (_what, quota, message, option) => {
+    const error = await startEcsSimulator({ quota: quota as never }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(message);
+    expect(error).toMatchObject({ option });
   });
 
   it('refuses an STS token entry that names another account than its AccessKey', async () => {

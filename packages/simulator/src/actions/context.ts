@@ -1,7 +1,8 @@
 import { KNOWN_REGIONS } from '@cloud-assistant-gate/core';
 import type { SimulatedClock } from '../clock.js';
 import { apiErrors } from '../errors.js';
-import type { FleetInternals, RegionStore } from '../fleet.js';
+import type { FleetInternals } from '../fleet/fleet.js';
+import type { RegionStore } from '../fleet/region-store.js';
 import type { InvocationStore } from '../invocations.js';
 
 /** How DescribeCloudAssistantStatus treats IDs it does not know (the real behaviour is UNVERIFIED, facts §3.4). */

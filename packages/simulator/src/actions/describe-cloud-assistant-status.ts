@@ -11,7 +11,7 @@
  * - Items come in creation order (the real order is UNVERIFIED).
  */
 import { apiErrors } from '../errors.js';
-import type { SimInstance } from '../fleet.js';
+import type { SimInstance } from '../fleet/instance.js';
 import { type ActionHandler, intParam, listParam, requireRegion } from './context.js';
 
 const MAX_IDS = 100;

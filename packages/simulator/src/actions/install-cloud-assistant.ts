@@ -18,10 +18,14 @@
  *   `InstanceIds.ExceedLimit` (the Cloud Assistant codes; UNVERIFIED for this action).
  */
 import { apiErrors } from '../errors.js';
-import { isRedHat } from '../fleet.js';
 import { type ActionHandler, listParam, requireRegion } from './context.js';
 
 const MAX_IDS = 50;
+
+/** Whether an OS name is a Red Hat image (InstallCloudAssistant does not support it). */
+function isRedHat(osName: string | undefined): boolean {
+  return osName !== undefined && /red\s*hat|\brhel\b/i.test(osName);
+}
 
 export const installCloudAssistant: ActionHandler = (p, ctx) => {
   const region = requireRegion(p, ctx);

@@ -24,7 +24,7 @@
  *   The per-instance failure codes under SuccessFirst and the >100 code are UNVERIFIED.
  */
 import { apiErrors } from '../errors.js';
-import type { SimInstance } from '../fleet.js';
+import type { SimInstance } from '../fleet/instance.js';
 import { type ActionContext, type ActionHandler, intParam, listParam, requireRegion } from './context.js';
 
 const MAX_IDS = 100;

@@ -11,7 +11,7 @@
  */
 import { formatAcsDate } from '@cloud-assistant-gate/core/signing';
 import { apiErrors } from '../errors.js';
-import type { SimInstance } from '../fleet.js';
+import type { SimInstance } from '../fleet/instance.js';
 import {
   aggregateStatus,
   type InstanceRun,

@@ -32,7 +32,7 @@
  *   FinishTime, UpdateTime, ErrorCode, ErrorInfo }]`.
  */
 import { apiErrors } from '../errors.js';
-import type { SimInstance } from '../fleet.js';
+import type { SimInstance } from '../fleet/instance.js';
 import { aggregateStatus, type FileRecord, viewRun } from '../invocations.js';
 import { type ActionHandler, intParam, listParam, requireRegion } from './context.js';
 import { boolParam } from './instances.js';
