@@ -5,7 +5,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, ExitCode } from '../src/cli/errors.js';
-import { engineOptionError, type RunCliOptions, runCli } from '../src/cli/main.js';
+import { type RunCliOptions, runCli } from '../src/cli/main.js';
+import { engineOptionError } from '../src/cli/wait-options.js';
 import { MAX_CONCURRENCY, resolveOptions, resolveRequired } from '../src/options.js';
 
 interface Captured {

@@ -112,3 +112,6 @@ export const inCliTerms = (message: string): string => {
     .replace(/\.?$/, '.');
   return text;
 };
+
+/** `cn-hangzhou`, or `cn-hangzhou, cn-beijing`: the regions of a run, for messages. */
+export const regionNames = (clients: readonly EcsClient[]): string => clients.map((c) => c.region).join(', ');

@@ -1,4 +1,5 @@
 import { ExitCode, isCliUsageError } from './errors.js';
+import type { WaitOutcome } from './render.js';
 
 interface ErrorFields {
   readonly code?: unknown;
@@ -66,4 +67,15 @@ export const exitCodeForError = (error: unknown): ExitCode => {
     current = fields(current).cause;
   }
   return ExitCode.api;
+};
+
+/** The exit code of a wait that ended with an outcome (not an exception). */
+export const exitCodeForOutcome = (outcome: WaitOutcome): ExitCode => {
+  if (outcome.kind === 'ready') return ExitCode.ok;
+  if (outcome.kind === 'aborted') return ExitCode.aborted;
+  // Every straggler was unknown only because the API kept failing: that is an API failure.
+  if (outcome.stragglers.length > 0 && outcome.stragglers.every((s) => s.reason.startsWith('errors:'))) {
+    return ExitCode.api;
+  }
+  return ExitCode.notReady;
 };
