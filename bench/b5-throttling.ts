@@ -4,11 +4,12 @@
  * - **Account quota** (the simulator's default model, ECS's documented one): a fixed number of
  *   DescribeCloudAssistantStatus calls per window, per account and region, shared by every key
  *   and client of the account, with no `x-acs-retry-after`. ECS's windows are one minute long;
- *   here everything is compressed 60×: 1 s windows, the limit per window kept (20 per window is
- *   1,200 per minute), the waiter's delays (2–20 s → 33–333 ms, timeout 10 min → 10 s) and the
- *   pipelines' start spread (1 s → 17 ms) scaled alike, and the core client told the window
- *   (`rateLimit.windowMs: 1000`). Core's own time constants (slow start, retry backoff) are not
- *   scaled; the README says what that changes.
+ *   here everything is compressed 60×: 1 s windows, the limit per window kept (20 per window
+ *   stands for 20 per minute), the waiter's delays (2–20 s → 33–333 ms, timeout 10 min → 10 s),
+ *   the pipelines' start spread (1 s → 17 ms) and the core client's time constants
+ *   (lib/throttle-client.ts: the window, whose fractions the budget's jitter, long-hold test and
+ *   rate floor are; the retry delays and `maxTotalMs`) scaled alike. Round trips are not
+ *   compressed, nor is the slow start, which is measured in them. Every process warms up first.
  * - **Token bucket** (`faults.rateLimit`, not ECS's model): 20 req/s, burst 20, per account: the
  *   same quota as a smooth limit, with the same client and waiter settings.
  *
@@ -16,9 +17,11 @@
  * ceil(N / 100) calls, bound by the quota: (a) one wait of 10,000 instances; (b) four waits of
  * 2,500 starting together on one core client; (c) eight processes (deployment pipelines), each its
  * own core client with its own AccessKey of the one account and a wait of 1,250, starting within
- * the scaled second. Ideal time = calls needed ÷ quota (in windows, as issue 11 defines it).
+ * the scaled second; and, against the quota, (c′): (c) with every client told the quota is
+ * window-shaped (no test call of its shape). Ideal time = calls needed ÷ quota (in windows, as
+ * issue 11 defines it).
  */
-import { createEcsClient } from '@cloud-assistant-gate/core';
+import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import {
   type EcsSimulator,
   type QuotaWindowUsage,
@@ -37,6 +40,7 @@ import {
   table,
   verdict,
 } from './lib/report.js';
+import { scaledClientOptions, warmUp } from './lib/throttle-client.js';
 import type { PipelineConfig, PipelineResult } from './workers/throttle.js';
 
 const ACTION = 'DescribeCloudAssistantStatus';
@@ -52,15 +56,26 @@ const WAIT = {
 } as const;
 /** "Starting within 1 s of each other", compressed. */
 const START_SPREAD_MS = 1_000 / SCALE;
+/** The core client's time constants, compressed alike. */
+const CLIENT = scaledClientOptions(WINDOW_MS);
+/** The account whose quota is measured; warm-ups use accounts of their own. */
+const ACCOUNT = 'bench-account';
 
 type Model = 'quota' | 'bucket';
-type Case = 'a' | 'b' | 'c';
+/** `c2` is (c′): (c) with every client told the quota is window-shaped. */
+type Case = 'a' | 'b' | 'c' | 'c2';
 
-const CASES: Record<Case, { readonly label: string; readonly waits: number }> = {
-  a: { label: '(a) one wait of 10,000', waits: 1 },
-  b: { label: '(b) four waits of 2,500 on one client', waits: 4 },
-  c: { label: '(c) eight processes, each its own client and a wait of 1,250', waits: 8 },
+const CASES: Record<Case, { readonly label: string; readonly short: string; readonly waits: number }> = {
+  a: { label: '(a) one wait of 10,000', short: '(a)', waits: 1 },
+  b: { label: '(b) four waits of 2,500 on one client', short: '(b)', waits: 4 },
+  c: { label: '(c) eight processes, each its own client and a wait of 1,250', short: '(c)', waits: 8 },
+  c2: {
+    label: '(c′) as (c), each client told the quota is window-shaped (`longHoldMs: Infinity`: no test call)',
+    short: '(c′)',
+    waits: 8,
+  },
 };
+const PIPELINES: readonly Case[] = ['c', 'c2'];
 
 export interface ThrottleFigures {
   readonly model: Model;
@@ -79,6 +94,9 @@ export interface ThrottleFigures {
   readonly slowestVsFastest?: number;
   readonly jain?: number;
   readonly perWait?: readonly { readonly ms: number; readonly granted: number; readonly throttled: number }[];
+  /** (c): how far the first pipeline started after the planned start, and the starts' spread (ms). */
+  readonly startLagMs?: number;
+  readonly startSpreadMs?: number;
   /** Quota model: granted/throttled per window, in order. */
   readonly windows?: readonly { readonly granted: number; readonly throttled: number }[];
 }
@@ -114,19 +132,52 @@ function accounted(
   return ready.every((id) => sim.fleet.isOnline(id));
 }
 
+interface Run {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly startLagMs?: number;
+  readonly startSpreadMs?: number;
+  readonly perWait: readonly {
+    readonly ms: number;
+    readonly granted: number;
+    readonly throttled: number;
+    readonly ready: readonly string[];
+    readonly pending: readonly string[];
+  }[];
+}
+
 async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[])[]) {
-  const client = createEcsClient({
-    region: sim.region,
-    endpoint: sim.url,
-    credentials: sim.credentials,
-    rateLimit: { windowMs: WINDOW_MS },
-  });
+  const credentials = { accessKeyId: 'waits', accessKeySecret: 'waits-secret' };
+  const warm = { accessKeyId: 'warm-up', accessKeySecret: 'warm-up-secret' };
+  sim.addCredential({ ...credentials, accountId: ACCOUNT });
+  sim.addCredential({ ...warm, accountId: 'warm-up' });
+  await warmUp({ region: sim.region, endpoint: sim.url, credentials: warm }, parts[0]!);
+  sim.stats.reset();
+  const client = createEcsClient({ region: sim.region, endpoint: sim.url, credentials, ...CLIENT });
   try {
     await sleep(nextBoundary(0) - Date.now());
     const startedAt = Date.now();
+    const trace: string[] = [];
+    const source = process.env['CAG_B5_TRACE']
+      ? (
+          ids: readonly string[],
+          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
+        ) =>
+          client.statusSource(ids, {
+            ...o,
+            onAttempt: (e) => {
+              const now = Date.now();
+              trace.push(
+                `${now - e.durationMs - startedAt} ${now - startedAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
+              );
+              o.onAttempt?.(e);
+            },
+          })
+      : client;
     const reports: ReadinessReport[] = await Promise.all(
-      parts.map((part) => waitForCloudAssistant(part, { client, ...WAIT })),
+      parts.map((part) => waitForCloudAssistant(part, { client: source, ...WAIT })),
     );
+    if (trace.length > 0) console.error(`TRACE in-process\n${trace.join('\n')}`);
     const endedAt = Date.now();
     return {
       startedAt,
@@ -144,7 +195,12 @@ async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[
   }
 }
 
-async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[])[], seed: number) {
+async function runPipelines(
+  sim: EcsSimulator,
+  parts: readonly (readonly string[])[],
+  seed: number,
+  trustWindows: boolean,
+) {
   const workers: Worker[] = parts.map(() => startWorker('throttle'));
   try {
     const random = seededRandom(seed);
@@ -152,9 +208,12 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
       accessKeyId: `pipeline-${i + 1}`,
       accessKeySecret: `secret-${i + 1}`,
     }));
-    for (const k of keys) sim.addCredential({ ...k, accountId: 'bench-account' });
-    // Every pipeline has loaded its modules and made its client before the clock starts.
-    const base = nextBoundary(1_500);
+    for (const k of keys) sim.addCredential({ ...k, accountId: ACCOUNT });
+    const warm = parts.map((_, i) => ({
+      accessKeyId: `warm-up-${i + 1}`,
+      accessKeySecret: `warm-up-secret-${i + 1}`,
+    }));
+    for (const [i, k] of warm.entries()) sim.addCredential({ ...k, accountId: `warm-up-${i + 1}` });
     const offsets = parts.map(() => Math.floor(random() * START_SPREAD_MS));
     const readies = workers.map((w) => w.next('ready', 60_000));
     const dones = workers.map((w) => w.next<{ type: string; result: PipelineResult }>('done', 120_000));
@@ -164,19 +223,30 @@ async function runPipelines(sim: EcsSimulator, parts: readonly (readonly string[
         region: sim.region,
         credentials: keys[i]!,
         ids: parts[i]!,
-        startAt: base + offsets[i]!,
-        windowMs: WINDOW_MS,
+        client: CLIENT,
+        trustWindows,
+        warmUpCredentials: warm[i]!,
         wait: WAIT,
       };
       w.child.send({ type: 'run', config });
     });
+    // Every pipeline has loaded its modules, warmed up and made its client before the clock starts.
     await Promise.all(readies);
+    sim.stats.reset();
+    const base = nextBoundary(200);
+    workers.forEach((w, i) => {
+      w.child.send({ type: 'start', startAt: base + offsets[i]! });
+    });
     const results = (await Promise.all(dones)).map((m) => m.result);
     const errors = results.flatMap((r) => (r.error === undefined ? [] : [r.error]));
     if (errors.length > 0) throw new Error(`bench #5 (c): ${errors.join('; ')}`);
+    const starts = results.map((r) => r.startedAt);
     return {
-      startedAt: Math.min(...results.map((r) => r.startedAt)),
+      startedAt: Math.min(...starts),
       endedAt: Math.max(...results.map((r) => r.endedAt)),
+      /** The pipelines' starts: the first's lag behind the planned start, and their spread. */
+      startLagMs: Math.min(...starts) - base,
+      startSpreadMs: Math.max(...starts) - Math.min(...starts),
       perWait: results.map((r) => ({
         ms: r.endedAt - r.startedAt,
         granted: r.apiCalls - r.throttledCalls,
@@ -208,7 +278,9 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
     const ids = sim.fleet.ids();
     const { waits } = CASES[kase];
     const parts = Array.from({ length: waits }, (_, k) => ids.filter((_, i) => i % waits === k));
-    const run = kase === 'c' ? await runPipelines(sim, parts, 11) : await runInProcess(sim, parts);
+    const run: Run = PIPELINES.includes(kase)
+      ? await runPipelines(sim, parts, 11, kase === 'c2')
+      : await runInProcess(sim, parts);
     const calls = sim.stats.count({ action: ACTION });
     const throttled = sim.stats.count({ action: ACTION, code: 'Throttling.User' });
     const needed = parts.reduce((n, p) => n + Math.ceil(p.length / 100), 0);
@@ -231,7 +303,10 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
       ready: ready.length,
       accountedFor: accounted(sim, ids, ready, pending),
       perWait: run.perWait.map(({ ms, granted, throttled: t }) => ({ ms, granted, throttled: t })),
-      ...(kase === 'c'
+      ...(run.startSpreadMs !== undefined
+        ? { startLagMs: run.startLagMs ?? 0, startSpreadMs: run.startSpreadMs }
+        : {}),
+      ...(PIPELINES.includes(kase)
         ? {
             slowestVsFastest: Math.max(...times) / Math.min(...times),
             jain: jain(run.perWait.map((w) => w.granted / w.ms)),
@@ -239,7 +314,7 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
         : {}),
       ...(model === 'quota'
         ? {
-            windows: sim.quotaUsage({ action: ACTION }).map((u: QuotaWindowUsage) => ({
+            windows: sim.quotaUsage({ action: ACTION, accountId: ACCOUNT }).map((u: QuotaWindowUsage) => ({
               granted: u.granted,
               throttled: u.throttled,
             })),
@@ -253,8 +328,8 @@ async function scenario(model: Model, kase: Case, count: number, limit: number):
 }
 
 function checksFor(f: ThrottleFigures): TargetCheck[] {
-  const label = `${f.model === 'quota' ? 'quota' : 'token bucket'}, (${f.case})`;
-  const share = f.case === 'c' ? 0.1 : 0.05;
+  const label = `${f.model === 'quota' ? 'quota' : 'token bucket'}, ${CASES[f.case].short}`;
+  const share = PIPELINES.includes(f.case) ? 0.1 : 0.05;
   const checks: TargetCheck[] = [
     {
       bench: 5,
@@ -273,7 +348,7 @@ function checksFor(f: ThrottleFigures): TargetCheck[] {
       met: f.timeVsIdeal <= 1.2,
     },
   ];
-  if (f.case === 'c') {
+  if (PIPELINES.includes(f.case)) {
     checks.push(
       {
         bench: 5,
@@ -312,7 +387,10 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
   const limit = Math.max(1, Math.round(calls / (o.size === 'full' ? 5 : 2)));
   const all: ThrottleFigures[] = [];
   for (const model of ['quota', 'bucket'] as const) {
-    for (const kase of ['a', 'b', 'c'] as const) {
+    for (const kase of ['a', 'b', 'c', 'c2'] as const) {
+      // (c′) only where the quota is window-shaped.
+      if (kase === 'c2' && model !== 'quota') continue;
+      if (o.cases !== undefined && !o.cases.includes(`${model}:${kase}`)) continue;
       o.log(`  #5 ${model} (${kase}): ${CASES[kase].label}`);
       all.push(await scenario(model, kase, count, limit));
     }
@@ -323,10 +401,10 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
   const markdown = [
     `${fmt(count)} instances already online (${calls} calls of 100 IDs for one round in all); real time. Two throttling models of the simulator, each for ${ACTION} only:`,
     '',
-    `- **account quota** (the default model, ECS's documented one: calls per window per account, region and API; no \`x-acs-retry-after\`): ${limit} calls per ${fmt(WINDOW_MS)} ms window. ECS's windows are one minute; the bench compresses time ${SCALE}×: the window (${limit} per window = ${fmt(limit * SCALE)} per minute of ECS time), the waiter's delays (minDelayMs ${fmt(WAIT.minDelayMs, 1)}, maxDelayMs ${fmt(WAIT.maxDelayMs, 1)}, pollCostMs ${fmt(WAIT.pollCostMs, 2)}, timeoutMs ${fmt(WAIT.timeoutMs)}), and the pipelines' start spread (1 s → ${fmt(START_SPREAD_MS, 1)} ms). The core client is told the window (\`rateLimit.windowMs: ${WINDOW_MS}\`); its other time constants (slow start 250 ms, retry backoff) are real time. Each case starts just after a window boundary.`,
+    `- **account quota** (the default model, ECS's documented one: calls per window per account, region and API; no \`x-acs-retry-after\`): ${limit} calls per ${fmt(WINDOW_MS)} ms window. ECS's windows are one minute; the bench compresses time ${SCALE}×: the window (${limit} calls per window stand for ${limit} per minute), the waiter's delays (minDelayMs ${fmt(WAIT.minDelayMs, 1)}, maxDelayMs ${fmt(WAIT.maxDelayMs, 1)}, pollCostMs ${fmt(WAIT.pollCostMs, 2)}, timeoutMs ${fmt(WAIT.timeoutMs)}), the pipelines' start spread (1 s → ${fmt(START_SPREAD_MS, 1)} ms) and the core client's time constants: \`rateLimit.windowMs: ${WINDOW_MS}\` (the budget's jitter, long-hold test and rate floor are fractions of it), retry delays ÷ ${SCALE} and \`retry.maxTotalMs: ${fmt(CLIENT.retry.maxTotalMs)}\` (one window). Not compressed: round trips (loopback, a few ms, where ECS takes about 80 ms of a minute, so the bench's calls are relatively slower than ECS's), the slow start (measured in round trips) and the per-attempt timeout. Every process first warms up (30 calls on an account of its own), so that cold code does not stretch its first calls over a window. Each case starts just after a window boundary.`,
     `- **token bucket** (\`faults.rateLimit\`, not ECS's model): ${(limit * 1000) / WINDOW_MS} req/s, burst ${limit}, per account (the same quota, smooth), same client and waiter settings.`,
     '',
-    `Ideal = calls needed ÷ quota: (a) and (b) ${calls} ÷ ${limit} per window, (c) 8 × ${Math.ceil(count / 8 / 100)} ÷ ${limit}. (c): eight child processes, each with its own AccessKey of one account (the quota is the account's), starting at the same window boundary plus a seeded offset within ${fmt(START_SPREAD_MS, 1)} ms; time per pipeline = its own wait; Jain's index over each pipeline's calls granted per second of its wait.`,
+    `Ideal = calls needed ÷ quota: (a) and (b) ${calls} ÷ ${limit} per window, (c) 8 × ${Math.ceil(count / 8 / 100)} ÷ ${limit}. (c): eight child processes, each with its own AccessKey of one account (the quota is the account's), starting at the same window boundary plus a seeded offset within ${fmt(START_SPREAD_MS, 1)} ms; time per pipeline = its own wait; Jain's index over each pipeline's calls granted per second of its wait. (c′) is (c) with each client told the quota is window-shaped (\`rateLimit.longHoldMs: Infinity\`), so that it does not test the quota's shape with one call after its first throttle.`,
     '',
     table(
       [
@@ -357,14 +435,14 @@ export async function benchThrottling(o: RunOptions): Promise<Section> {
     '',
     `Quota windows, granted/throttled per window in order: ${all
       .filter((f) => f.model === 'quota')
-      .map((f) => `(${f.case}) ${perWindow(f)}`)
+      .map((f) => `${CASES[f.case].short} ${perWindow(f)}`)
       .join('; ')}.`,
     '',
-    `Pipelines of (c), seconds and granted/throttled calls each: ${all
-      .filter((f) => f.case === 'c')
+    `Pipelines of (c) and (c′), seconds and granted/throttled calls each: ${all
+      .filter((f) => PIPELINES.includes(f.case))
       .map(
         (f) =>
-          `${f.model}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')}`,
+          `${f.model} ${CASES[f.case].short}: ${(f.perWait ?? []).map((w) => `${fmt(w.ms / 1000, 2)} s ${w.granted}/${w.throttled}`).join(', ')} (started ${fmt(f.startLagMs ?? 0)}–${fmt((f.startLagMs ?? 0) + (f.startSpreadMs ?? 0))} ms after the planned start)`,
       )
       .join('; ')}.`,
     '',

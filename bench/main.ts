@@ -27,6 +27,7 @@ interface Args {
   readonly out: string;
   readonly only: readonly number[];
   readonly profile: boolean;
+  readonly cases: readonly string[] | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -34,6 +35,7 @@ function parseArgs(argv: readonly string[]): Args {
   let out = join(repoRoot(), 'bench');
   let only = [1, 2, 3, 4, 5, 6];
   let profile = false;
+  let cases: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -48,12 +50,21 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (a === '--out') out = value();
     else if (a === '--only') only = value().split(',').map(Number);
     else if (a === '--profile') profile = true;
-    else
+    else if (a === '--cases') {
+      cases = value().split(',');
+      for (const c of cases) {
+        if (!/^(quota|bucket):(a|b|c|c2)$/.test(c)) {
+          throw new Error(
+            `bench: --cases takes scenarios of benchmark 5 like quota:c,quota:c2,bucket:a, got ${c}`,
+          );
+        }
+      }
+    } else
       throw new Error(
-        `bench: unknown argument ${a} (use --size tiny|full, --out DIR, --only 1,2, --profile)`,
+        `bench: unknown argument ${a} (use --size tiny|full, --out DIR, --only 1,2, --profile, --cases quota:c)`,
       );
   }
-  return { size, out, only, profile };
+  return { size, out, only, profile, cases };
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -63,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const log = (line: string) => console.log(line);
   mkdirSync(args.out, { recursive: true });
-  const o: RunOptions = { size: args.size, profileDir, log, outDir: args.out };
+  const o: RunOptions = { size: args.size, profileDir, log, outDir: args.out, cases: args.cases };
   log(`bench: size ${args.size} on ${m.cpuModel} × ${m.cores}, Node ${m.node}, load ${m.loadAverage1m}`);
   const sections: Section[] = [];
   const started = performance.now();

@@ -10,6 +10,8 @@ export interface RunOptions {
   /** Where results.md goes; a benchmark may write files of its own there (bench #2's SVG). */
   readonly outDir: string;
   readonly log: (line: string) => void;
+  /** Benchmark 5: only these scenarios (`quota:c`, `bucket:a`, …); all when undefined. */
+  readonly cases?: readonly string[] | undefined;
 }
 
 /** One figure checked against its target from issue 6. `met` is undefined when not applicable. */

@@ -1,21 +1,25 @@
 /**
  * One deployment pipeline of benchmark 5 (c): its own process, its own core client (its own
- * AccessKey of the shared account), one wait. Messages: `run {config}` → `ready` at once, then
- * `done {result}` once the wait settles; the wait starts at `config.startAt` (epoch ms).
+ * AccessKey of the shared account), one wait. Messages: `run {config}` → `ready` once the client
+ * is made; then `start {startAt}` (epoch ms; sent once every pipeline is ready, so that a slow
+ * process start does not spread the starts) → `done {result}` once the wait settles.
  */
-import { createEcsClient } from '@cloud-assistant-gate/core';
+import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
 import { waitForCloudAssistant } from '@cloud-assistant-gate/waiter';
 import { serve } from '../lib/proc.js';
+import { type ScaledClientOptions, warmUp } from '../lib/throttle-client.js';
 
 export interface PipelineConfig {
   readonly url: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   readonly ids: readonly string[];
-  /** Epoch ms at which the wait starts. */
-  readonly startAt: number;
-  /** The quota window the client is told (rateLimit.windowMs). */
-  readonly windowMs: number;
+  /** The client's time constants, compressed like the quota window. */
+  readonly client: ScaledClientOptions;
+  /** Tell the client the quota is window-shaped (`rateLimit.longHoldMs: Infinity`: no test call). */
+  readonly trustWindows: boolean;
+  /** AccessKey of an account of its own, for the warm-up. */
+  readonly warmUpCredentials: { readonly accessKeyId: string; readonly accessKeySecret: string };
   /** The waiter's time options, scaled like the window. */
   readonly wait: {
     readonly minDelayMs: number;
@@ -35,21 +39,54 @@ export interface PipelineResult {
   readonly error?: string;
 }
 
+let start: (startAt: number) => void = () => {};
+const started = new Promise<number>((resolve) => {
+  start = resolve;
+});
+
 serve(async (msg, reply) => {
+  if (msg.type === 'start') {
+    start(msg['startAt'] as number);
+    return;
+  }
   if (msg.type !== 'run') return;
   const c = msg['config'] as PipelineConfig;
+  await warmUp({ region: c.region, endpoint: c.url, credentials: c.warmUpCredentials }, c.ids);
   const client = createEcsClient({
     region: c.region,
     endpoint: c.url,
     credentials: c.credentials,
-    rateLimit: { windowMs: c.windowMs },
+    ...c.client,
+    rateLimit: c.trustWindows
+      ? { ...c.client.rateLimit, longHoldMs: Number.POSITIVE_INFINITY }
+      : c.client.rateLimit,
   });
   reply({ type: 'ready' });
-  await new Promise((r) => setTimeout(r, Math.max(0, c.startAt - Date.now())));
+  const startAt = await started;
+  await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
   const startedAt = Date.now();
   let result: PipelineResult;
   try {
-    const report = await waitForCloudAssistant(c.ids, { client, ...c.wait });
+    const trace: string[] = [];
+    const source = process.env['CAG_B5_TRACE']
+      ? (
+          ids: readonly string[],
+          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
+        ) =>
+          client.statusSource(ids, {
+            ...o,
+            onAttempt: (e) => {
+              const now = Date.now();
+              trace.push(
+                `${now - e.durationMs - startAt} ${now - startAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
+              );
+              o.onAttempt?.(e);
+            },
+          })
+      : client;
+    const report = await waitForCloudAssistant(c.ids, { client: source, ...c.wait });
+    if (trace.length > 0)
+      console.error(`TRACE ${c.credentials.accessKeyId} start ${startedAt - startAt}\n${trace.join('\n')}`);
     result = {
       startedAt,
       endedAt: Date.now(),

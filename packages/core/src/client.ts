@@ -244,7 +244,7 @@ export interface EcsClientOptions {
    * turns adaptation off: only `maxRequestsPerSecond`, `maxConcurrency` and `x-acs-retry-after`
    * pace calls, and throttled calls are retried after a backoff. See the core README, "Request
    * budget".
-   * @default { windowMs: 60000, initialWindow: 4, slowStartMs: 250, jitterMs: windowMs / 20, windowDecreaseFactor: 0.9, windowIncrease: 0.05, longHoldMs: 2000, decreaseFactor: 0.7, recoveryMs: 1500, utilization: 0.95, minRequestsPerSecond: 0.5 }
+   * @default { windowMs: 60000, initialWindow: 2, slowStartRtts: 32, slowStartMs: 250, jitterMs: windowMs / 20, windowDecreaseFactor: 0.9, windowIncrease: 0.05, longHoldMs: windowMs / 30, decreaseFactor: 0.7, recoveryMs: 1500, utilization: 0.95, minRequestsPerSecond: 1000 / windowMs }
    */
   readonly rateLimit?: RateLimitOptions | false | undefined;
   /**

@@ -61,8 +61,14 @@ export interface WindowTuning {
   readonly windowIncrease: number;
 }
 
-/** How many windows in a row must use the whole budget before it grows (then faster each time). */
+/** How many windows in a row above the last throttled level must use the whole budget before it grows. */
 const CAPPED_WINDOWS_TO_GROW = 2;
+/**
+ * A throttle cuts the budget by at most this factor (before `windowDecreaseFactor`): what got
+ * through before an early throttle can be far below the window's share (a token-bucket quota
+ * drained by the window before), and AIMD halves.
+ */
+const CUT_FLOOR = 0.5;
 
 /**
  * The windows of one action: calls accepted per server window (the current one and the one
@@ -73,9 +79,17 @@ export class QuotaWindows {
   readonly #t: WindowTuning;
   readonly #clock: ServerClock;
   readonly #random: () => number;
-  /** The budget per window, B (window mode). */
+  /** The budget per window, B (window mode); a fraction is carried from window to window. */
   budget = 1;
+  /**
+   * What got through in the last throttled window: where the quota ran out. Below it a full
+   * window doubles the budget; above it the budget grows additively.
+   */
+  level = 1;
   #win = Number.NEGATIVE_INFINITY;
+  /** Slots of the current window: the budget plus the fraction carried, rounded down. */
+  #slots = 1;
+  #carry = 0;
   #released = 0;
   #lead = 0;
   #capped = false;
@@ -136,40 +150,63 @@ export class QuotaWindows {
   }
 
   /**
-   * Window mode begins after a throttle in window `k`: what got through in it becomes the budget,
-   * or the initial window if less got through (a client that arrived in a window others had
-   * already used up has learnt nothing about its share, and one call per window would starve it).
+   * Window mode begins after a throttle in window `k`: what got through in it, A, is where the
+   * quota ran out, and the budget becomes `windowDecreaseFactor` × A (at least one call). A
+   * client that got little through (it started after others had used the window) starts low,
+   * and doubles back up to A only through full windows without a throttle: budgets learnt in
+   * one race are kept in proportion to it rather than topped up to a common floor, which
+   * would ask the next window for more than the quota.
    */
   enter(k: number): void {
-    this.budget = Math.max(this.#t.initialWindow, this.acceptedIn(k));
+    const a = this.acceptedIn(k);
+    this.level = Math.max(1, a);
+    this.budget = Math.max(1, a * this.#t.windowDecreaseFactor);
     this.#throttledWin = k;
     this.#cappedRun = 0;
   }
 
-  /** A throttle in window `k`: once per window, the budget becomes a fraction of what got through. */
+  /**
+   * A throttle in window `k`: once per window, what got through (at least half the budget)
+   * becomes the level and the budget a fraction of it.
+   */
   cut(k: number): void {
     if (k <= this.#throttledWin) return;
     this.#throttledWin = k;
     this.#cappedRun = 0;
-    this.budget = Math.max(1, Math.min(this.budget, this.acceptedIn(k) * this.#t.windowDecreaseFactor));
+    const a = Math.max(this.acceptedIn(k), this.budget * CUT_FLOOR);
+    this.level = Math.max(1, a);
+    this.budget = Math.max(1, Math.min(this.budget, a * this.#t.windowDecreaseFactor));
   }
 
-  /** Enters window `k`: counts what the last one did (AI), draws this one's lead. */
+  /** Enters window `k`: grows the budget after a full window, counts its slots, draws its lead. */
   #rollTo(k: number): void {
     if (k <= this.#win) return;
-    if (k === this.#win + 1 && this.#capped && this.#throttledWin !== this.#win) {
-      // Windows in a row that used the whole budget without a throttle: grow, faster the longer it
-      // lasts (after n such windows, by n − 1 steps), so capacity others have freed is taken back
-      // in a few windows, while a probe above the quota (about one throttled call per client)
-      // stays rare when the share is right.
-      this.#cappedRun++;
-      if (this.#cappedRun >= CAPPED_WINDOWS_TO_GROW) {
-        this.budget +=
-          Math.max(1, this.budget * this.#t.windowIncrease) * (this.#cappedRun - CAPPED_WINDOWS_TO_GROW + 1);
+    const next = k === this.#win + 1;
+    if (next && this.#capped && this.#throttledWin !== this.#win) {
+      if (this.budget < this.level) {
+        // Below where the quota last ran out: back up quickly, like a slow start.
+        this.budget = Math.min(this.level, this.budget * 2);
+        this.#cappedRun = 0;
+      } else {
+        // Above it: windows in a row that used the whole budget grow it, faster the longer it
+        // lasts (after n such windows, by n − 1 steps), so capacity others have freed is taken
+        // back in a few windows, while a probe above the quota (about one throttled call per
+        // client) stays rare when the share is right.
+        this.#cappedRun++;
+        if (this.#cappedRun >= CAPPED_WINDOWS_TO_GROW) {
+          this.budget +=
+            Math.max(1, this.budget * this.#t.windowIncrease) *
+            (this.#cappedRun - CAPPED_WINDOWS_TO_GROW + 1);
+        }
       }
     } else {
       this.#cappedRun = 0;
     }
+    // A budget of 2.5 gives 2 and 3 calls in turn; a window that was not used to the end
+    // (no demand, or a throttle) carries nothing.
+    const total = this.budget + (next && this.#capped ? this.#carry : 0);
+    this.#slots = Math.max(1, Math.floor(total));
+    this.#carry = Math.max(0, total - this.#slots);
     this.#win = k;
     this.#released = 0;
     this.#capped = false;
@@ -178,20 +215,19 @@ export class QuotaWindows {
 
   /**
    * The time of the next free slot at or after `at`: call i of a window goes at
-   * `turn + lead + i × span / B`, at most B per window.
+   * `turn + lead + i × span / slots`, at most `slots` per window.
    */
   slot(at: number): number {
     let k = this.at(at);
     this.#rollTo(k);
     if (k < this.#win) k = this.#win;
-    const whole = Math.max(1, Math.floor(this.budget));
-    if (this.#released >= whole) {
+    if (this.#released >= this.#slots) {
       this.#capped = true;
       k = this.#win + 1;
       this.#rollTo(k);
     }
     const span = this.#t.windowMs - this.#lead - this.margin();
-    return Math.max(at, this.turn(k) + this.#lead + (this.#released * Math.max(0, span)) / whole);
+    return Math.max(at, this.turn(k) + this.#lead + (this.#released * Math.max(0, span)) / this.#slots);
   }
 
   /** Counts a release at `now`. */

@@ -8,16 +8,25 @@
  * Each action goes through up to three modes (see the core README, "Request budget"):
  *
  * 1. **Slow start.** A fresh action may send `initialWindow` calls at once; after them calls are
- *    paced by a token bucket whose rate starts at `initialWindow` per `slowStartMs` and doubles
- *    every `slowStartMs` while calls are accepted, until it no longer limits anything (1,000/s).
+ *    paced by a token bucket whose rate starts at `initialWindow` per `slowStartMs`, at most
+ *    `initialWindow` per period once an answer gives a round trip, and doubles every period while
+ *    calls are accepted; calls in flight are capped at twice what the pace sends in the shortest
+ *    round trip. It stops limiting once that cap reaches `maxConcurrency` (1,000/s without one).
+ *    The period is `slowStartRtts` round trips (the shortest seen), so that what the slow start
+ *    overshoots when the quota runs out (the pace × one round trip) is a small share of what got
+ *    through, whatever the latency.
  * 2. **Window** (ECS's documented model). On a `Throttling*` answer without `x-acs-retry-after`,
  *    the action's calls are held until the server's window has turned (the window grid is aligned
  *    with the server's `Date` header, and each return is jittered). What got through in the
- *    throttled window becomes the action's budget per window, B; from then on at most B calls are
- *    sent per window, spread evenly over it rather than bursting into it. AIMD on B: a throttle
- *    cuts it to `windowDecreaseFactor` × what got through; windows in a row that used all of B
- *    without a throttle raise it, from the second on and faster each time (`windowIncrease` × B,
- *    at least one call, times n − 1 after n such windows).
+ *    throttled window, A, is the level where the quota ran out; the action's budget per window B
+ *    becomes `windowDecreaseFactor` × A. From then on at most B calls are sent per window (a
+ *    fraction carried to the next window), spread evenly from the window's start, so that a
+ *    client with a larger budget has the window's last slots and is the first to be throttled
+ *    when the clients of an account ask for more than the quota. AIMD on B: a throttle cuts it
+ *    to `windowDecreaseFactor` × what got through (once per window) and sets A to that; a window
+ *    that used all of B without a throttle doubles B up to A, and above A windows in a row raise
+ *    it, from the second on and faster each time (`windowIncrease` × B, at least one call, times
+ *    n − 1 after n such windows).
  * 3. **Rate.** A hold longer than `longHoldMs` is first tested with one call after a short pause:
  *    if it is accepted, the quota is not a closed window (a token bucket, say) and the action is
  *    paced AIMD-style instead: the rate is cut to `decreaseFactor` × the rate the server accepted,
@@ -70,12 +79,19 @@ export interface RateLimitOptions {
   readonly windowMs?: number | undefined;
   /**
    * Calls a fresh action may send at once, before slow start paces the rest.
-   * @default 4
+   * @default 2
    */
   readonly initialWindow?: number | undefined;
   /**
-   * Slow start: the pace after the initial window starts at `initialWindow` calls per
-   * `slowStartMs` and doubles every `slowStartMs` while calls are accepted.
+   * Slow start: after the initial window the pace is at most `initialWindow` calls per period
+   * and doubles every period while calls are accepted. The period is `slowStartRtts` round trips
+   * (the shortest round trip of an accepted call), at most `windowMs / 12`.
+   * @default 32
+   */
+  readonly slowStartRtts?: number | undefined;
+  /**
+   * Slow start: the first pace is `initialWindow` calls per `slowStartMs` (the period until the
+   * first answer gives a round trip, which can only slow it).
    * @default 250
    */
   readonly slowStartMs?: number | undefined;
@@ -88,20 +104,21 @@ export interface RateLimitOptions {
   readonly jitterMs?: number | undefined;
   /**
    * Window mode: on a throttle, the budget per window becomes this fraction of what got through
-   * in the throttled window.
+   * in the throttled window (and grows back to what got through, doubling per full window).
    * @default 0.9
    */
   readonly windowDecreaseFactor?: number | undefined;
   /**
-   * Window mode: after two windows in a row that used the whole budget without a throttle, it
-   * grows by this fraction (at least one call), and by n − 1 times that after n such windows.
+   * Window mode: once the budget is back to what got through in the last throttled window, two
+   * windows in a row that used the whole budget without a throttle grow it by this fraction (at
+   * least one call), and n such windows by n − 1 times that.
    * @default 0.05
    */
   readonly windowIncrease?: number | undefined;
   /**
    * A hold to the window's turn longer than this is first tested with one call (only until the
    * quota has shown itself to be window-shaped): a token bucket does not need a long hold.
-   * @default 2000
+   * @default windowMs / 30 (2 s for one-minute windows)
    */
   readonly longHoldMs?: number | undefined;
   /**
@@ -121,27 +138,27 @@ export interface RateLimitOptions {
   readonly utilization?: number | undefined;
   /**
    * Rate mode: the rate never drops below this.
-   * @default 0.5
+   * @default 1000 / windowMs (one call per window: 1/60 per second for one-minute windows)
    */
   readonly minRequestsPerSecond?: number | undefined;
 }
 
 export const rateLimitDefaults = {
   windowMs: 60_000,
-  initialWindow: 4,
+  initialWindow: 2,
+  slowStartRtts: 32,
   slowStartMs: 250,
   windowDecreaseFactor: 0.9,
   windowIncrease: 0.05,
-  longHoldMs: 2_000,
   decreaseFactor: 0.7,
   recoveryMs: 1_500,
   utilization: 0.95,
-  minRequestsPerSecond: 0.5,
 } as const;
 
 interface Tuning {
   readonly windowMs: number;
   readonly initialWindow: number;
+  readonly slowStartRtts: number;
   readonly slowStartMs: number;
   readonly jitterMs: number;
   readonly windowDecreaseFactor: number;
@@ -192,7 +209,12 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
   if (typeof o !== 'object' || o === null) {
     throw new TypeError(`Expected option \`rateLimit\` to be an object or false, got ${String(o)}`);
   }
-  const known = new Set([...Object.keys(rateLimitDefaults), 'jitterMs']);
+  const known = new Set([
+    ...Object.keys(rateLimitDefaults),
+    'jitterMs',
+    'longHoldMs',
+    'minRequestsPerSecond',
+  ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
       throw new TypeError(
@@ -210,6 +232,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
       (v) => Number.isInteger(v) && v >= 1,
       'an integer ≥ 1',
     ),
+    slowStartRtts: check('rateLimit.slowStartRtts', pick('slowStartRtts'), finitePositive, 'a number > 0'),
     slowStartMs: check('rateLimit.slowStartMs', pick('slowStartMs'), finitePositive, 'a number of ms > 0'),
     jitterMs: check(
       'rateLimit.jitterMs',
@@ -231,7 +254,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
     ),
     longHoldMs: check(
       'rateLimit.longHoldMs',
-      pick('longHoldMs'),
+      o.longHoldMs ?? windowMs / 30,
       (v) => v >= 0 && v <= Number.POSITIVE_INFINITY,
       'a number of ms ≥ 0 (Infinity: never test)',
     ),
@@ -240,7 +263,7 @@ export function resolveRateLimit(options: RateLimitOptions | undefined): Tuning 
     utilization: check('rateLimit.utilization', pick('utilization'), (v) => v > 0 && v <= 1, 'in (0, 1]'),
     minRequestsPerSecond: check(
       'rateLimit.minRequestsPerSecond',
-      pick('minRequestsPerSecond'),
+      o.minRequestsPerSecond ?? 1000 / windowMs,
       finitePositive,
       'a number > 0',
     ),
@@ -317,6 +340,11 @@ export class RequestBudget {
     this.#lastName = action;
     this.#last = budget;
     return budget;
+  }
+
+  /** The bound on calls in flight across every action (`maxConcurrency`). */
+  get maxConcurrency(): number {
+    return this.#maxConcurrency;
   }
 
   /** Calls holding a slot (sent or about to be). */
@@ -398,6 +426,8 @@ export class ActionBudget {
   #timerAt = Number.POSITIVE_INFINITY;
   /** Window mode (else the rate pacer: slow start or rate mode). */
   #window = false;
+  /** Calls of this action sent and not yet settled. */
+  #sent = 0;
   /** Nothing limits this action (slow start done, no ceiling, no hold): the hot path. */
   #free = false;
   readonly #pacer: RatePacer;
@@ -419,7 +449,7 @@ export class ActionBudget {
     this.action = action;
     this.#t = budget.tuning;
     const t = this.#t;
-    this.#pacer = new RatePacer(t, budget.ceiling);
+    this.#pacer = new RatePacer(t, budget.ceiling, budget.maxConcurrency);
     this.#w = t === undefined ? undefined : new QuotaWindows(t, budget.server, budget.random);
     this.#updateFree();
   }
@@ -478,7 +508,10 @@ export class ActionBudget {
     if (b.closed) return Promise.reject(b.closedReason);
     if (this.#head === this.#queue.length) {
       if (this.#free) {
-        if (b.takeSlot()) return undefined;
+        if (b.takeSlot()) {
+          this.#sent++;
+          return undefined;
+        }
       } else {
         const now = b.clock.now();
         if (this.#readyAt(now) <= now && b.takeSlot()) {
@@ -611,11 +644,16 @@ export class ActionBudget {
       this.#updateFree();
     }
     if (this.#ceilingAt > at) at = this.#ceilingAt;
-    return this.#window ? this.#w!.slot(at) : this.#pacer.readyAt(at);
+    if (this.#window) return this.#w!.slot(at);
+    // Slow start: no more in flight than the pace fills in two shortest round trips, so that a
+    // round trip far above the shortest (a loaded server) does not pile calls up in flight.
+    if (this.#sent >= this.#pacer.inFlightCap()) return Number.POSITIVE_INFINITY;
+    return this.#pacer.readyAt(at);
   }
 
   /** Counts a release at `now`. */
   #consume(now: number): void {
+    this.#sent++;
     if (this.#b.ceiling !== Number.POSITIVE_INFINITY) {
       this.#ceilingAt = Math.max(this.#ceilingAt, now) + 1000 / this.#b.ceiling;
     }
@@ -636,6 +674,7 @@ export class ActionBudget {
    */
   settle(sentAt: number, answeredAt: number, outcome: Outcome, retryAfterMs?: number): void {
     const b = this.#b;
+    this.#sent--;
     if (this.#t !== undefined && outcome !== 'no-answer') {
       if (outcome === 'accepted') this.#accepted(sentAt, answeredAt);
       else this.#throttled(sentAt, answeredAt, retryAfterMs);
@@ -665,7 +704,7 @@ export class ActionBudget {
       this.#updateFree();
       return;
     }
-    if (!this.#window) this.#pacer.accepted(answeredAt);
+    if (!this.#window) this.#pacer.accepted(answeredAt, answeredAt - sentAt);
     if (this.#free !== (this.#pacer.rate === Number.POSITIVE_INFINITY)) this.#updateFree();
   }
 
@@ -702,7 +741,7 @@ export class ActionBudget {
       return;
     }
     // Slow start or rate mode. A throttle of a call sent before our last reaction is old news.
-    if (!wasProbe && sentAt < this.#cutAt) return;
+    if (!wasProbe && sentAt <= this.#cutAt) return;
     const turnIn = w.turn(w.at(now) + 1) - now;
     if (wasProbe || this.#windowEvidence || turnIn <= t.longHoldMs) {
       // The window is closed (the test call was refused too, or the window turns soon anyway).

@@ -1,21 +1,35 @@
 /**
  * The rate side of an action's request budget (rate-limit.ts): a token bucket whose rate is the
- * slow start's at first (`initialWindow` calls at once, then a pace that doubles every
- * `slowStartMs` while calls are accepted, until it stops limiting), and, once a quota has shown
- * itself not to be window-shaped, AIMD on the rate the server accepted.
+ * slow start's at first (`initialWindow` calls at once, then a pace that doubles every period
+ * while calls are accepted, until it stops limiting), and, once a quota has shown itself not to
+ * be window-shaped, AIMD on the rate the server accepted.
+ *
+ * The slow start's period is measured in round trips (`slowStartRtts` × the shortest round trip
+ * of an accepted call; `slowStartMs` until the first answer), because what a slow start
+ * overshoots when the quota runs out is the calls sent during one round trip: pace × round trip.
+ * With the period a fixed multiple of the round trip, that overshoot is a fixed small share of
+ * what got through (about ln 2 / `slowStartRtts`), on a loopback simulator as at ECS's latency,
+ * and clients that start a second apart at ECS's latency (80 ms calls: a period of 2.6 s) reach
+ * similar paces before the quota runs out rather than the earliest taking most of it.
  */
 
 /** The tuning a {@link RatePacer} needs (see `RateLimitOptions`). */
 export interface RateTuning {
+  readonly windowMs: number;
   readonly initialWindow: number;
   readonly slowStartMs: number;
+  readonly slowStartRtts: number;
   readonly decreaseFactor: number;
   readonly recoveryMs: number;
   readonly utilization: number;
   readonly minRequestsPerSecond: number;
 }
 
-/** Slow start stops limiting once it allows this many calls per second. */
+/**
+ * Slow start stops limiting once its in-flight cap reaches the client's `maxConcurrency` (the
+ * pace then adds nothing to that bound), or, without such a bound, once it allows this many
+ * calls per second.
+ */
 const FREE_RATE = 1_000;
 /** The accepted rate is measured over about this long. */
 const METER_MS = 1_000;
@@ -27,6 +41,7 @@ const RATE_PROBE_PER_SECOND = 0.03;
 export class RatePacer {
   readonly #t: RateTuning | undefined;
   readonly #ceiling: number;
+  readonly #maxInFlight: number;
   /** Slow start (true) or AIMD on the rate (false). */
   slowStart: boolean;
   /** Calls per second; Infinity when nothing limits. */
@@ -40,11 +55,17 @@ export class RatePacer {
   #cruiseUntil = 0;
   #meter = 0;
   #meterAt = Number.NaN;
+  /** The shortest round trip of an accepted call (ms); NaN before the first. */
+  minRttMs = Number.NaN;
 
-  /** Without `tuning` (no adaptation) it paces at the ceiling and never changes. */
-  constructor(tuning: RateTuning | undefined, ceiling: number) {
+  /**
+   * Without `tuning` (no adaptation) it paces at the ceiling and never changes. `maxInFlight`
+   * is the client's bound on calls in flight.
+   */
+  constructor(tuning: RateTuning | undefined, ceiling: number, maxInFlight = Number.POSITIVE_INFINITY) {
     this.#t = tuning;
     this.#ceiling = ceiling;
+    this.#maxInFlight = maxInFlight;
     this.slowStart = tuning !== undefined;
     if (tuning === undefined) {
       this.rate = ceiling;
@@ -62,6 +83,17 @@ export class RatePacer {
     return Math.min(this.#capacity, this.#tokens + ((t - this.#refillAt) * this.rate) / 1000);
   }
 
+  /**
+   * Slow start: the most calls in flight, twice what the pace sends in the shortest round trip
+   * (at least `initialWindow`); Infinity otherwise, and before the first answer.
+   */
+  inFlightCap(): number {
+    if (!this.slowStart || this.rate === Number.POSITIVE_INFINITY || Number.isNaN(this.minRttMs)) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return Math.max(this.#t!.initialWindow, Math.ceil((2 * this.rate * this.minRttMs) / 1000));
+  }
+
   /** The earliest time at or after `at` a call may go. */
   readyAt(at: number): number {
     if (this.rate === Number.POSITIVE_INFINITY) return at;
@@ -76,8 +108,31 @@ export class RatePacer {
     this.#refillAt = now;
   }
 
-  /** A call was accepted at `now`: the measured rate, and the pace's growth. */
-  accepted(now: number): void {
+  /**
+   * The slow start's doubling period: `slowStartRtts` shortest round trips (at most a twelfth of
+   * the window, so the pace still doubles several times within one), or `slowStartMs` before the
+   * first answer.
+   */
+  period(t: RateTuning): number {
+    if (Number.isNaN(this.minRttMs)) return t.slowStartMs;
+    return Math.min(t.windowMs / 12, Math.max(1, t.slowStartRtts * this.minRttMs));
+  }
+
+  /**
+   * A call was accepted at `now`, `rttMs` after it was sent: the measured rate, the shortest
+   * round trip, and the pace's growth.
+   */
+  accepted(now: number, rttMs: number): void {
+    if (rttMs >= 0 && !(rttMs >= this.minRttMs)) {
+      const first = Number.isNaN(this.minRttMs);
+      this.minRttMs = rttMs;
+      // The first round trip sets the slow start's pace: initialWindow per period.
+      if (first && this.slowStart && this.#t !== undefined && this.rate !== Number.POSITIVE_INFINITY) {
+        this.#tokens = this.#tokensAt(now);
+        this.#refillAt = now;
+        this.rate = Math.min(this.rate, (this.#t.initialWindow * 1000) / this.period(this.#t));
+      }
+    }
     if (Number.isNaN(this.#meterAt)) this.#meter = 1;
     else this.#meter = this.#meter * Math.exp(-(now - this.#meterAt) / METER_MS) + 1;
     this.#meterAt = now;
@@ -86,16 +141,21 @@ export class RatePacer {
     else this.#growRate(now, this.#t);
   }
 
-  /** Slow start: the pace doubles every `slowStartMs` of accepted calls. */
+  /** Slow start: the pace doubles every period of accepted calls. */
   #growStart(now: number, t: RateTuning): void {
-    const dt = Number.isNaN(this.#growAt) ? 0 : Math.min(now - this.#growAt, t.slowStartMs);
+    const period = this.period(t);
+    const dt = Number.isNaN(this.#growAt) ? 0 : Math.min(now - this.#growAt, period);
     this.#growAt = now;
     if (dt <= 0) return;
     this.#tokens = this.#tokensAt(now);
     this.#refillAt = now;
-    this.rate *= 2 ** (dt / t.slowStartMs);
-    this.#capacity = Math.max(t.initialWindow, (this.rate * t.slowStartMs) / 1000 / 4);
-    if (this.rate >= FREE_RATE) {
+    this.rate *= 2 ** (dt / period);
+    this.#capacity = Math.max(t.initialWindow, (this.rate * period) / 1000 / 4);
+    const free =
+      this.#maxInFlight === Number.POSITIVE_INFINITY
+        ? this.rate >= FREE_RATE
+        : (2 * this.rate * this.minRttMs) / 1000 >= this.#maxInFlight;
+    if (free) {
       this.rate = this.#ceiling;
       this.#capacity = 1;
       this.#tokens = 1;
@@ -137,9 +197,13 @@ export class RatePacer {
       ? 0
       : (this.#meter * Math.exp(-(now - this.#meterAt) / METER_MS) * 1000) / METER_MS;
     const fromStart = this.slowStart;
-    let current =
-      this.rate === Number.POSITIVE_INFINITY ? measured : Math.min(this.rate, measured || this.rate);
-    if (fromStart) current /= 2;
+    // The pace overshoots by up to twice at the end of a slow start (it doubled in the last
+    // period), as TCP's window does: halve it. A measured accepted rate below the pace is what
+    // the server let through, with nothing to halve.
+    let current: number;
+    if (this.rate !== Number.POSITIVE_INFINITY && (measured === 0 || this.rate <= measured)) {
+      current = fromStart ? this.rate / 2 : this.rate;
+    } else current = measured;
     current = Math.max(t.minRequestsPerSecond, current);
     this.#confirmed = !fromStart && this.#good !== Number.POSITIVE_INFINITY;
     this.#good = Math.max(t.minRequestsPerSecond, current * t.utilization);

@@ -62,7 +62,11 @@ describe('the request budget of a client', () => {
     });
     // One-second windows: the hold lasts until the server's next second turns. One call at a
     // time, so that every call after the throttle was sent after its answer.
-    const c = client({ maxConcurrency: 1, rateLimit: { windowMs: 1_000 } });
+    // The quota is known to be window-shaped (longHoldMs: Infinity): no test call before the turn.
+    const c = client({
+      maxConcurrency: 1,
+      rateLimit: { windowMs: 1_000, longHoldMs: Number.POSITIVE_INFINITY },
+    });
     const a = new AbortController();
     const b = new AbortController();
     const calls = [

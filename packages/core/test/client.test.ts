@@ -486,7 +486,8 @@ describe('timeouts and cancellation', () => {
       inFlight--;
       echoStatus(req, res);
     });
-    const c = client({ maxConcurrency: 3 });
+    // A slow start that lets 4 go at once: the bound, not the slow start, limits the calls in flight.
+    const c = client({ maxConcurrency: 3, rateLimit: { initialWindow: 4 } });
     await Promise.all(ids(12).map((id) => c.describeCloudAssistantStatus({ instanceIds: [id] })));
     expect(peak).toBe(3);
   });

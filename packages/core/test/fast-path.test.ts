@@ -218,7 +218,9 @@ describe('client on the fast paths', () => {
     // Requests 1..3 hang; the 4th is answered. Timeouts must fire per attempt (shared timer).
     const hang = (): void => {};
     server.handle(hang, hang, hang, echoStatus);
-    const c = client({ timeoutMs: 300, retry: false });
+    // A slow start that lets all four go when asked: the per-attempt deadlines, not the budget's
+    // pace, are what this measures.
+    const c = client({ timeoutMs: 300, retry: false, rateLimit: { initialWindow: 4 } });
     const started = performance.now();
     const settle = (p: Promise<unknown>) =>
       p.then(

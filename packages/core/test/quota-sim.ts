@@ -29,6 +29,8 @@ export interface SimResult {
     readonly throttled: number;
     /** ms from its start to its last granted call's answer. */
     readonly elapsedMs: number;
+    /** Granted and throttled calls per server window index (the window the server decided in). */
+    readonly windows: ReadonlyMap<number, { granted: number; throttled: number }>;
   }[];
   /** ms from the first start to the last answer. */
   readonly totalMs: number;
@@ -145,8 +147,23 @@ const dateHeader = (t: number) => new Date(Math.floor(t / 1000) * 1000).toUTCStr
 export async function simulate(options: {
   readonly model: QuotaModel;
   readonly clients: readonly SimClient[];
-  /** Latency of one call, ms (the server decides half-way). */
-  readonly latencyMs?: number;
+  /**
+   * Latency of one call, ms (the server decides half-way): a number, or `[min, max]` for a
+   * uniformly random latency per call.
+   */
+  readonly latencyMs?: number | readonly [number, number];
+  /**
+   * Like a core client under a waiter: a call is attempted at most this many times (throttles
+   * requeue it in the budget); then it fails, and the worker sends it again as a fresh call after
+   * `roundDelayMs` (the waiter polls those IDs in its next round). Default: retried until accepted.
+   */
+  readonly maxAttempts?: number;
+  readonly roundDelayMs?: number;
+  /**
+   * Like the core client's `retry.maxTotalMs`: a throttled call is not retried when the budget's
+   * hold would end this long after its first attempt started; it fails as after `maxAttempts`.
+   */
+  readonly maxTotalMs?: number;
   readonly start?: number;
   readonly seed?: number;
   readonly budget?: Omit<RequestBudgetOptions, 'clock' | 'random'>;
@@ -163,8 +180,10 @@ export async function simulate(options: {
     clearTimeout: clock.clearTimeout,
   };
   const srv = server(options.model, clock);
-  const latency = options.latencyMs ?? 5;
   const rand = prng(options.seed ?? 1);
+  const lat = options.latencyMs ?? 5;
+  const latency = typeof lat === 'number' ? () => lat : () => lat[0] + rand() * (lat[1] - lat[0]);
+  const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
   const budgets = new Map<string, RequestBudget>();
   const budgetFor = (key: string) => {
     let b = budgets.get(key);
@@ -177,7 +196,13 @@ export async function simulate(options: {
   let sent = 0;
   let throttled = 0;
   let lastAnswer = start;
-  const per = options.clients.map(() => ({ granted: 0, throttled: 0, elapsedMs: 0 }));
+  const per = options.clients.map(() => ({
+    granted: 0,
+    throttled: 0,
+    elapsedMs: 0,
+    windows: new Map<number, { granted: number; throttled: number }>(),
+  }));
+  const windowMs = options.model.kind === 'window' ? options.model.windowMs : 1000;
   const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
   const runClient = async (c: SimClient, i: number) => {
     await sleep(c.startMs);
@@ -189,15 +214,35 @@ export async function simulate(options: {
       while (next < c.calls) {
         next++;
         let retry = false;
+        let attempts = 0;
+        let firstAt = 0;
         for (;;) {
+          if (
+            attempts >= maxAttempts ||
+            (retry &&
+              local.now() - firstAt + action.heldForMs() >= (options.maxTotalMs ?? Number.POSITIVE_INFINITY))
+          ) {
+            // The call failed; the waiter polls its IDs again in its next round.
+            await sleep(options.roundDelayMs ?? 0);
+            attempts = 0;
+            retry = false;
+          }
+          if (attempts === 0) firstAt = local.now();
+          attempts++;
           const wait = retry ? action.requeue() : action.acquire();
           if (wait !== undefined) await wait;
           const sentAt = local.now();
           sent++;
-          await sleep(latency / 2);
+          const l = latency();
+          await sleep(l / 2);
           const ok = srv.take();
+          const k = Math.floor(clock.now() / windowMs);
+          const w = per[i]!.windows.get(k) ?? { granted: 0, throttled: 0 };
+          per[i]!.windows.set(k, w);
+          if (ok) w.granted++;
+          else w.throttled++;
           const date = dateHeader(clock.now());
-          await sleep(latency / 2);
+          await sleep(l / 2);
           const answeredAt = local.now();
           budget.observeDate(date, sentAt, answeredAt);
           action.settle(sentAt, answeredAt, ok ? 'accepted' : 'throttled');

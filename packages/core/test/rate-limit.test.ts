@@ -81,6 +81,66 @@ describe('slow start', () => {
     expect(gaps.at(-1)!).toBeLessThan(gaps[0]!);
   });
 
+  it('measures its period in round trips: initialWindow per slowStartRtts shortest round trips after the first answer', async () => {
+    const { clock, action } = setup({
+      rateLimit: { initialWindow: 2, slowStartMs: 200, slowStartRtts: 32 },
+    });
+    const released: number[] = [];
+    const done = queue(action, clock, 3, released);
+    await clock.flush();
+    expect(released).toEqual([0, 0]);
+    // Before an answer the pace is 2 per 200 ms. Both are answered after 20 ms: the period is
+    // 32 × 20 = 640 ms, and the pace slows to 2 per 640 ms.
+    clock.set(T0 + 20);
+    action.settle(T0, T0 + 20, 'accepted');
+    action.settle(T0, T0 + 20, 'accepted');
+    expect(action.rate).toBeCloseTo(2000 / 640, 5);
+    await run(clock, done);
+    // 0.2 of a call's token by the answer (20 ms at 10/s), the rest at 3.125/s: 256 ms later.
+    expect(released[2]).toBeGreaterThanOrEqual(20 + 250);
+    expect(released[2]).toBeLessThanOrEqual(20 + 262);
+  });
+
+  it('caps the calls in flight at twice what its pace sends in the shortest round trip', async () => {
+    const { clock, action } = setup({ rateLimit: { initialWindow: 2, slowStartMs: 10 } });
+    for (let i = 0; i < 2; i++) expect(action.acquire()).toBeUndefined();
+    // Answered in 5 ms: the period is 160 ms, the pace 2 per 160 ms, the cap max(2, 2 × 12.5/s × 5 ms).
+    clock.set(T0 + 5);
+    action.settle(T0, T0 + 5, 'accepted');
+    action.settle(T0, T0 + 5, 'accepted');
+    const released: number[] = [];
+    void queue(action, clock, 6, released);
+    // A second later the pace would have allowed a dozen calls, but none of these is answered.
+    while (clock.now() < T0 + 1_000 && (await clock.step())) {
+      /* advance */
+    }
+    clock.set(T0 + 1_000);
+    await clock.flush();
+    expect(released).toHaveLength(2);
+    // An answer frees a place.
+    const at = T0 + released[0]!;
+    action.settle(at, T0 + 1_000, 'accepted');
+    await clock.step();
+    await clock.flush();
+    expect(released.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stops limiting once its in-flight cap reaches maxConcurrency', () => {
+    const { clock, action } = setup({ maxConcurrency: 4, rateLimit: { initialWindow: 2, slowStartMs: 250 } });
+    // Calls accepted every 10 ms, each answered in 5 ms: the pace doubles every 160 ms, and the
+    // slow start is done once 2 × pace × 5 ms ≥ 4 calls, at 400/s rather than 1,000/s.
+    let last = 0;
+    for (let t = 5; t <= 3_000 && action.rate !== Number.POSITIVE_INFINITY; t += 10) {
+      last = action.rate;
+      clock.set(T0 + t);
+      action.settle(T0 + t - 5, T0 + t, 'accepted');
+    }
+    expect(action.rate).toBe(Number.POSITIVE_INFINITY);
+    expect(last).toBeGreaterThanOrEqual(300);
+    expect(last).toBeLessThan(1_000);
+    for (let i = 0; i < 4; i++) expect(action.acquire()).toBeUndefined();
+  });
+
   it('stops limiting once it allows 1,000 calls a second (the hot path)', () => {
     const { clock, action } = setup({ rateLimit: { initialWindow: 4, slowStartMs: 250 } });
     // Two seconds of accepted calls: the pace doubles every 250 ms from 16/s, past 1,000/s.
@@ -121,14 +181,16 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     action.settle(fifthAt, fifthAt + 50, 'throttled');
     // The test call, after a short pause: throttled too, so the quota is window-shaped.
     await stepUntil(clock, () => released.length === 2);
-    expect(released[1]! - released[0]!).toBeLessThanOrEqual(2000);
+    // (longHoldMs: windowMs / 30 = 2 s after the throttle's answer, at most)
+    expect(released[1]! - (released[0]! + 50)).toBeLessThanOrEqual(2000);
     expect(action.mode).toBe('rate');
     const probeAt = T0 + released[1]!;
     action.settle(probeAt, probeAt + 50, 'throttled');
     expect(action.mode).toBe('window');
-    expect(action.windowBudget).toBe(4);
+    // 4 got through: the budget is 0.9 × 4 (3 calls in the next window, 0.6 carried).
+    expect(action.windowBudget).toBeCloseTo(3.6, 5);
     expect(action.holdUntil).toBeGreaterThanOrEqual(T0 + windowMs);
-    // Nothing more until the turn; then 4 calls in the window, spread over it.
+    // Nothing more until the turn; then 3 calls in the window, spread over it.
     const answerAll = async () => {
       let answered = 2;
       while (released.length < 9) {
@@ -142,11 +204,13 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     await answerAll();
     await done;
     const next = released.slice(2).map((t) => t - windowMs);
-    expect(next.slice(0, 4).every((t) => t >= 600 && t < windowMs)).toBe(true);
-    // Spread: about a quarter of the window apart (the span minus the lead and margin).
-    for (let i = 1; i < 4; i++) expect(next[i]! - next[i - 1]!).toBeGreaterThan(12_000);
-    // The next window's calls start after the next turn.
-    expect(next[4]).toBeGreaterThanOrEqual(windowMs + 600);
+    expect(next.slice(0, 3).every((t) => t >= 600 && t < windowMs)).toBe(true);
+    // Spread: about a third of the window apart (the span minus the lead and margin).
+    for (let i = 1; i < 3; i++) expect(next[i]! - next[i - 1]!).toBeGreaterThan(16_000);
+    // The next window's calls start after the next turn: the full window doubled the budget back
+    // to the 4 that got through (and the 0.6 carried stays below a call).
+    expect(next[3]).toBeGreaterThanOrEqual(windowMs + 600);
+    expect(next.slice(3, 7).every((t) => t >= windowMs + 600 && t < 2 * windowMs)).toBe(true);
   });
 
   it('goes straight to the hold (no test call) when the window turns within longHoldMs', () => {
@@ -174,22 +238,30 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     expect(Math.abs(action.holdUntil - turnLocal)).toBeLessThanOrEqual(1000);
   });
 
-  it('cuts the budget to a fraction of what got through on a throttle, and grows it after two full windows', async () => {
+  it('cuts the budget to a fraction of what got through, doubles it back to that level, then grows it after two full windows', async () => {
     const { clock, action } = setup({
-      rateLimit: { windowMs: 1000, initialWindow: 10, windowDecreaseFactor: 0.9, windowIncrease: 0.05 },
+      rateLimit: {
+        windowMs: 1000,
+        initialWindow: 10,
+        windowDecreaseFactor: 0.9,
+        windowIncrease: 0.05,
+        // The quota is known to be window-shaped: no test call.
+        longHoldMs: Number.POSITIVE_INFINITY,
+      },
     });
-    // Window 0: 10 accepted, then a throttle → budget 10.
+    // Window 0: 10 accepted, then a throttle: 10 is where the quota ran out; the budget is 9.
     for (let i = 0; i < 10; i++) expect(action.acquire()).toBeUndefined();
     for (let i = 0; i < 10; i++) action.settle(T0, T0 + 5, 'accepted');
     expect(action.acquire()).toBeInstanceOf(Promise);
     await clock.step();
     action.settle(clock.now(), clock.now() + 5, 'throttled');
-    expect(action.windowBudget).toBe(10);
-    // Keep 40 calls queued; answer each as accepted.
+    expect(action.mode).toBe('window');
+    expect(action.windowBudget).toBe(9);
+    // Keep 50 calls queued; answer each as accepted.
     const released: number[] = [];
-    const done = queue(action, clock, 40, released);
+    const done = queue(action, clock, 50, released);
     let answered = 0;
-    while (released.length < 40 && (await clock.step())) {
+    while (released.length < 50 && (await clock.step())) {
       for (; answered < released.length; answered++) {
         const at = T0 + released[answered]!;
         action.settle(at, at + 5, 'accepted');
@@ -199,15 +271,23 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     const perWindow = new Map<number, number>();
     for (const t of released)
       perWindow.set(Math.floor(t / 1000), (perWindow.get(Math.floor(t / 1000)) ?? 0) + 1);
-    // The queued retry of the throttle plus 40: windows 1 and 2 send 10 each, then the budget grows.
-    expect(perWindow.get(1)).toBe(10);
+    // Window 1 sends 9 (the queued retry of the throttle among them); a full window doubles the
+    // budget, up to the 10 that got through; two full windows at that level add one call.
+    expect(perWindow.get(1)).toBe(9);
     expect(perWindow.get(2)).toBe(10);
-    expect(perWindow.get(3)).toBe(11);
-    // A throttle in window 4 after 6 got through: the budget becomes 0.9 × 6.
-    const now = clock.now();
-    action.settle(now, now + 5, 'accepted');
-    action.settle(T0 + 4500, T0 + 4505, 'throttled');
-    expect(action.windowBudget).toBeLessThanOrEqual(11);
+    expect(perWindow.get(3)).toBe(10);
+    expect(perWindow.get(4)).toBe(11);
+    // A throttle in window 7 after 8 got through: the budget (13 by then) becomes 0.9 × 8.
+    expect(action.windowBudget).toBe(13);
+    const at = T0 + 7500;
+    for (let i = 0; i < 8; i++) action.settle(at, at + 5, 'accepted');
+    action.settle(at, at + 5, 'throttled');
+    expect(action.windowBudget).toBeCloseTo(7.2, 5);
+    // A throttle early in a window (1 of a budget of 7.2 through) cuts by at most half.
+    const early = T0 + 8200;
+    action.settle(early, early + 5, 'accepted');
+    action.settle(early, early + 5, 'throttled');
+    expect(action.windowBudget).toBeCloseTo(0.9 * 3.6, 5);
   });
 });
 
@@ -314,12 +394,25 @@ describe('concurrency, abort and close', () => {
 });
 
 describe('options', () => {
+  it('derive the jitter, the long-hold test and the rate floor from windowMs', () => {
+    const t = resolveRateLimit({ windowMs: 1_000 });
+    expect(t.jitterMs).toBe(50);
+    expect(t.longHoldMs).toBeCloseTo(1_000 / 30, 10);
+    expect(t.minRequestsPerSecond).toBe(1);
+    const minute = resolveRateLimit(undefined);
+    expect(minute.longHoldMs).toBe(2_000);
+    expect(minute.minRequestsPerSecond).toBeCloseTo(1 / 60, 10);
+    expect(minute.initialWindow).toBe(2);
+    expect(minute.slowStartRtts).toBe(32);
+  });
+
   it('are checked, naming the option', () => {
     expect(() => new RequestBudget({ maxRequestsPerSecond: 0 })).toThrow(/maxRequestsPerSecond/);
     expect(() => resolveRateLimit({ decreaseFactor: 1.5 })).toThrow(/rateLimit\.decreaseFactor/);
     expect(() => resolveRateLimit({ windowMs: 0 })).toThrow(/rateLimit\.windowMs/);
     expect(() => resolveRateLimit({ initialWindow: 2.5 })).toThrow(/rateLimit\.initialWindow/);
     expect(() => resolveRateLimit({ jitterMs: 70_000 })).toThrow(/rateLimit\.jitterMs/);
+    expect(() => resolveRateLimit({ slowStartRtts: 0 })).toThrow(/rateLimit\.slowStartRtts/);
     expect(() => resolveRateLimit({ holdMs: 1 } as never)).toThrow(/Unknown option `rateLimit\.holdMs`/);
   });
 });

@@ -162,8 +162,9 @@ describe('waitForCloudAssistant with a fake fleet', () => {
       /^DescribeCloudAssistantStatus failed with Forbidden\.RAM, which waiting cannot fix/,
     );
     expect(Date.now() - T0).toBeLessThanOrEqual(200);
-    // The other calls in flight were aborted and no new batch started.
-    expect(fleet.calls.length).toBe(3);
+    // The other call in flight (the budget's initial window is 2) was aborted and no new batch
+    // started.
+    expect(fleet.calls.length).toBe(2);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -326,7 +327,7 @@ describe('waitForCloudAssistant with a fake fleet', () => {
         }));
       },
       // Turns within longHoldMs: straight to the hold until the window turns.
-      { rateLimit: { windowMs: 1_000, initialWindow: 2 }, random: () => 0.5 },
+      { rateLimit: { windowMs: 1_000, initialWindow: 2, longHoldMs: 2_000 }, random: () => 0.5 },
     );
     const a = waitForCloudAssistant(ids(300, 'i-aa'), { client: source, concurrency: 2 });
     const b = waitForCloudAssistant(ids(300, 'i-bb'), { client: source, concurrency: 2 });
@@ -802,11 +803,12 @@ describe('throttling back-off (retryAfterMs)', () => {
       step,
     );
     expect(result.ok).toBe(true);
-    // Calls 1–3 start at once (10 ms apart at 100/s); the first fails at 50 ms with
-    // retryAfterMs 3 s: the source's budget starts nothing before 3,050 ms.
-    expect(starts.slice(0, 3)).toEqual([0, 10, 20]);
-    expect(starts.slice(3).every((t) => t >= 3_050)).toBe(true);
-    expect(starts[3]).toBe(3_050);
+    // Calls 1–2 (the budget's initial window) start at once (10 ms apart at 100/s); the first
+    // fails at 50 ms with retryAfterMs 3 s, before slow start lets a third go: the source's
+    // budget starts nothing before 3,050 ms.
+    expect(starts.slice(0, 2)).toEqual([0, 10]);
+    expect(starts.slice(2).every((t) => t >= 3_050)).toBe(true);
+    expect(starts[2]).toBe(3_050);
   });
 
   it('caps a retryAfterMs beyond reason at one quota window (maxRetryAfterMs, 60 s)', async () => {
