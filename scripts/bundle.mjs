@@ -45,6 +45,19 @@ const staticPool = {
   },
 };
 
+/**
+ * From the sources, like the tests: a stale dist/ can never end up in the bundle. Core's subpath
+ * entry points (`@cloud-assistant-gate/core/options`) are the files of src/ with the same name.
+ */
+const coreFromSources = {
+  name: 'core-from-sources',
+  setup(b) {
+    b.onResolve({ filter: /^@cloud-assistant-gate\/core(\/[a-z-]+)?$/ }, (args) => ({
+      path: join(root, 'packages/core/src', `${args.path.split('/')[2] ?? 'index'}.ts`),
+    }));
+  },
+};
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: ['packages/waiter/src/cli/bin.ts'],
@@ -69,9 +82,7 @@ const result = await build({
       'const require = __bundleCreateRequire(import.meta.url);',
     ].join('\n'),
   },
-  // From the sources, like the tests: a stale dist/ can never end up in the bundle.
-  alias: { '@cloud-assistant-gate/core': './packages/core/src/index.ts' },
-  plugins: [staticPool],
+  plugins: [coreFromSources, staticPool],
   logLevel: 'warning',
 });
 

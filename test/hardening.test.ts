@@ -1390,9 +1390,11 @@ describe('item 10: numbers and sizes are bounded, and the errors name the option
         const options = { ...base, ...extra } as EcsClientOptions;
         if ('credentialsChain' in extra) delete (options as { credentials?: unknown }).credentials;
         expect(() => createEcsClient(options), option).toThrow(RangeError);
+        // The option checker names the option in the message and, for programs, in `option`.
         expect(() => createEcsClient(options), option).toThrow(
-          new RegExp(`\`${option.replace('.', '\\.')}\``),
+          new RegExp(`Expected ${option.replace('.', '\\.')} to be`),
         );
+        expect(() => createEcsClient(options), option).toThrow(expect.objectContaining({ option }));
         figures.probes++;
       }
       expect(() => createEcsClient({ ...base, timeoutMs: 2 ** 31 - 1 }).close()).not.toThrow();

@@ -2,7 +2,9 @@
  * Region → endpoint, exactly as the official TS SDK (`@alicloud/ecs20140526` 7.11.6, rule
  * "regional") resolves it, and the checks on a user-supplied endpoint (HTTPS unless loopback).
  */
-import { editDistance } from './options.js';
+import { editDistance } from './closest-match.js';
+import { OptionRangeError } from './option-errors.js';
+import { checkString } from './options.js';
 
 /** The SDK's `_endpointMap`: regions that do not follow `ecs.<region>.aliyuncs.com`. */
 const SDK_ENDPOINT_MAP: Readonly<Record<string, string>> = {
@@ -103,24 +105,27 @@ export function closeRegions(region: string): string[] {
  * matches, unless `allowUnknown` (then the SDK's default rule applies).
  */
 export function validateRegion(region: unknown, allowUnknown: boolean): string {
-  if (typeof region !== 'string') {
-    throw new TypeError(
-      `Expected option \`region\` to be a region ID string such as "cn-hangzhou", got ${typeof region}`,
+  const id = checkString('region', region, { expected: 'a region ID string such as "cn-hangzhou"' });
+  const shown = JSON.stringify(id);
+  if (!REGION_ID.test(id)) {
+    throw new OptionRangeError(
+      'region',
+      (name) =>
+        `${name('region')} ${shown} is not a region ID; expected lower-case words joined by "-", such as "cn-hangzhou".`,
     );
   }
-  if (!REGION_ID.test(region)) {
-    throw new RangeError(
-      `Option \`region\` ${JSON.stringify(region)} is not a region ID; expected lower-case words joined by "-", such as "cn-hangzhou"`,
-    );
-  }
-  if (!allowUnknown && !KNOWN_REGIONS.has(region)) {
-    const close = closeRegions(region);
+  if (!allowUnknown && !KNOWN_REGIONS.has(id)) {
+    const close = closeRegions(id);
     const hint = close.length > 0 ? ` Did you mean ${close.map((r) => JSON.stringify(r)).join(' or ')}?` : '';
-    throw new RangeError(
-      `Option \`region\` ${JSON.stringify(region)} is not a known ECS region.${hint} For a new region pass \`endpoint\` (e.g. "ecs.${region}.aliyuncs.com") or \`allowUnknownRegion: true\`.`,
-    );
+    throw new OptionRangeError('region', (name, settable) => {
+      const allow = settable('allowUnknownRegion');
+      return (
+        `${name('region')} ${shown} is not a known ECS region.${hint} For a new region pass ` +
+        `${name('endpoint')} (e.g. "ecs.${id}.aliyuncs.com")${allow === undefined ? '' : ` or ${allow}: true`}.`
+      );
+    });
   }
-  return region;
+  return id;
 }
 
 /** The host the official SDK would use for `region`. */
@@ -167,22 +172,19 @@ export function resolveEndpoint(
     const host = regionHost(region);
     return { origin: `https://${host}`, host };
   }
-  if (typeof endpoint !== 'string' || endpoint.length === 0) {
-    throw new TypeError(
-      `Expected option \`endpoint\` to be a URL or host name, got ${JSON.stringify(endpoint)}`,
-    );
-  }
+  checkString('endpoint', endpoint, { nonEmpty: true, expected: 'a URL or host name' });
+  const shown = JSON.stringify(endpoint);
+  const refuse = (problem: string): OptionRangeError =>
+    new OptionRangeError('endpoint', (name) => `${name('endpoint')} ${problem}.`);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new RangeError(`Option \`endpoint\` ${JSON.stringify(endpoint)} is not a valid URL or host name`);
+    throw refuse(`${shown} is not a valid URL or host name`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RangeError(
-      `Option \`endpoint\` ${JSON.stringify(endpoint)} must use https:// (or http:// to loopback)`,
-    );
+    throw refuse(`${shown} must use https:// (or http:// to loopback)`);
   }
   if (
     (url.pathname !== '/' && url.pathname !== '') ||
@@ -190,14 +192,19 @@ export function resolveEndpoint(
     url.username !== '' ||
     url.password !== ''
   ) {
-    throw new RangeError(
-      `Option \`endpoint\` ${JSON.stringify(url.origin)}… must be an origin only: no path, query or credentials`,
-    );
+    // The origin only: the rest may hold credentials.
+    throw refuse(`${JSON.stringify(url.origin)}… must be an origin only: no path, query or credentials`);
   }
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    throw new RangeError(
-      `Option \`endpoint\` ${JSON.stringify(url.origin)} uses plain http:// to a non-loopback host; use https:// or set \`allowInsecureHttp: true\``,
-    );
+    const origin = JSON.stringify(url.origin);
+    throw new OptionRangeError('endpoint', (name, settable) => {
+      const allow = settable('allowInsecureHttp');
+      // Without a way to allow it (the CLI has none, on purpose: the signed request would cross
+      // the network in clear), the message says what does work.
+      return allow === undefined
+        ? `${name('endpoint')} ${origin} uses plain http:// to a non-loopback host: use https://, or http:// only to 127.0.0.1 or localhost (the simulator).`
+        : `${name('endpoint')} ${origin} uses plain http:// to a non-loopback host; use https:// or set ${allow}: true.`;
+    });
   }
   return { origin: url.origin, host: url.host };
 }

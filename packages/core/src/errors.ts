@@ -5,6 +5,7 @@
  * server text are redacted, and `toJSON`/`util.inspect` show only the structured fields.
  */
 import { inspect } from 'node:util';
+import { apiErrorCategory, type ErrorCategory } from './error-category.js';
 
 /** The stable codes of every error this package throws. */
 export type EcsErrorCode =
@@ -47,6 +48,14 @@ export class EcsError extends Error {
     this.retryable = options.retryable ?? false;
   }
 
+  /**
+   * What kind of failure this is (see {@link ErrorCategory}), decided once in core: callers
+   * branch on it instead of matching codes. A getter, so `toJSON` and reports stay as they were.
+   */
+  get category(): ErrorCategory {
+    return this.retryable ? 'transient' : 'other';
+  }
+
   /** The structured fields, for logs and JSON reports. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
@@ -85,6 +94,9 @@ export interface EcsApiErrorFields {
   readonly excerpt?: string | undefined;
 }
 
+/** Where ECS's `SignatureDoesNotMatch` message echoes the string it signed. */
+const SERVER_STRING_TO_SIGN = /\s*server string to sign is:\s*([\s\S]*)$/i;
+
 /** The API answered with an error (HTTP status ≥ 300), or with a body that is not JSON. */
 export class EcsApiError extends EcsError {
   override readonly name: string = 'EcsApiError';
@@ -102,14 +114,26 @@ export class EcsApiError extends EcsError {
   readonly retryAfterMs: number | undefined;
   readonly action: string | undefined;
   readonly excerpt: string | undefined;
+  /**
+   * For `SignatureDoesNotMatch`: the string ECS signed, as it echoed it (redacted like the
+   * message), to compare with the client's own. Kept out of `message` and `apiMessage`: not
+   * secret, but a long line of noise in a log.
+   */
+  readonly serverStringToSign: string | undefined;
 
   constructor(fields: EcsApiErrorFields, options: EcsErrorOptions = {}) {
-    super(apiErrorMessage(fields), {
+    const echoed = fields.apiMessage?.match(SERVER_STRING_TO_SIGN);
+    const apiMessage =
+      echoed === null || echoed === undefined
+        ? fields.apiMessage
+        : fields.apiMessage?.slice(0, echoed.index).trimEnd() || undefined;
+    super(apiErrorMessage({ ...fields, apiMessage }), {
       ...options,
       retryable: options.retryable ?? isRetryableApiError(fields.apiCode, fields.statusCode),
     });
     this.apiCode = fields.apiCode;
-    this.apiMessage = fields.apiMessage;
+    this.apiMessage = apiMessage;
+    this.serverStringToSign = echoed?.[1] || undefined;
     this.statusCode = fields.statusCode;
     this.requestId = fields.requestId;
     this.hostId = fields.hostId;
@@ -117,6 +141,10 @@ export class EcsApiError extends EcsError {
     this.retryAfterMs = fields.retryAfterMs;
     this.action = fields.action;
     this.excerpt = fields.excerpt;
+  }
+
+  override get category(): ErrorCategory {
+    return apiErrorCategory(this);
   }
 }
 
@@ -213,6 +241,10 @@ export class CredentialsError extends EcsError {
   constructor(message: string, sources: readonly string[] = [], options: EcsErrorOptions = {}) {
     super(sources.length === 0 ? message : `${message}:\n  - ${sources.join('\n  - ')}`, options);
     this.sources = sources;
+  }
+
+  override get category(): ErrorCategory {
+    return 'auth';
   }
 }
 

@@ -1,3 +1,4 @@
+export { createEcsClient } from './client.js';
 export type {
   CallOptions,
   DescribeCloudAssistantStatusRequest,
@@ -8,12 +9,14 @@ export type {
   EcsClientOptions,
   ListCloudAssistantStatusRequest,
   RpcParams,
-} from './client.js';
-export { createEcsClient, ECS_API_VERSION, flattenParams } from './client.js';
+} from './client-types.js';
+export { ECS_API_VERSION } from './client-types.js';
 export type { CredentialsProvider, CredentialsSource, DefaultCredentialsOptions } from './credentials.js';
 export { defaultCredentialsProvider, resolveDefaultCredentials } from './credentials.js';
 export type { ResolvedEndpoint } from './endpoints.js';
 export { isLoopbackHost, KNOWN_REGIONS, regionHost, resolveEndpoint } from './endpoints.js';
+export type { ErrorCategory } from './error-category.js';
+export { categoryOf } from './error-category.js';
 export type { EcsApiErrorFields, EcsErrorCode } from './errors.js';
 export {
   ClientClosedError,
@@ -37,7 +40,9 @@ export {
   ThrottlingError,
 } from './errors.js';
 export { MAX_INSTALL_IDS, MAX_LIFECYCLE_IDS } from './lifecycle.js';
-export { allKeys, checkOptionKeys, closestMatch, editDistance, UnknownOptionError } from './options.js';
+export type { OptionError, OptionErrorCode, OptionNames } from './option-errors.js';
+export { isOptionError, OptionRangeError, OptionTypeError, UnknownOptionError } from './option-errors.js';
+export { allKeys, checkOptionKeys, closestMatch, editDistance } from './options.js';
 export { jsonLine, printable, printableOrUndefined } from './printable.js';
 export type { BudgetClock, RateLimitOptions } from './rate-limit.js';
 export { rateLimitDefaults } from './rate-limit.js';

@@ -10,7 +10,7 @@
  * Code, Message, PreviousStatus, CurrentStatus }]`).
  */
 import * as z from 'zod';
-import type { CallOptions, DescribeInstanceStatusRequest, RpcParams } from './client.js';
+import type { CallOptions, DescribeInstanceStatusRequest, RpcParams } from './client-types.js';
 import { parseResponse } from './schemas.js';
 import type {
   AgentInstaller,

@@ -8,6 +8,7 @@
  * retry delay at once. What was left for p-retry was counting to `maxAttempts`.
  */
 import { type EcsError, isEcsError, isThrottlingError, transportErrorCode } from './errors.js';
+import { checkInteger, checkMilliseconds, wrongType } from './options.js';
 
 /** How one call is retried. Every field is optional; see each `@default`. */
 export interface RetryOptions {
@@ -57,35 +58,29 @@ export const retryDefaults = {
 
 export type RetryPolicy = { readonly [K in keyof RetryOptions]-?: number };
 
-function checkNumber(name: string, value: unknown, min: number, integer: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    Number.isNaN(value) ||
-    value < min ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new RangeError(
-      `Expected option \`retry.${name}\` to be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
+/** The most attempts one call may make: past this a retry loop is a loop. */
+const MAX_ATTEMPTS_LIMIT = 100;
 
-/** Validates `retry` and fills the defaults. `false` means one attempt. */
+/**
+ * Validates `retry` and fills the defaults. `false` means one attempt. Every delay must fit a
+ * timer (finite, at most 2^31 − 1 ms), and `maxAttempts` is at most 100.
+ */
 export function resolveRetryPolicy(options: RetryOptions | false | undefined): RetryPolicy {
   if (options === false) return { ...retryDefaults, maxAttempts: 1 };
   if (options === undefined) return retryDefaults;
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected option \`retry\` to be an object or false, got ${String(options)}`);
+    throw wrongType('retry', 'an object or false', options);
   }
   const o = { ...retryDefaults, ...stripUndefined(options) };
+  const ms = (key: Exclude<keyof RetryPolicy, 'maxAttempts'>): number =>
+    checkMilliseconds(`retry.${key}`, o[key]);
   return {
-    maxAttempts: checkNumber('maxAttempts', o.maxAttempts, 1, true),
-    baseDelayMs: checkNumber('baseDelayMs', o.baseDelayMs, 0, false),
-    throttlingBaseDelayMs: checkNumber('throttlingBaseDelayMs', o.throttlingBaseDelayMs, 0, false),
-    maxDelayMs: checkNumber('maxDelayMs', o.maxDelayMs, 0, false),
-    maxRetryAfterMs: checkNumber('maxRetryAfterMs', o.maxRetryAfterMs, 0, false),
-    maxTotalMs: checkNumber('maxTotalMs', o.maxTotalMs, 0, false),
+    maxAttempts: checkInteger('retry.maxAttempts', o.maxAttempts, { min: 1, max: MAX_ATTEMPTS_LIMIT }),
+    baseDelayMs: ms('baseDelayMs'),
+    throttlingBaseDelayMs: ms('throttlingBaseDelayMs'),
+    maxDelayMs: ms('maxDelayMs'),
+    maxRetryAfterMs: ms('maxRetryAfterMs'),
+    maxTotalMs: ms('maxTotalMs'),
   };
 }
 

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signatureVectors, vectorTime } from '../../../test/fixtures/vectors.js';
-import { type DescribeCloudAssistantStatusRequest, describeParams, describeQuery } from '../src/client.js';
+import type { DescribeCloudAssistantStatusRequest } from '../src/client-types.js';
+import { describeParams, describeQuery } from '../src/describe-params.js';
 import { isEcsTimeoutError, isThrottlingError } from '../src/index.js';
 import {
   buildRpcV3Headers,

@@ -1,3 +1,5 @@
+import { categoryOf } from '@cloud-assistant-gate/core';
+
 /** API codes that mean "ECS does not know (one of) these instance IDs". */
 export const NOT_FOUND_API_CODES: ReadonlySet<string> = new Set([
   'InvalidInstance.NotFound',
@@ -61,15 +63,19 @@ export function isThrottled(error: unknown): boolean {
 }
 
 /**
- * Classifies a failed status call. Duck-typed (`apiCode`, `retryable`, `code`, `statusCode`)
- * so that core's errors and user-supplied sources built on other SDKs are treated alike:
- * NotFound codes → bisect; `retryable: true` → poll again next round; `retryable: false` →
- * fatal; without a `retryable` flag, throttling, 5xx and timeouts are transient and anything
- * else is fatal, because a waiter that spins on a 403 until its deadline helps nobody.
+ * Classifies a failed status call: instance NotFound codes → bisect; for core's errors, their
+ * `category` (decided in core: `throttled`/`transient` → poll again next round, anything else →
+ * fatal). The rest is the fallback for sources built on other SDKs, duck-typed (`apiCode`,
+ * `retryable`, `code`, `statusCode`): `retryable` when they have it; without it, throttling, 5xx
+ * and timeouts are transient and anything else is fatal, because a waiter that spins on a 403
+ * until its deadline helps nobody.
  */
 export function classifyError(error: unknown): ErrorClass {
   const api = apiCodeOf(error);
   if (api !== undefined && NOT_FOUND_API_CODES.has(api)) return 'not-found';
+  const category = categoryOf(error);
+  if (category !== undefined)
+    return category === 'throttled' || category === 'transient' ? 'transient' : 'fatal';
   const { retryable, statusCode, name } = shape(error);
   if (typeof retryable === 'boolean') return retryable ? 'transient' : 'fatal';
   const code = codeOf(error);

@@ -6,6 +6,7 @@ import {
   type EcsClientOptions,
   resolveDefaultCredentials,
 } from '@cloud-assistant-gate/core';
+import { isOptionError } from '@cloud-assistant-gate/core/options';
 import type { CliSettings } from './args.js';
 import { CliUsageError, quote } from './errors.js';
 import { regionsFor } from './regions.js';
@@ -91,9 +92,20 @@ export const connect = async (
   } catch (error) {
     for (const c of clients) void c.close().catch(() => undefined);
     // The client validates its options eagerly (unknown region, http:// to a remote host, ...).
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(inCliTerms(message), { cause: error });
+    // Option errors name their options: said here as the flags that set them. There is no flag
+    // for `allowUnknownRegion` or `allowInsecureHttp` (on purpose: plain http to a remote host
+    // would send the signed request in clear), so the messages leave those clauses out.
+    const message = isOptionError(error)
+      ? error.messageWith((option) => CLI_FLAG_OF_CLIENT_OPTION[option])
+      : inCliTerms(error instanceof Error ? error.message : String(error));
+    throw new CliUsageError(message, { cause: error });
   }
+};
+
+/** The client options a flag sets; the others have no flag. */
+const CLI_FLAG_OF_CLIENT_OPTION: Readonly<Record<string, string>> = {
+  region: '--region',
+  endpoint: '--endpoint',
 };
 
 /** Core speaks of options (`region`, `endpoint`, `allowInsecureHttp`); a CLI user knows flags. */
