@@ -142,8 +142,8 @@ export const describeError = (error: unknown): string => {
     cause.message !== '' &&
     !text.includes(cause.message)
   ) {
-    // ECS echoes its string to sign in SignatureDoesNotMatch: not secret, but noise in a log.
-    const short = cause.message.replace(/\s*server string to sign is:[\s\S]*?(?=\(request |$)/i, ' ').trim();
+    // The string to sign ECS echoes in SignatureDoesNotMatch is a field of core's error, not text.
+    const short = cause.message.trim();
     text += ` Cause: ${code === 'ECS_CREDENTIALS' ? short : short.split('\n')[0]}`;
   }
   if (

@@ -1,3 +1,4 @@
+import { isOptionError } from '@cloud-assistant-gate/core/options';
 import { defaults, type Percentage, resolveRequired, type WaitForCloudAssistantOptions } from '../options.js';
 import { type InstanceTarget, parseInstanceTargets } from '../targets.js';
 import type { CliSettings } from './args.js';
@@ -87,7 +88,7 @@ const toMinReady = (settings: CliSettings, total: number): number | Percentage |
   return m.count;
 };
 
-/** The engine's option names, as the flags that set them. */
+/** The engine's options that a flag sets, as dotted paths (an option error's `option`). */
 const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   timeoutMs: '--timeout',
@@ -101,6 +102,14 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   'readiness.minAgentVersion': '--min-version',
   'readiness.maxHeartbeatAgeMs': '--max-heartbeat-age',
 };
+
+/** The flag that sets an engine option, or undefined for an option no flag sets. */
+export const flagOf = (option: string): string | undefined => FLAG_OF_OPTION[option];
+
+/*
+ * The engine's own messages (a timeout's "raise timeoutMs", and its option checks until they use
+ * core's option errors) name options in their text; for those, the names are swapped for flags.
+ */
 const OPTION_NAME = new RegExp(
   `(?<![\\w.-])(${Object.keys(FLAG_OF_OPTION)
     .map((k) => k.replace('.', '\\.'))
@@ -109,14 +118,18 @@ const OPTION_NAME = new RegExp(
 );
 
 /**
- * A `TypeError` or `RangeError` from the engine's option validation, as a usage error (exit 2)
- * in CLI terms; anything else unchanged. The CLI checks its flags against the engine's limits,
- * so this only matters if the two drift apart, and then the user still gets exit 2, not 4.
+ * An option error from the engine, as a usage error (exit 2) in CLI terms; anything else
+ * unchanged. Core's option errors say which option (`option`), so their message is asked for with
+ * the flags (`messageWith`); a plain `TypeError` or `RangeError` has its option names swapped. The
+ * CLI checks its flags against the engine's limits, so this only matters if the two drift apart,
+ * and then the user still gets exit 2, not 4.
  */
 export const engineOptionError = (error: unknown): unknown => {
+  if (isOptionError(error)) {
+    return new CliUsageError(`Invalid option: ${error.messageWith(flagOf)}`, { cause: error });
+  }
   if (!(error instanceof TypeError || error instanceof RangeError)) return error;
-  const message = error.message.replace(OPTION_NAME, (name) => FLAG_OF_OPTION[name] ?? name);
-  return new CliUsageError(`Invalid option: ${message}`, { cause: error });
+  return new CliUsageError(`Invalid option: ${inFlagTerms(error.message)}`, { cause: error });
 };
 
 /** A waiter message in CLI terms: the flags instead of the options they set (`timeoutMs` → `--timeout`). */
