@@ -12,13 +12,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import * as EcsModule from '@alicloud/ecs20140526';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
-import {
-  closestMatch,
-  createEcsClient,
-  type EcsClientOptions,
-  editDistance,
-  UnknownOptionError,
-} from '@cloud-assistant-gate/core';
+import { createEcsClient, type EcsClientOptions, UnknownOptionError } from '@cloud-assistant-gate/core';
+import { closestMatch, editDistance } from '@cloud-assistant-gate/core/options';
 import { startEcsSimulator } from '@cloud-assistant-gate/simulator';
 import {
   isCloudAssistantTimeoutError,

@@ -3,7 +3,8 @@
  * canonicaliser (against an independent reference written here), and the CLI's ID and duration
  * parsers.
  */
-import { canonicalQueryString, isEcsError, percentEncode } from '@cloud-assistant-gate/core';
+import { isEcsError } from '@cloud-assistant-gate/core';
+import { canonicalQueryString, percentEncode } from '@cloud-assistant-gate/core/signing';
 import { INSTANCE_ID_PATTERN as ENGINE_ID_PATTERN, parseInstanceIds } from '@cloud-assistant-gate/waiter';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { fromTransportError, redact } from '../src/errors.js';
+import { fromTransportError, isRetryableApiError, redact } from '../src/errors.js';
 import {
   CredentialsError,
   EcsApiError,
@@ -13,7 +13,6 @@ import {
   isEcsNetworkError,
   isEcsTimeoutError,
   isResponseValidationError,
-  isRetryableApiError,
   isThrottlingError,
   ResponseValidationError,
   ThrottlingError,

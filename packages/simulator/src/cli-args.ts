@@ -3,7 +3,7 @@
  * (`cli.ts`) does the reading of files, printing and signals.
  */
 import { parseArgs } from 'node:util';
-import { closestMatch } from '@cloud-assistant-gate/core';
+import { closestMatch } from '@cloud-assistant-gate/core/options';
 import type { NotFoundMode } from './actions/context.js';
 import { parseDistribution } from './distribution.js';
 import { durationMs, parseDurationMs } from './duration.js';

@@ -22,7 +22,7 @@
  * `CloudAssistantStatus` is "true" only while the last beat is less than 2 minutes old, so an
  * agent that stops still reads "true" for up to 2 minutes, as on ECS.
  */
-import { formatAcsDate } from '@cloud-assistant-gate/core';
+import { formatAcsDate } from '@cloud-assistant-gate/core/signing';
 import type { SimulatedClock } from './clock.js';
 import { type Distribution, sample, validateDistribution } from './distribution.js';
 import type { Prng } from './prng.js';

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { canonicalQueryString } from '@cloud-assistant-gate/core';
+import { canonicalQueryString } from '@cloud-assistant-gate/core/signing';
 import type { ActionContext, NotFoundMode } from './actions/context.js';
 import { actions, badSchemaBody } from './actions/index.js';
 import type { SimulatedClock } from './clock.js';

@@ -1,7 +1,7 @@
 /**
  * `startEcsSimulator`: a fake ECS region on loopback (see DESIGN.md, "Contracts between the packages").
  */
-import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core';
+import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core/options';
 import type { NotFoundMode } from './actions/context.js';
 import { actions } from './actions/index.js';
 import { createSimulatedClock, type SimulatedClock } from './clock.js';

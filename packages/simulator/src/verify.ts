@@ -16,7 +16,7 @@ import {
   signatureV3,
   signV1,
   stringToSignV3,
-} from '@cloud-assistant-gate/core';
+} from '@cloud-assistant-gate/core/signing';
 import { apiErrors } from './errors.js';
 
 /** One AccessKey the simulator accepts; several entries may share an AccessKeyId (e.g. STS tokens). */

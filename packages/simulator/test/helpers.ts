@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import {
-  buildV1Params,
-  buildV3Headers,
-  type Credentials,
-  encodeQuery,
-  signV1,
-} from '@cloud-assistant-gate/core';
+import type { Credentials } from '@cloud-assistant-gate/core';
+import { buildV1Params, buildV3Headers, encodeQuery, signV1 } from '@cloud-assistant-gate/core/signing';
 
 export interface RawResponse {
   readonly status: number;

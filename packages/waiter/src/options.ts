@@ -1,12 +1,11 @@
-import {
-  type AgentInstaller,
-  allKeys,
-  checkOptionKeys,
-  type EcsClientOptions,
-  type InstanceRebooter,
-  type InstanceStatusLookup,
-  type StatusSource,
+import type {
+  AgentInstaller,
+  EcsClientOptions,
+  InstanceRebooter,
+  InstanceStatusLookup,
+  StatusSource,
 } from '@cloud-assistant-gate/core';
+import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core/options';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { DEFAULT_AGENT_GRACE_MS } from './instance-check.js';
 import type { ReadinessOptions } from './readiness.js';

@@ -9,7 +9,7 @@
  * for the whole request. `ContentEncoding` is case-insensitive and anything but Base64 means
  * PlainText, with no error.
  */
-import { formatAcsDate } from '@cloud-assistant-gate/core';
+import { formatAcsDate } from '@cloud-assistant-gate/core/signing';
 import { apiErrors } from '../errors.js';
 import type { SimInstance } from '../fleet.js';
 import {

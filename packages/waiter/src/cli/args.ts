@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { closestMatch } from '@cloud-assistant-gate/core';
+import { closestMatch } from '@cloud-assistant-gate/core/options';
 import { MAX_CONCURRENCY } from '../options.js';
 import { parseDuration } from './duration.js';
 import { CliUsageError, quote } from './errors.js';
