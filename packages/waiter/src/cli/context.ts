@@ -1,4 +1,4 @@
-import type { EcsClientOptions } from '@cloud-assistant-gate/core';
+import type { EcsClient, EcsClientOptions } from '@cloud-assistant-gate/core';
 import type { CliSettings } from './args.js';
 import type { ByteSource, OpenFile } from './ids.js';
 import { colorEnabled, type TextSink } from './render.js';
@@ -56,6 +56,17 @@ export interface Context {
   readonly now: () => number;
   readonly signal: AbortSignal | undefined;
 }
+
+/**
+ * A command (`wait`, `status`, the dry run): runs over the instance entries as given (`i-…` or
+ * `region:i-…`) with one client per region, and returns the exit code. What ends the run with
+ * an error is thrown, for `runCli` to report.
+ */
+export type CommandRun = (
+  ctx: Context,
+  clients: readonly EcsClient[],
+  entries: readonly string[],
+) => Promise<number>;
 
 /** Environment variables whose values must never be printed, whatever an error message says. */
 const SECRET_VARIABLES = [

@@ -4,6 +4,7 @@ import type { WaitCounters } from '../errors.js';
 import type { dryRunAction, RemediationRecord } from '../remediate.js';
 import type { Command } from './args.js';
 import { ExitCode } from './errors.js';
+import type { Straggler } from './render.js';
 
 /*
  * The one place that decides what `--json` prints. Every run prints exactly one document, and
@@ -19,12 +20,7 @@ export interface Where {
 }
 
 /** An instance a wait did not see ready, as its `notReady` entry. */
-export interface NotReadyEntry {
-  readonly instanceId: string;
-  readonly reason: string;
-  readonly region?: string | undefined;
-  readonly instanceStatus?: string | undefined;
-}
+export type NotReadyEntry = Pick<Straggler, 'instanceId' | 'reason' | 'region' | 'instanceStatus'>;
 
 /** How far a wait got: the counts and lists of every wait document (done, failed or aborted). */
 export interface WaitTally {

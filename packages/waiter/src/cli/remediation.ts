@@ -1,9 +1,8 @@
-import type { EcsClient } from '@cloud-assistant-gate/core';
 import { printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { defaults } from '../options.js';
 import { dryRunAction, type RemediationRecord } from '../remediate.js';
 import type { CliSettings } from './args.js';
-import type { Context } from './context.js';
+import type { CommandRun } from './context.js';
 import { formatDuration } from './duration.js';
 import { ExitCode } from './errors.js';
 import { toJsonReport } from './json-report.js';
@@ -27,11 +26,7 @@ export const remediationNotice = (r: NonNullable<CliSettings['remediate']>): str
  * exits 0. The time condition (`--remediate-after` without an agent) is not waited for: the list
  * is what would qualify if nothing changes meanwhile.
  */
-export const runDryRun = async (
-  ctx: Context,
-  clients: readonly EcsClient[],
-  entries: readonly string[],
-): Promise<number> => {
+export const runDryRun: CommandRun = async (ctx, clients, entries) => {
   const s = ctx.settings;
   const reboot = s.remediate?.reboot === true;
   const rows = await readStatuses(clients, entries, {

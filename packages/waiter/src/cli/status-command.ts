@@ -1,8 +1,7 @@
-import type { EcsClient } from '@cloud-assistant-gate/core';
 import { printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { defaults } from '../options.js';
 import { regionNames } from './connect.js';
-import type { Context } from './context.js';
+import type { CommandRun, Context } from './context.js';
 import { formatFlagDuration } from './duration.js';
 import { CliTimeoutError, ExitCode } from './errors.js';
 import { toJsonReport } from './json-report.js';
@@ -14,11 +13,7 @@ import { makeStyle, renderStatusTable, type StatusRow } from './render.js';
  * prints the table, or the report with `--json`. `--timeout` bounds it too (a listing that never
  * ends, an API that never answers): then it fails with exit 1, saying how far it got.
  */
-export const runStatus = async (
-  ctx: Context,
-  clients: readonly EcsClient[],
-  ids: readonly string[],
-): Promise<number> => {
+export const runStatus: CommandRun = async (ctx, clients, ids) => {
   const s = ctx.settings;
   const statuses = await withinTimeout(ctx, (signal, read) =>
     readStatuses(clients, ids, { concurrency: s.concurrency ?? defaults.concurrency, signal, read }),

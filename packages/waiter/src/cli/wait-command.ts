@@ -5,7 +5,7 @@ import { isCloudAssistantTimeoutError, isQuorumUnreachableError } from '../error
 import type { ReadinessProgress } from '../report.js';
 import { watchCloudAssistant } from '../wait.js';
 import { regionNames } from './connect.js';
-import type { Context } from './context.js';
+import type { CommandRun } from './context.js';
 import { formatFlagDuration } from './duration.js';
 import { ProgressRenderer } from './progress.js';
 import { type RemediationLog, remediationNotice } from './remediation.js';
@@ -19,11 +19,7 @@ import { reportAborted, reportNotReady, reportReady } from './wait-report.js';
  * how the wait ended. A timeout or an unreachable quorum is an outcome (exit 1, or 4 when the
  * API never answered for the stragglers); other failures are thrown to `runCli`.
  */
-export const runWait = async (
-  ctx: Context,
-  clients: readonly EcsClient[],
-  entries: readonly string[],
-): Promise<number> => {
+export const runWait: CommandRun = async (ctx, clients, entries) => {
   const s = ctx.settings;
   const plan = planWait(s, entries);
   const { ids, required, timeoutMs } = plan;
