@@ -1,5 +1,5 @@
 import { type InvalidInstanceId, InvalidInstanceIdError } from './errors.js';
-import { whyInvalid } from './ids.js';
+import { INSTANCE_ID_PATTERN, whyInvalid } from './ids.js';
 
 /**
  * A region ID as ECS spells them (`cn-hangzhou`, `ap-southeast-1`, `cn-shanghai-finance-1`):
@@ -7,6 +7,21 @@ import { whyInvalid } from './ids.js';
  * API (or core's region list) to say.
  */
 export const REGION_ID_PATTERN: RegExp = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/;
+
+/**
+ * Whether `text` is an instance ID (`i-…`, `mi-…`) or one with its region (`cn-beijing:i-2ze…`),
+ * exactly as {@link parseInstanceTargets} accepts them as strings. The CLI reads ID files with it,
+ * so a file and the library agree on every entry.
+ *
+ * @example
+ * isInstanceRef('cn-beijing:i-2ze0abc'); // true
+ * isInstanceRef('I-ABC'); // false: IDs are lower-case
+ */
+export function isInstanceRef(text: string): boolean {
+  const colon = text.indexOf(':');
+  if (colon < 0) return INSTANCE_ID_PATTERN.test(text);
+  return REGION_ID_PATTERN.test(text.slice(0, colon)) && INSTANCE_ID_PATTERN.test(text.slice(colon + 1));
+}
 
 /**
  * An instance to wait for: its ID, or the ID with the region it is in. A string may name the

@@ -3,9 +3,11 @@
  * into exit codes and reports, without a network.
  */
 import { PassThrough } from 'node:stream';
+import { OptionRangeError, OptionTypeError } from '@cloud-assistant-gate/core';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError, ExitCode } from '../src/cli/errors.js';
-import { engineOptionError, type RunCliOptions, runCli } from '../src/cli/main.js';
+import { type RunCliOptions, runCli } from '../src/cli/main.js';
+import { engineOptionError } from '../src/cli/wait-options.js';
 import { MAX_CONCURRENCY, resolveOptions, resolveRequired } from '../src/options.js';
 
 interface Captured {
@@ -76,6 +78,28 @@ describe('engineOptionError', () => {
         ) as Error
       ).message,
     ).toBe('Invalid option: --max-delay (5) is less than --min-delay (9); raise --max-delay.');
+  });
+
+  it('asks core’s option errors for their message in flags, from their `option`, not their text', () => {
+    const range = engineOptionError(
+      new OptionRangeError(
+        'readiness.maxHeartbeatAgeMs',
+        (name) => `Expected ${name('readiness.maxHeartbeatAgeMs')} to be at least 1000, got 5.`,
+      ),
+    );
+    expect(range).toBeInstanceOf(CliUsageError);
+    expect((range as Error).message).toBe(
+      'Invalid option: Expected --max-heartbeat-age to be at least 1000, got 5.',
+    );
+    // An option no flag sets keeps its name; a clause offering it is left out by the message.
+    const unset = engineOptionError(
+      new OptionTypeError(
+        'pollCostMs',
+        (name, settable) =>
+          `Expected ${name('pollCostMs')} to be a number${settable('pollCostMs') === undefined ? '' : ' (or raise it)'}.`,
+      ),
+    );
+    expect((unset as Error).message).toBe('Invalid option: Expected pollCostMs to be a number.');
   });
 
   it('leaves every other error alone', () => {

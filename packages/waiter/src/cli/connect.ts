@@ -97,7 +97,7 @@ export const connect = async (
     // would send the signed request in clear), so the messages leave those clauses out.
     const message = isOptionError(error)
       ? error.messageWith((option) => CLI_FLAG_OF_CLIENT_OPTION[option])
-      : inCliTerms(error instanceof Error ? error.message : String(error));
+      : (error instanceof Error ? error.message : String(error)).replace(/\.?$/, '.');
     throw new CliUsageError(message, { cause: error });
   }
 };
@@ -108,19 +108,5 @@ const CLI_FLAG_OF_CLIENT_OPTION: Readonly<Record<string, string>> = {
   endpoint: '--endpoint',
 };
 
-/** Core speaks of options (`region`, `endpoint`, `allowInsecureHttp`); a CLI user knows flags. */
-export const inCliTerms = (message: string): string => {
-  const text = message
-    .replace(/Option `region`/g, '--region')
-    .replace(/Option `endpoint`/g, '--endpoint')
-    .replace(/pass `endpoint`/g, 'pass --endpoint')
-    .replace(/ or `allowUnknownRegion: true`/g, '')
-    // There is no CLI flag for plain http to a remote host, on purpose: the signed request would
-    // cross the network in clear.
-    .replace(
-      /; use https:\/\/ or set `allowInsecureHttp: true`/,
-      ': use https://, or http:// only to 127.0.0.1 or localhost (the simulator)',
-    )
-    .replace(/\.?$/, '.');
-  return text;
-};
+/** `cn-hangzhou`, or `cn-hangzhou, cn-beijing`: the regions of a run, for messages. */
+export const regionNames = (clients: readonly EcsClient[]): string => clients.map((c) => c.region).join(', ');

@@ -73,6 +73,18 @@ export const parseDuration = (text: string, name: string): number => {
 };
 
 /**
+ * Milliseconds as a value of a duration flag, in the largest unit that divides them: `500ms`,
+ * `90s`, `10m`, `2h`. Messages about a flag quote it this way (`--timeout 10m`), so the user sees
+ * what they would type.
+ */
+export const formatFlagDuration = (ms: number): string => {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+};
+
+/**
  * Formats milliseconds for people: `850ms`, `12.3s`, `2m05s`, `1h02m`. Negative values count as 0.
  */
 export const formatDuration = (ms: number): string => {

@@ -7,6 +7,13 @@ export interface HintContext {
   readonly endpoint?: string | undefined;
 }
 
+/** API codes that mean ECS refuses the region (user input: exit 2), whether unknown or not served. */
+const REGION_API_CODE = /^(?:InvalidRegionId|RegionId\.|InvalidRegion|UnsupportedRegion)/;
+
+/** Whether ECS refused the request for its region, which the user chose (`--region`). */
+export const isRegionRefused = (apiCode: string | undefined): boolean =>
+  apiCode !== undefined && REGION_API_CODE.test(apiCode);
+
 const FIXES: readonly (readonly [RegExp, (c: HintContext) => string])[] = [
   [
     // Not a region at all (a typo), as opposed to a real region without this API (below).
@@ -16,7 +23,7 @@ const FIXES: readonly (readonly [RegExp, (c: HintContext) => string])[] = [
       'check --region (e.g. cn-hangzhou), and drop --endpoint unless you need a specific one.',
   ],
   [
-    /^(?:InvalidRegionId|RegionId\.|InvalidRegion|UnsupportedRegion)/,
+    REGION_API_CODE,
     (c) =>
       `ECS does not serve DescribeCloudAssistantStatus for region ${c.region ?? '(none)'}` +
       `${c.endpoint === undefined ? '' : ` at ${c.endpoint}`}: check --region (e.g. cn-hangzhou), and drop --endpoint unless you need a specific one.`,

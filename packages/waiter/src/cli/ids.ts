@@ -1,20 +1,15 @@
 import { constants, createReadStream, openSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { INSTANCE_ID_PATTERN } from '../ids.js';
+import { isInstanceRef } from '../targets.js';
 import { CliUsageError, quote } from './errors.js';
 
-/**
- * An ECS instance ID (`i-…`) or a managed instance ID (`mi-…`): a prefix and lower-case letters
- * and digits, nothing else (the engine's rule). Being this strict is what keeps
- * `i-abc&Action=DeleteInstance` or a stray quote from ever reaching a request; upper case is
- * refused (with a hint) because ECS matches IDs exactly, so `I-ABC` would never be found.
+/*
+ * What counts as an ID is the library's rule (`INSTANCE_ID_PATTERN`, `isInstanceRef`): a prefix and
+ * lower-case letters and digits, nothing else, optionally after `region:`. Being this strict is
+ * what keeps `i-abc&Action=DeleteInstance` or a stray quote from ever reaching a request; upper
+ * case is refused (with a hint) because ECS matches IDs exactly, so `I-ABC` would never be found.
  */
-export const INSTANCE_ID_PATTERN = /^m?i-[0-9a-z]{1,64}$/;
-
-/**
- * An ID with the region it is in, `cn-beijing:i-2ze…` (the region as ECS spells region IDs). The
- * engine parses it again; here it only has to be harmless and well-formed.
- */
-export const REGION_ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+:m?i-[0-9a-z]{1,64}$/;
 
 /** The longest line we buffer while looking for its end; real lines are about 25 bytes. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -75,7 +70,7 @@ export class IdCollector {
     for (const token of content.split(/\s+/)) {
       if (token === '') continue;
       count += 1;
-      if (INSTANCE_ID_PATTERN.test(token) || REGION_ID_PATTERN.test(token)) this.#ids.add(token);
+      if (isInstanceRef(token)) this.#ids.add(token);
       else {
         const at = typeof where === 'string' ? where : where();
         this.#problem(`${at}: ${quote(token)} is not an instance ID${hintFor(token)}`);
@@ -143,8 +138,7 @@ export class IdCollector {
 
 const hintFor = (token: string): string => {
   const lower = token.toLowerCase();
-  if (INSTANCE_ID_PATTERN.test(lower) || REGION_ID_PATTERN.test(lower))
-    return `; instance IDs are lower-case: did you mean ${lower}?`;
+  if (isInstanceRef(lower)) return `; instance IDs are lower-case: did you mean ${lower}?`;
   if (token.includes(',')) return '; separate IDs with spaces or new lines, not commas';
   if (/^["']/.test(token)) return '; write bare IDs, or a JSON list such as ["i-abc", "i-def"]';
   if (token.startsWith('{'))

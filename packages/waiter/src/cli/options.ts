@@ -1,3 +1,5 @@
+import { defaults } from '../options.js';
+
 /**
  * The one table of command-line options: the parser, the environment lookup and `--help` are
  * all generated from it, so a flag cannot exist without being documented.
@@ -16,6 +18,13 @@ export interface OptionSpec {
   readonly group: 'Connection' | 'Timing' | 'Readiness' | 'Remediation' | 'Input and output' | 'Other';
   readonly description: string;
 }
+
+/*
+ * The defaults `--help` shows are read from the library's `defaults`, so the two cannot drift: a
+ * flag left out leaves the engine's default (see `wait-options.ts`), and this is what it says.
+ */
+const seconds = (ms: number): string => `${ms / 1000}s`;
+const minutes = (ms: number): string => `${ms / 60_000}m`;
 
 export const ENV_PREFIX = 'CLOUD_ASSISTANT_GATE_';
 
@@ -51,7 +60,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'DURATION',
     env: `${ENV_PREFIX}TIMEOUT`,
-    default: '10m',
+    default: minutes(defaults.timeoutMs),
     group: 'Timing',
     description: 'Give up after this long, API latency included (one last poll just before).',
   },
@@ -60,7 +69,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'DURATION',
     env: `${ENV_PREFIX}FIRST_ANSWER_TIMEOUT`,
-    default: '60s',
+    default: seconds(defaults.firstAnswerTimeoutMs),
     group: 'Timing',
     description: 'Fail fast (exit 4) if the API has not answered once by then (wrong endpoint).',
   },
@@ -69,7 +78,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'DURATION',
     env: `${ENV_PREFIX}MIN_DELAY`,
-    default: '2s',
+    default: seconds(defaults.minDelayMs),
     group: 'Timing',
     description: 'Shortest pause between polling rounds.',
   },
@@ -78,7 +87,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'DURATION',
     env: `${ENV_PREFIX}MAX_DELAY`,
-    default: '20s',
+    default: seconds(defaults.maxDelayMs),
     group: 'Timing',
     description: 'Longest pause between polling rounds (backoff cap, jittered).',
   },
@@ -87,7 +96,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'N',
     env: `${ENV_PREFIX}CONCURRENCY`,
-    default: '4',
+    default: String(defaults.concurrency),
     group: 'Timing',
     description: 'API calls (batches of up to 100 IDs) in flight at once.',
   },
@@ -96,7 +105,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'N|P%',
     env: `${ENV_PREFIX}MIN_READY`,
-    default: '100%',
+    default: defaults.minReady === 'all' ? '100%' : String(defaults.minReady),
     group: 'Readiness',
     description: 'Succeed once this many (or this share of) instances are ready.',
   },
@@ -131,7 +140,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'wait|fail',
     env: `${ENV_PREFIX}NOT_FOUND`,
-    default: 'wait',
+    default: defaults.notFound,
     group: 'Readiness',
     description: 'Unknown IDs: keep waiting for them to appear, or fail at once.',
   },
@@ -140,7 +149,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'wait|fail',
     env: `${ENV_PREFIX}STOPPED`,
-    default: 'wait',
+    default: defaults.stoppedInstances,
     group: 'Readiness',
     description: 'Stopped instances (DescribeInstanceStatus): keep waiting, or give up on them.',
   },
@@ -161,7 +170,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     value: 'DURATION',
     env: `${ENV_PREFIX}REMEDIATE_AFTER`,
-    default: '60s',
+    default: seconds(defaults.remediateAfterMs),
     group: 'Remediation',
     description: 'How long an instance must be Running with no agent before it is remediated.',
   },

@@ -6,9 +6,6 @@ export const regionOfEntry = (entry: string): string | undefined => {
   return colon < 0 ? undefined : entry.slice(0, colon);
 };
 
-/** The entry's instance ID, without its region. */
-export const idOfEntry = (entry: string): string => entry.slice(entry.indexOf(':') + 1);
-
 /**
  * The regions of a run: `listed` (`--region a,b`, else `ALIBABA_CLOUD_REGION_ID`, else the Aliyun
  * CLI profile's `region_id`) in that order, then the regions only named by `region:id` entries.

@@ -1,13 +1,13 @@
-import type { EcsClient } from '@cloud-assistant-gate/core';
-import { jsonLine, printable, printableOrUndefined } from '@cloud-assistant-gate/core';
+import { printable, printableOrUndefined } from '@cloud-assistant-gate/core';
 import { defaults } from '../options.js';
 import { dryRunAction, type RemediationRecord } from '../remediate.js';
 import type { CliSettings } from './args.js';
+import type { CommandRun } from './context.js';
 import { formatDuration } from './duration.js';
 import { ExitCode } from './errors.js';
-import type { Context } from './main.js';
+import { toJsonReport } from './json-report.js';
+import { readStatuses } from './read-statuses.js';
 import { makeStyle, table } from './render.js';
-import { readStatuses } from './status.js';
 
 /** What remediation did so far, by instance (the last record of each wins). */
 export type RemediationLog = Map<string, RemediationRecord>;
@@ -26,11 +26,7 @@ export const remediationNotice = (r: NonNullable<CliSettings['remediate']>): str
  * exits 0. The time condition (`--remediate-after` without an agent) is not waited for: the list
  * is what would qualify if nothing changes meanwhile.
  */
-export const runDryRun = async (
-  ctx: Context,
-  clients: readonly EcsClient[],
-  entries: readonly string[],
-): Promise<number> => {
+export const runDryRun: CommandRun = async (ctx, clients, entries) => {
   const s = ctx.settings;
   const reboot = s.remediate?.reboot === true;
   const rows = await readStatuses(clients, entries, {
@@ -69,26 +65,7 @@ export const runDryRun = async (
   }
   if (s.json) {
     ctx.stdout.write(
-      jsonLine({
-        command: 'wait',
-        dryRun: true,
-        ok: true,
-        exitCode: ExitCode.ok,
-        outcome: 'dry-run',
-        regions: clients.map((c) => c.region),
-        total: planned.length,
-        install,
-        reboot: rebooted,
-        instances: planned.map((p) => ({
-          instanceId: p.instanceId,
-          ...(p.region === undefined ? {} : { region: p.region }),
-          found: p.status !== undefined,
-          ...(p.status === undefined ? {} : { online: p.status.cloudAssistantStatus }),
-          ...(p.instanceStatus === undefined ? {} : { instanceStatus: p.instanceStatus }),
-          action: p.action,
-          why: p.why,
-        })),
-      }),
+      toJsonReport({ kind: 'dry-run', regions: clients.map((c) => c.region), instances: planned }),
     );
   }
   return ExitCode.ok;

@@ -7,16 +7,20 @@ export interface TextSink {
   write(text: string): unknown;
 }
 
-/** An instance that was not ready at the end, with why. */
-export interface Straggler {
+/** What a row of the straggler table and of `status` shows of an instance and its agent. */
+export interface AgentRow {
   readonly instanceId: string;
-  readonly reason: string;
   readonly region?: string | undefined;
   /** Lifecycle status from the instance-status lookup (`Running`, `Stopped`, …), when known. */
   readonly instanceStatus?: string | undefined;
   readonly online?: boolean | undefined;
   readonly version?: string | undefined;
   readonly lastHeartbeatTime?: string | undefined;
+}
+
+/** An instance that was not ready at the end, with why. */
+export interface Straggler extends AgentRow {
+  readonly reason: string;
 }
 
 /** How a wait ended, for the summary and the straggler table. */
@@ -233,14 +237,8 @@ export const renderRemediations = (records: readonly RemediationRecord[], style:
 };
 
 /** One row of `status`. */
-export interface StatusRow {
-  readonly instanceId: string;
+export interface StatusRow extends AgentRow {
   readonly found: boolean;
-  readonly region?: string | undefined;
-  readonly instanceStatus?: string | undefined;
-  readonly online?: boolean | undefined;
-  readonly version?: string | undefined;
-  readonly lastHeartbeatTime?: string | undefined;
   readonly supportSessionManager?: boolean | undefined;
   readonly osType?: string | undefined;
 }

@@ -1,10 +1,10 @@
-import type { EcsClient, InstanceStatus } from '@cloud-assistant-gate/core';
-import { toBatches } from '../batch.js';
-import { NOT_FOUND_API_CODES } from '../classify.js';
+import type { EcsClient, InstanceStatus, StatusSource } from '@cloud-assistant-gate/core';
+import { classifyError } from '../classify.js';
 import { isEcsInstance, LOOKUP_BATCH_SIZE, safeToken } from '../instance-check.js';
-import { mergeReadings, readingsFor } from '../readings.js';
+import { pollRound } from '../poll.js';
+import { mergeReadings } from '../readings.js';
+import { newCounters } from '../status-call.js';
 import { parseInstanceTargets } from '../targets.js';
-import { apiCodeOf } from './exit-code.js';
 
 /** One row of `status`: the instance's status, or none when no region knows the ID. */
 export interface StatusReading {
@@ -24,45 +24,59 @@ interface Options {
 }
 
 /**
- * Reads the statuses of `ids` in one region: batches of 100, `concurrency` at a time; a batch that
- * fails with `InvalidInstance.NotFound` is split in halves until the unknown IDs are isolated.
- *
- * The readings follow the wait's rule ({@link readingsFor}): a call's readings count only for the
- * IDs it asked for, and an instance listed twice with conflicting readings is shown offline.
+ * Reads the statuses of `ids` in one region with the wait's own round ({@link pollRound}): batches
+ * of 100, `concurrency` at a time, each answer kept only for the IDs it asked for (the wait's rule,
+ * see `readings.ts`), and a batch that fails with `InvalidInstance.NotFound` narrowed down by the
+ * wait's bisection until the unknown IDs are isolated. Unlike a wait, `status` has one round, so
+ * its bisection budget is unbounded (the bisection's own bound, about 2 calls per ID, holds) and
+ * any failed call fails the read, with that call's error.
  */
 const readRegion = async (
   client: EcsClient,
   ids: readonly string[],
   options: Options,
 ): Promise<Map<string, InstanceStatus>> => {
-  const signal = options.signal;
+  const signal = options.signal ?? new AbortController().signal;
   const read = options.read ?? { instances: 0 };
   const found = new Map<string, InstanceStatus>();
-  const describe = async (batch: readonly string[]): Promise<void> => {
+  // The round hands on error keys only; the error a person reads is the call's own.
+  let failed: { readonly error: unknown } | undefined;
+  const source: StatusSource = async (batch, call) => {
     try {
-      const result = await client.describeCloudAssistantStatus({
-        instanceIds: [...batch],
-        ...(signal === undefined ? {} : { signal }),
-      });
-      for (const status of readingsFor(batch, result.instances)) {
-        read.instances++;
-        found.set(status.instanceId, status);
-      }
+      return await client.statusSource(batch, call);
     } catch (error) {
-      const api = apiCodeOf(error);
-      if (api === undefined || !NOT_FOUND_API_CODES.has(api) || batch.length === 1) {
-        if (api !== undefined && NOT_FOUND_API_CODES.has(api)) return;
-        throw error;
-      }
-      const half = Math.ceil(batch.length / 2);
-      await Promise.all([describe(batch.slice(0, half)), describe(batch.slice(half))]);
+      if (failed === undefined && classifyError(error) !== 'not-found') failed = { error };
+      throw error;
     }
   };
-  const queue = toBatches(ids);
-  const workers = Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
-    for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) await describe(batch);
-  });
-  await Promise.all(workers);
+  let errored = false;
+  const round = await pollRound(
+    ids.map((instanceId) => ({ instanceId })),
+    {
+      source,
+      concurrency: options.concurrency,
+      counters: newCounters(),
+      now: Date.now,
+      maxBisectionCallsPerRound: Number.POSITIVE_INFINITY,
+    },
+    signal,
+    [],
+    {
+      status: (item, status) => {
+        read.instances++;
+        found.set(item.instanceId, status);
+        return undefined;
+      },
+      missing: () => undefined, // not found: left out of the map
+      error: () => {
+        errored = true;
+      },
+      deferred: () => undefined, // never: the budget is unbounded
+    },
+  );
+  if (signal.aborted) throw signal.reason;
+  if (round.failure !== undefined || errored)
+    throw failed === undefined ? round.failure?.error : failed.error;
   return found;
 };
 
