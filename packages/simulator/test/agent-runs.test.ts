@@ -56,6 +56,8 @@ describe('AgentRuns', () => {
           if (runs.running(t)) expect(t - hb).toBeLessThan(65_000);
         }
       }),
+      // Found by CI: a run ending exactly on a beat (3 cycles + 60 s) beat at its end instant.
+      { examples: [[{ rotation: 2, runs: [[0, 600_000]], openEnded: false }]] },
     );
   });
 

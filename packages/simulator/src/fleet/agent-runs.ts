@@ -60,7 +60,9 @@ export class AgentRuns {
     for (let i = s.length - 2; i >= 0; i -= 2) {
       const start = s[i]!;
       if (start > t) continue;
-      return this.#beatAtOrBefore(start, Math.min(t, s[i + 1]!));
+      const end = s[i + 1]!;
+      // A run is [start, end): an agent that stops at `end` does not beat at `end`.
+      return t < end ? this.#beatAtOrBefore(start, t) : this.#beatBefore(start, end);
     }
     return Number.NaN;
   }
@@ -72,6 +74,20 @@ export class AgentRuns {
     const o = this.#beatOffsets;
     const within = rem >= o[2]! ? o[2]! : rem >= o[1]! ? o[1]! : 0;
     return start + cycles * HEARTBEAT_CYCLE_MS + within;
+  }
+
+  /** The last beat of a run [start, end) strictly before `end` (the beat at `start` at least). */
+  #beatBefore(start: number, end: number): number {
+    const hb = this.#beatAtOrBefore(start, end);
+    if (hb < end || hb === start) return hb;
+    // `end` falls exactly on a beat: the one before it, in this cycle or the previous one.
+    const elapsed = hb - start;
+    const cycles = Math.floor(elapsed / HEARTBEAT_CYCLE_MS);
+    const within = elapsed - cycles * HEARTBEAT_CYCLE_MS;
+    const o = this.#beatOffsets;
+    if (within >= o[2]!) return start + cycles * HEARTBEAT_CYCLE_MS + o[1]!;
+    if (within >= o[1]!) return start + cycles * HEARTBEAT_CYCLE_MS;
+    return start + (cycles - 1) * HEARTBEAT_CYCLE_MS + o[2]!;
   }
 
   /** Whether the last heartbeat at or before `t` is under 2 minutes old (visibility aside). */
@@ -98,7 +114,7 @@ export class AgentRuns {
       const offAt =
         end === Number.POSITIVE_INFINITY
           ? Number.POSITIVE_INFINITY
-          : this.#beatAtOrBefore(start, end) + ONLINE_WINDOW_MS;
+          : this.#beatBefore(start, end) + ONLINE_WINDOW_MS;
       const to = Math.min(offAt, governedUntil);
       const last = raw[raw.length - 1];
       if (last !== undefined && last[1] >= start) last[1] = Math.max(last[1], to);
