@@ -147,7 +147,12 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     port: o.port ?? DEFAULTS.port,
     now: checkFunction<() => number>('now', o.now, { default: Date.now }),
     seed: o.seed ?? DEFAULTS.seed,
-    speed: o.speed ?? DEFAULTS.speed,
+    speed: checkNumber('speed', o.speed, {
+      min: 0,
+      max: Number.MAX_VALUE,
+      expected: 'a finite number ≥ 0 (simulated ms per wall ms: 60 runs a minute in a second)',
+      default: DEFAULTS.speed,
+    }),
     credentials: o.credentials ?? DEFAULT_CREDENTIALS,
     quota,
     reportTimes,

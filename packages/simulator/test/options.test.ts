@@ -50,6 +50,20 @@ describe('startEcsSimulator refuses bad options with core option errors', () => 
       OptionRangeError,
     ],
     [
+      'speed as text',
+      { speed: 'fast' as never },
+      'speed',
+      /^Expected speed to be a finite number ≥ 0 \(simulated ms per wall ms: 60 runs a minute in a second\), got "fast"\.$/,
+      OptionTypeError,
+    ],
+    [
+      'speed below 0',
+      { speed: -1 },
+      'speed',
+      /^Expected speed to be a finite number ≥ 0 .*, got -1\.$/,
+      OptionRangeError,
+    ],
+    [
       'deliveryWindowMs',
       { deliveryWindowMs: Number.POSITIVE_INFINITY },
       'deliveryWindowMs',
