@@ -647,6 +647,13 @@ describe('options', () => {
     [{ client, now: 5 }, 'now'],
     [{ client, onProgress: 'log' }, 'onProgress'],
     [{ client, timeout: 5000 }, 'timeout'],
+    [{ client: 'nope' }, 'client'],
+    [{ clients: {} }, 'clients'],
+    [{ client, region: 'cn-hangzhou' }, 'region'],
+    [{ regions: [] }, 'regions'],
+    [{ region: 5 }, 'region'],
+    [{ region: 'cn-hangzhou', env: 5 }, 'env'],
+    [{ client, endpoint: 'http://127.0.0.1:1' }, 'endpoint'],
   ])('the error for %j is core’s option error with option %s', (options, option) => {
     let thrown: unknown;
     try {
