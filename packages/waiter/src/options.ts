@@ -549,15 +549,23 @@ export function resolveOptions(
     'maxRequestsPerSecond',
     o['maxRequestsPerSecond'],
   );
-  const notFound = checkOneOf('notFound', o['notFound'], ['wait', 'fail'], { default: defaults.notFound });
+  // `null` has always meant the default for these two (core's checker would refuse it): kept.
+  const notFound = checkOneOf('notFound', o['notFound'] ?? undefined, ['wait', 'fail'], {
+    default: defaults.notFound,
+  });
   const signal = o['signal'];
   if (signal !== undefined && !isSignalLike(signal)) throw wrongType('signal', 'an AbortSignal', signal);
   const scheduler = o['scheduler'] ?? asyncScheduler;
   if (!isSchedulerLike(scheduler)) throw wrongType('scheduler', 'an rxjs SchedulerLike', scheduler);
   const readiness = resolveReadiness(o['readiness']);
-  const stoppedInstances = checkOneOf('stoppedInstances', o['stoppedInstances'], ['wait', 'fail'], {
-    default: defaults.stoppedInstances,
-  });
+  const stoppedInstances = checkOneOf(
+    'stoppedInstances',
+    o['stoppedInstances'] ?? undefined,
+    ['wait', 'fail'],
+    {
+      default: defaults.stoppedInstances,
+    },
+  );
   const now = optional(checkFunction<() => number>, 'now', o['now']) ?? (() => scheduler.now());
   const random = optional(checkFunction<() => number>, 'random', o['random']) ?? Math.random;
   const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds, {

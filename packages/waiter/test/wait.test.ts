@@ -16,6 +16,7 @@ import {
   waitForCloudAssistant,
   watchCloudAssistant,
 } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import { FakeApiError, fakeFleet, ids, now, prng, settle, step, T0, useFakeClock } from './fleet.js';
 
 useFakeClock();
@@ -665,6 +666,12 @@ describe('options', () => {
     expect(thrown).toMatchObject({ option });
     // The message names the option as written; a CLI names it its own way from `option`.
     expect((thrown as Error).message).toContain(option);
+  });
+
+  it('null notFound and stoppedInstances mean their defaults, as they always did', () => {
+    const resolved = resolveOptions({ client, notFound: null, stoppedInstances: null } as never, 1);
+    expect(resolved.notFound).toBe('wait');
+    expect(resolved.stoppedInstances).toBe('wait');
   });
 
   it('resolves a percentage minReady by rounding up', async () => {
