@@ -1,4 +1,5 @@
 import type { InstanceStatus } from '@cloud-assistant-gate/core';
+import type { OptionNames } from '@cloud-assistant-gate/core/options';
 import type { InvalidStatusReadingError } from './readings.js';
 import type { RemediationRecord } from './remediate.js';
 
@@ -87,14 +88,32 @@ export interface WaitCounters {
   readonly remediationCalls: number;
 }
 
+/**
+ * A message that names options of the wait (`raise timeoutMs`): `name` says an option the
+ * reader's way, so a CLI can say `raise --timeout` without rewriting the text.
+ */
+export type NamedMessage = (name: (option: string) => string) => string;
+
 /** Base class of every error the waiter creates. Check `code`, not `instanceof` alone. */
 export class WaiterError extends Error {
   override readonly name: string = 'WaiterError';
   readonly code: string;
+  readonly #message: NamedMessage | undefined;
 
-  constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
+  /** `message` is a {@link NamedMessage} when it names options (see {@link messageWith}). */
+  constructor(message: string | NamedMessage, code: string, options?: ErrorOptions) {
+    super(typeof message === 'string' ? message : message((option) => option), options);
     this.code = code;
+    this.#message = typeof message === 'string' ? undefined : message;
+  }
+
+  /**
+   * The message with the options it names (`timeoutMs`, `minReady`, `firstAnswerTimeoutMs`) said
+   * as `names` says, e.g. a CLI's flags (`raise --timeout`); an option `names` has no name for
+   * keeps its own. The same as `message` for an error that names no option.
+   */
+  messageWith(names: OptionNames): string {
+    return this.#message === undefined ? this.message : this.#message((option) => names(option) ?? option);
   }
 }
 
@@ -133,7 +152,10 @@ export class InvalidInstanceIdError extends WaiterError {
  * What to do about the stragglers, from the kinds of reasons among them (most common first), so
  * that instances that are merely still booting are not sent to check an agent installation.
  */
-export function adviceFor(pending: readonly PendingInstance[]): string {
+export function adviceFor(
+  pending: readonly PendingInstance[],
+  name: (option: string) => string = (option) => option,
+): string {
   const counts = new Map<string, number>();
   for (const p of pending) {
     const kind = p.reason.startsWith('readiness-unmet')
@@ -144,8 +166,7 @@ export function adviceFor(pending: readonly PendingInstance[]): string {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const advice: Record<string, string> = {
-    'no-heartbeat-yet':
-      'no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created',
+    'no-heartbeat-yet': `no-heartbeat-yet: still booting, or no agent on the image; raise ${name('timeoutMs')} if they were just created`,
     'agent-offline': 'agent-offline: check the instance is running and its agent service started',
     'not-found': 'not-found: check the IDs and the region',
     'readiness-unmet': 'readiness-unmet: check the readiness options',
@@ -189,7 +210,7 @@ export abstract class WaitOutcomeError extends WaiterError implements WaitCounte
   readonly remediationCalls: number;
 
   constructor(
-    message: string,
+    message: string | NamedMessage,
     code: string,
     fields: {
       ready: readonly string[];
@@ -231,9 +252,10 @@ export class CloudAssistantTimeoutError extends WaitOutcomeError {
   }) {
     const { pending, ready, required, timeoutMs } = fields;
     super(
-      `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
+      (name) =>
+        `Cloud Assistant was not ready on ${pending.length} of ${pending.length + ready.length} instances ` +
         `after ${Math.round(timeoutMs / 1000)} s (${ready.length} ready, ${required} needed): ` +
-        `${describePending(pending)}; ${adviceFor(pending) || 'raise timeoutMs'}.`,
+        `${describePending(pending)}; ${adviceFor(pending, name) || `raise ${name('timeoutMs')}`}.`,
       'WAITER_TIMEOUT',
       fields,
     );
@@ -261,9 +283,10 @@ export class QuorumUnreachableError extends WaitOutcomeError {
     const { unreachable, pending, ready, required } = fields;
     const possible = ready.length + pending.length;
     super(
-      `At most ${possible} of ${required} required instances can become ready because ` +
+      (name) =>
+        `At most ${possible} of ${required} required instances can become ready because ` +
         `${unreachable.length} cannot: ${describePending(unreachable)}; ` +
-        'check the instance IDs, their regions and that the instances are running, or lower minReady.',
+        `check the instance IDs, their regions and that the instances are running, or lower ${name('minReady')}.`,
       'WAITER_QUORUM_UNREACHABLE',
       fields,
     );
@@ -391,8 +414,9 @@ export class SourceUnreachableError extends WaitOutcomeError {
             ? ''
             : ` (${fields.lastErrorCauseCode})`);
     super(
-      `No answer from the ECS API${where} in the first ${seconds} s (${last}); ` +
-        'check the endpoint and region, the network and any proxy, or raise firstAnswerTimeoutMs.',
+      (name) =>
+        `No answer from the ECS API${where} in the first ${seconds} s (${last}); ` +
+        `check the endpoint and region, the network and any proxy, or raise ${name('firstAnswerTimeoutMs')}.`,
       'WAITER_SOURCE_UNREACHABLE',
       fields,
       lastError === undefined ? undefined : { cause: lastError },

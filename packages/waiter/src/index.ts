@@ -4,6 +4,7 @@
 export { MAX_BATCH_SIZE, toBatches } from './batch.js';
 export type {
   InvalidInstanceId,
+  NamedMessage,
   PendingInstance,
   PendingReason,
   UnreachableRegion,

@@ -5,7 +5,22 @@ import type {
   InstanceStatusLookup,
   StatusSource,
 } from '@cloud-assistant-gate/core';
-import { allKeys, checkOptionKeys } from '@cloud-assistant-gate/core/options';
+import {
+  allKeys,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkMilliseconds,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkOptionKeys,
+  describeValue,
+  OptionRangeError,
+  OptionTypeError,
+  outOfRange,
+  wrongType,
+} from '@cloud-assistant-gate/core/options';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { DEFAULT_AGENT_GRACE_MS } from './instance-check.js';
 import type { ReadinessOptions } from './readiness.js';
@@ -30,8 +45,10 @@ export interface StatusSourceProvider {
 
 /**
  * Options of {@link waitForCloudAssistant} and {@link watchCloudAssistant}. All times are in
- * milliseconds. Validated before anything is sent: a bad value throws a `TypeError` or
- * `RangeError` naming the option and the value. All optional: with neither `client` nor
+ * milliseconds. Validated before anything is sent: a bad value throws one of core's option errors
+ * (an `OptionTypeError` or `OptionRangeError`, a `TypeError`/`RangeError`; `UnknownOptionError`
+ * for a key nobody reads) naming the option and the value, with the option's dotted path in
+ * `option` (`isOptionError()` from `@cloud-assistant-gate/core` tells them apart). All optional: with neither `client` nor
  * `region`, the region comes from `ALIBABA_CLOUD_REGION_ID` and the credentials from core's
  * default chain.
  *
@@ -303,8 +320,6 @@ const READINESS_KEYS = allKeys<ReadinessOptions>()([
   'predicate',
 ]);
 
-/** Node timers overflow above 2^31 − 1 ms (and then fire after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The slowest `maxRequestsPerSecond`: one call per 1,000 s keeps the pause within a timer. */
 const MIN_REQUESTS_PER_SECOND = 0.001;
 
@@ -341,39 +356,13 @@ export interface ResolvedOptions {
   readonly scheduler: SchedulerLike;
 }
 
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : String(value);
-
-function duration(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`Expected ${name} to be a number of milliseconds, got ${show(value)}.`);
-  }
-  if (value < min || value > MAX_TIMER_MS) {
-    throw new RangeError(`Expected ${name} to be between ${min} and ${MAX_TIMER_MS} ms, got ${value}.`);
-  }
-  return value;
-}
-
-function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`Expected ${name} to be an integer, got ${show(value)}.`);
-  }
-  if (value < min || value > max)
-    throw new RangeError(`Expected ${name} to be between ${min} and ${max}, got ${value}.`);
-  return value;
-}
-
-function fn<T>(name: string, value: unknown): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function')
-    throw new TypeError(`Expected ${name} to be a function, got ${show(value)}.`);
-  return value as T;
+/** `check(option, value)` for an option that may be left out: `undefined` stays `undefined`. */
+function optional<T>(
+  check: (option: string, value: unknown) => T,
+  option: string,
+  value: unknown,
+): T | undefined {
+  return value === undefined ? undefined : check(option, value);
 }
 
 /** A share of the instances, written as a percentage: `'90%'`, `'99.5%'`, `'100%'`. */
@@ -381,18 +370,27 @@ export type Percentage = `${number}%`;
 
 const PERCENTAGE = /^(\d+(?:\.\d+)?)%$/;
 
+/** What `minReady` accepts, as its messages say it. */
+const MIN_READY_FORMS = "'all', an integer count or a percentage string like '90%'";
+
 /**
- * The message for a fractional number such as `0.9`: it shows both readings, because `1.0` cannot
+ * The error for a fractional number such as `0.9`: it shows both readings, because `1.0` cannot
  * be told from `1` in JavaScript, so a fraction form would make `minReady: 1.0` mean one instance.
  */
-function ambiguousMinReady(value: number): string {
+function ambiguousMinReady(value: number): OptionRangeError {
   if (value > 1) {
-    return `minReady ${value} is not a whole number: pass an integer count (e.g. ${Math.ceil(value)}) or a percentage string like '90%'.`;
+    return new OptionRangeError(
+      'minReady',
+      (name) =>
+        `${name('minReady')} ${value} is not a whole number: pass an integer count (e.g. ${Math.ceil(value)}) or a percentage string like '90%'.`,
+    );
   }
   const percent = Number((value * 100).toFixed(6));
-  return (
-    `minReady ${value} is ambiguous: for ${percent} % of the instances pass the string '${percent}%'; ` +
-    'for a count pass an integer (1 is one instance). Fractions are refused because 1.0 cannot be told from 1.'
+  return new OptionRangeError(
+    'minReady',
+    (name) =>
+      `${name('minReady')} ${value} is ambiguous: for ${percent} % of the instances pass the string '${percent}%'; ` +
+      'for a count pass an integer (1 is one instance). Fractions are refused because 1.0 cannot be told from 1.',
   );
 }
 
@@ -402,21 +400,16 @@ function ambiguousMinReady(value: number): string {
  * an integer counts as that integer, so 7% of 100 is 7). A fractional number (`0.9`, `1.5`) is
  * refused with a message showing both readings. Exported so the CLI announces the number the wait
  * uses.
- * @throws {TypeError | RangeError} for a value the wait would refuse
+ * @throws {OptionTypeError | OptionRangeError} (`option: 'minReady'`) for a value the wait would refuse
  */
 export function resolveRequired(value: unknown, total: number): number {
   if (value === undefined || value === 'all') return total;
   if (typeof value === 'string') {
     const match = PERCENTAGE.exec(value.trim());
-    if (match === null) {
-      throw new TypeError(
-        `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
-      );
-    }
+    if (match === null) throw wrongType('minReady', MIN_READY_FORMS, value);
     const percent = Number(match[1]);
-    if (!(percent > 0 && percent <= 100)) {
-      throw new RangeError(`Expected minReady to be more than 0% and at most 100%, got ${show(value)}.`);
-    }
+    if (!(percent > 0 && percent <= 100))
+      throw outOfRange('minReady', 'more than 0% and at most 100%', value);
     // 7 × 100 / 100 is exact, but 29.1% of 100 is 29.099999999999998: a product within rounding
     // error of an integer is that integer.
     const exact = (percent * total) / 100;
@@ -424,22 +417,16 @@ export function resolveRequired(value: unknown, total: number): number {
     const needed = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
     return Math.min(total, Math.max(total === 0 ? 0 : 1, needed));
   }
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(
-      `Expected minReady to be 'all', an integer count or a percentage string like '90%', got ${show(value)}.`,
-    );
-  }
-  if (!Number.isInteger(value) && Number.isFinite(value) && value > 0) {
-    throw new RangeError(ambiguousMinReady(value));
-  }
+  if (typeof value !== 'number' || Number.isNaN(value)) throw wrongType('minReady', MIN_READY_FORMS, value);
+  if (!Number.isInteger(value) && Number.isFinite(value) && value > 0) throw ambiguousMinReady(value);
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Expected minReady to be 'all', an integer ≥ 1 or a percentage string like '90%', got ${value}.`,
-    );
+    throw outOfRange('minReady', "'all', an integer ≥ 1 or a percentage string like '90%'", value);
   }
   if (total > 0 && value > total) {
-    throw new RangeError(
-      `minReady (${value}) is more than the ${total} distinct instance IDs given; lower minReady or pass more IDs.`,
+    throw new OptionRangeError(
+      'minReady',
+      (name) =>
+        `${name('minReady')} (${value}) is more than the ${total} distinct instance IDs given; lower ${name('minReady')} or pass more IDs.`,
     );
   }
   return Math.min(value, total);
@@ -447,65 +434,70 @@ export function resolveRequired(value: unknown, total: number): number {
 
 function resolveRemediate(value: unknown): ResolvedRemediation | undefined {
   if (value === undefined || value === false) return undefined;
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(
-      `Expected remediate to be an object like { install: true, reboot: true }, got ${show(value)}.`,
-    );
-  }
-  const r = value as Record<string, unknown>;
+  const r = checkObject('remediate', value, { expected: 'an object like { install: true, reboot: true }' });
   checkOptionKeys(r, REMEDIATE_KEYS, 'options.remediate', 'remediate.');
   if (r['install'] !== true) {
-    throw new TypeError(
-      `Expected remediate.install to be true (remediation installs the agent), got ${show(r['install'])}; leave remediate out to turn it off.`,
+    const got = describeValue(r['install']);
+    throw new OptionTypeError(
+      'remediate.install',
+      (name) =>
+        `Expected ${name('remediate.install')} to be true (remediation installs the agent), got ${got}; leave ${name('remediate')} out to turn it off.`,
     );
-  }
-  if (r['reboot'] !== undefined && typeof r['reboot'] !== 'boolean') {
-    throw new TypeError(`Expected remediate.reboot to be a boolean, got ${show(r['reboot'])}.`);
   }
   return {
     install: true,
-    reboot: r['reboot'] === true,
-    afterMs: duration('remediate.afterMs', r['afterMs'], defaults.remediateAfterMs, 0),
+    reboot: checkBoolean('remediate.reboot', r['reboot'], { default: false }),
+    afterMs: checkMilliseconds('remediate.afterMs', r['afterMs'], { default: defaults.remediateAfterMs }),
   };
 }
 
 function resolveReadiness(value: unknown): ReadinessOptions {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected readiness to be an object, got ${show(value)}.`);
-  }
-  const r = value as Record<string, unknown>;
+  const r = checkObject('readiness', value);
   checkOptionKeys(r, READINESS_KEYS, 'options.readiness', 'readiness.');
-  if (r['requireSessionManager'] !== undefined && typeof r['requireSessionManager'] !== 'boolean') {
-    throw new TypeError(
-      `Expected readiness.requireSessionManager to be a boolean, got ${show(r['requireSessionManager'])}.`,
-    );
-  }
+  optional(checkBoolean, 'readiness.requireSessionManager', r['requireSessionManager']);
   const minAgentVersion = r['minAgentVersion'];
   if (
     minAgentVersion !== undefined &&
     (typeof minAgentVersion !== 'string' || !isDottedVersion(minAgentVersion))
   ) {
-    throw new TypeError(
-      `Expected readiness.minAgentVersion to be a dotted numeric version like "2.2.3", got ${show(minAgentVersion)}.`,
-    );
+    throw wrongType('readiness.minAgentVersion', 'a dotted numeric version like "2.2.3"', minAgentVersion);
   }
-  if (r['maxHeartbeatAgeMs'] !== undefined)
-    duration('readiness.maxHeartbeatAgeMs', r['maxHeartbeatAgeMs'], 0, 1);
+  optional(
+    (o, v) => checkMilliseconds(o, v, { min: 1 }),
+    'readiness.maxHeartbeatAgeMs',
+    r['maxHeartbeatAgeMs'],
+  );
   const osType = r['osType'];
   if (osType !== undefined && (typeof osType !== 'string' || osType === '')) {
-    throw new TypeError(
-      `Expected readiness.osType to be "Linux", "Windows" or "FreeBSD", got ${show(osType)}.`,
-    );
+    throw wrongType('readiness.osType', '"Linux", "Windows" or "FreeBSD"', osType);
   }
-  integer('readiness.consecutive', r['consecutive'], 1, 1, 1000);
-  fn('readiness.predicate', r['predicate']);
+  checkInteger('readiness.consecutive', r['consecutive'], { min: 1, max: 1000, default: 1 });
+  optional(checkFunction, 'readiness.predicate', r['predicate']);
   return value as ReadinessOptions;
 }
 
+/** Whether `value` looks like an `AbortSignal` (one from another realm or polyfill counts). */
+const isSignalLike = (value: unknown): value is AbortSignal =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as AbortSignal).addEventListener === 'function' &&
+  typeof (value as AbortSignal).aborted === 'boolean';
+
+/** Whether `value` looks like an rxjs scheduler. */
+const isSchedulerLike = (value: unknown): value is SchedulerLike =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as SchedulerLike).schedule === 'function' &&
+  typeof (value as SchedulerLike).now === 'function';
+
 /**
- * Validates and fills in options for a list of `total` distinct IDs.
- * @throws {TypeError | RangeError} naming the option and the value.
+ * Validates and fills in options for a list of `total` distinct IDs, with core's option checker:
+ * a refused option throws one of core's option errors (`OptionTypeError`, `OptionRangeError`,
+ * `UnknownOptionError`; `isOptionError()` is true) whose `option` is its dotted path
+ * (`timeoutMs`, `readiness.minAgentVersion`); a refused combination names the option to change
+ * (`timeoutMs` below `minDelayMs`: `option` is `timeoutMs`).
+ * @throws {OptionTypeError | OptionRangeError | UnknownOptionError} naming the option and the value.
  */
 export function resolveOptions(
   options: WaitForCloudAssistantOptions | undefined,
@@ -515,81 +507,82 @@ export function resolveOptions(
     hasBareIds: true,
   },
 ): ResolvedOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object, got ${show(options)}.`);
-  }
-  const o = options as unknown as Record<string, unknown>;
+  const o = checkObject('options', options === undefined ? {} : options);
   // Before anything else: `{ timeout: 5000 }` would otherwise wait the 10-minute default.
   checkOptionKeys(o, OPTION_KEYS, 'waitForCloudAssistant/watchCloudAssistant');
-  const timeoutMs = duration('timeoutMs', o['timeoutMs'], defaults.timeoutMs, 1);
-  const minDelayMs = duration('minDelayMs', o['minDelayMs'], defaults.minDelayMs, 1);
-  const maxDelayMs = duration('maxDelayMs', o['maxDelayMs'], Math.max(defaults.maxDelayMs, minDelayMs), 1);
+  const timeoutMs = checkMilliseconds('timeoutMs', o['timeoutMs'], { min: 1, default: defaults.timeoutMs });
+  const minDelayMs = checkMilliseconds('minDelayMs', o['minDelayMs'], {
+    min: 1,
+    default: defaults.minDelayMs,
+  });
+  const maxDelayMs = checkMilliseconds('maxDelayMs', o['maxDelayMs'], {
+    min: 1,
+    default: Math.max(defaults.maxDelayMs, minDelayMs),
+  });
   if (maxDelayMs < minDelayMs) {
-    throw new RangeError(
-      `maxDelayMs (${maxDelayMs}) is less than minDelayMs (${minDelayMs}); raise maxDelayMs.`,
+    throw new OptionRangeError(
+      'maxDelayMs',
+      (name) =>
+        `${name('maxDelayMs')} (${maxDelayMs}) is less than ${name('minDelayMs')} (${minDelayMs}); raise ${name('maxDelayMs')}.`,
     );
   }
   if (timeoutMs < minDelayMs) {
-    throw new RangeError(
-      `timeoutMs (${timeoutMs}) is shorter than minDelayMs (${minDelayMs}), leaving no room for a second poll; ` +
-        'raise timeoutMs or lower minDelayMs.',
+    throw new OptionRangeError(
+      'timeoutMs',
+      (name) =>
+        `${name('timeoutMs')} (${timeoutMs}) is shorter than ${name('minDelayMs')} (${minDelayMs}), leaving no room for a second poll; ` +
+        `raise ${name('timeoutMs')} or lower ${name('minDelayMs')}.`,
     );
   }
-  const concurrency = integer('concurrency', o['concurrency'], defaults.concurrency, 1, MAX_CONCURRENCY);
-  const rps = o['maxRequestsPerSecond'];
-  if (rps !== undefined && (typeof rps !== 'number' || Number.isNaN(rps))) {
-    throw new TypeError(`Expected maxRequestsPerSecond to be a number, got ${show(rps)}.`);
-  }
-  if (rps !== undefined && (rps as number) < MIN_REQUESTS_PER_SECOND) {
-    // Below this the pause between two calls would overflow a timer (and fire at once).
-    throw new RangeError(
-      `Expected maxRequestsPerSecond to be a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap), got ${rps}.`,
-    );
-  }
-  const notFound = o['notFound'] ?? defaults.notFound;
-  if (notFound !== 'wait' && notFound !== 'fail') {
-    throw new TypeError(`Expected notFound to be 'wait' or 'fail', got ${show(notFound)}.`);
-  }
+  const concurrency = checkInteger('concurrency', o['concurrency'], {
+    min: 1,
+    max: MAX_CONCURRENCY,
+    default: defaults.concurrency,
+  });
+  // Below the minimum the pause between two calls would overflow a timer (and fire at once).
+  const rps = optional(
+    (option, value) =>
+      checkNumber(option, value, {
+        min: MIN_REQUESTS_PER_SECOND,
+        expected: `a number ≥ ${MIN_REQUESTS_PER_SECOND} (or Infinity for no cap)`,
+      }),
+    'maxRequestsPerSecond',
+    o['maxRequestsPerSecond'],
+  );
+  // `null` has always meant the default for these two (core's checker would refuse it): kept.
+  const notFound = checkOneOf('notFound', o['notFound'] ?? undefined, ['wait', 'fail'], {
+    default: defaults.notFound,
+  });
   const signal = o['signal'];
-  if (
-    signal !== undefined &&
-    (typeof signal !== 'object' ||
-      signal === null ||
-      typeof (signal as AbortSignal).addEventListener !== 'function' ||
-      typeof (signal as AbortSignal).aborted !== 'boolean')
-  ) {
-    throw new TypeError(`Expected signal to be an AbortSignal, got ${show(signal)}.`);
-  }
+  if (signal !== undefined && !isSignalLike(signal)) throw wrongType('signal', 'an AbortSignal', signal);
   const scheduler = o['scheduler'] ?? asyncScheduler;
-  if (
-    typeof scheduler !== 'object' ||
-    scheduler === null ||
-    typeof (scheduler as SchedulerLike).schedule !== 'function' ||
-    typeof (scheduler as SchedulerLike).now !== 'function'
-  ) {
-    throw new TypeError(`Expected scheduler to be an rxjs SchedulerLike, got ${show(scheduler)}.`);
-  }
+  if (!isSchedulerLike(scheduler)) throw wrongType('scheduler', 'an rxjs SchedulerLike', scheduler);
   const readiness = resolveReadiness(o['readiness']);
-  const stoppedInstances = o['stoppedInstances'] ?? defaults.stoppedInstances;
-  if (stoppedInstances !== 'wait' && stoppedInstances !== 'fail') {
-    throw new TypeError(`Expected stoppedInstances to be 'wait' or 'fail', got ${show(stoppedInstances)}.`);
-  }
-  const s = scheduler as SchedulerLike;
-  const now = fn<() => number>('now', o['now']) ?? (() => s.now());
-  const random = fn<() => number>('random', o['random']) ?? Math.random;
+  const stoppedInstances = checkOneOf(
+    'stoppedInstances',
+    o['stoppedInstances'] ?? undefined,
+    ['wait', 'fail'],
+    {
+      default: defaults.stoppedInstances,
+    },
+  );
+  const now = optional(checkFunction<() => number>, 'now', o['now']) ?? (() => scheduler.now());
+  const random = optional(checkFunction<() => number>, 'random', o['random']) ?? Math.random;
   const open = resolveRegionClients(o, ids.idRegions, ids.hasBareIds, {
-    scheduler: s,
+    scheduler,
     now,
     random,
     maxRequestsPerSecond:
-      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : (rps as number),
+      rps === undefined || rps === Number.POSITIVE_INFINITY ? defaults.maxRequestsPerSecond : rps,
   });
   const firstAnswer = o['firstAnswerTimeoutMs'];
   const firstAnswerTimeoutMs =
     firstAnswer === Number.POSITIVE_INFINITY
       ? Number.POSITIVE_INFINITY
-      : duration('firstAnswerTimeoutMs', firstAnswer, defaults.firstAnswerTimeoutMs, 1);
+      : checkMilliseconds('firstAnswerTimeoutMs', firstAnswer, {
+          min: 1,
+          default: defaults.firstAnswerTimeoutMs,
+        });
   return {
     open,
     stoppedInstances,
@@ -598,24 +591,24 @@ export function resolveOptions(
     firstAnswerTimeoutMs,
     minDelayMs,
     maxDelayMs,
-    pollCostMs: duration('pollCostMs', o['pollCostMs'], defaults.pollCostMs, 0),
+    pollCostMs: checkMilliseconds('pollCostMs', o['pollCostMs'], { default: defaults.pollCostMs }),
     concurrency,
-    maxBisectionCallsPerRound: integer(
-      'maxBisectionCallsPerRound',
-      o['maxBisectionCallsPerRound'],
-      defaults.maxBisectionCallsPerRound,
-      1,
-      1_000_000,
-    ),
+    maxBisectionCallsPerRound: checkInteger('maxBisectionCallsPerRound', o['maxBisectionCallsPerRound'], {
+      min: 1,
+      max: 1_000_000,
+      default: defaults.maxBisectionCallsPerRound,
+    }),
     required: resolveRequired(o['minReady'], total),
     readiness,
     consecutive: readiness.consecutive ?? 1,
     notFound,
-    notFoundGraceMs: duration('notFoundGraceMs', o['notFoundGraceMs'], defaults.notFoundGraceMs, 0),
-    signal: signal as AbortSignal | undefined,
-    onProgress: fn('onProgress', o['onProgress']),
+    notFoundGraceMs: checkMilliseconds('notFoundGraceMs', o['notFoundGraceMs'], {
+      default: defaults.notFoundGraceMs,
+    }),
+    signal,
+    onProgress: optional(checkFunction<(progress: ReadinessProgress) => void>, 'onProgress', o['onProgress']),
     now,
     random,
-    scheduler: s,
+    scheduler,
   };
 }

@@ -12,6 +12,7 @@ import {
   rateLimitedSource,
   type StatusSource,
 } from '@cloud-assistant-gate/core';
+import { checkObject, describeValue, OptionTypeError, wrongType } from '@cloud-assistant-gate/core/options';
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 /**
@@ -96,18 +97,15 @@ function refuseSharedCeiling(
   if (seams.maxRequestsPerSecond === undefined) return;
   const shared = names.filter((_, i) => given[i]!.budgeted);
   if (shared.length === 0) return;
-  throw new TypeError(
-    `options.maxRequestsPerSecond applies only to a budget the wait creates; ${shared.join(', ')} ${shared.length === 1 ? 'has its' : 'have their'} own (shared) request budget: ` +
+  const whose = `${shared.join(', ')} ${shared.length === 1 ? 'has its' : 'have their'}`;
+  throw new OptionTypeError(
+    'maxRequestsPerSecond',
+    // Said as in code (`options.…`, `createEcsClient`): no CLI sets it for a shared client.
+    () =>
+      `options.maxRequestsPerSecond applies only to a budget the wait creates; ${whose} own (shared) request budget: ` +
       'set maxRequestsPerSecond in createEcsClient (or rateLimitedSource) instead.',
   );
 }
-
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : String(value);
 
 function optionalFn<T>(client: object, key: string): T | undefined {
   const value = (client as Record<string, unknown>)[key];
@@ -118,7 +116,7 @@ function optionalFn<T>(client: object, key: string): T | undefined {
  * A core `EcsClient`, an object with `statusSource` (and optional capabilities), or a bare
  * function, as given (its source not yet budgeted: see {@link budgeted}).
  */
-function toGivenClient(client: unknown, name = 'client', region?: string): GivenClient {
+function toGivenClient(client: unknown, region?: string): GivenClient {
   if (typeof client === 'function') {
     return {
       region,
@@ -147,30 +145,35 @@ function toGivenClient(client: unknown, name = 'client', region?: string): Given
       };
     }
   }
-  throw new TypeError(
-    `Expected ${name} to be a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>, got ${show(client)}.`,
+  const what = 'a core EcsClient or a status source function (ids, { signal }) => Promise<InstanceStatus[]>';
+  if (region === undefined) throw wrongType('client', what, client);
+  // One of `clients`: the message shows it as written in code (`clients["cn-beijing"]`).
+  const got = describeValue(client);
+  throw new OptionTypeError(
+    `clients.${region}`,
+    () => `Expected clients[${JSON.stringify(region)}] to be ${what}, got ${got}.`,
   );
 }
 
 function resolveEnv(value: unknown): Readonly<Record<string, string | undefined>> {
   if (value === undefined) return process.env;
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`Expected env to be an object of environment variables, got ${show(value)}.`);
-  }
-  return value as Readonly<Record<string, string | undefined>>;
+  return checkObject('env', value, { expected: 'an object of environment variables' }) as Readonly<
+    Record<string, string | undefined>
+  >;
 }
 
 function regionList(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new TypeError(
-      `Expected regions to be a non-empty array of region IDs like ["cn-hangzhou", "cn-beijing"], got ${show(value)}.`,
-    );
+    throw wrongType('regions', 'a non-empty array of region IDs like ["cn-hangzhou", "cn-beijing"]', value);
   }
   const out: string[] = [];
   for (const r of value) {
     if (typeof r !== 'string' || r === '') {
-      throw new TypeError(
-        `Expected every entry of regions to be a region ID like "cn-hangzhou", got ${show(r)}.`,
+      const got = describeValue(r);
+      throw new OptionTypeError(
+        'regions',
+        (name) =>
+          `Expected every entry of ${name('regions')} to be a region ID like "cn-hangzhou", got ${got}.`,
       );
     }
     if (!out.includes(r)) out.push(r);
@@ -182,12 +185,15 @@ function regionList(value: unknown): string[] {
 function checkCovered(
   idRegions: readonly string[],
   have: readonly (string | undefined)[],
+  option: 'client' | 'clients',
   how: string,
 ): void {
   const missing = idRegions.filter((r) => !have.includes(r));
   if (missing.length === 0) return;
-  throw new TypeError(
-    `Instance IDs name the region${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, ` +
+  throw new OptionTypeError(
+    option,
+    () =>
+      `Instance IDs name the region${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, ` +
       `but ${how}; pass a client for ${missing.length === 1 ? 'it' : 'each'} in options.clients, or use options.regions.`,
   );
 }
@@ -216,17 +222,26 @@ export function resolveRegionClients(
   const { client, clients } = o;
   const given = ['client', 'clients', 'region', 'regions'].filter((k) => o[k] !== undefined);
   if (given.length > 1 && !(given.length === 2 && given.includes('region') && given.includes('regions'))) {
-    throw new TypeError(
-      `Expected one of options.client, options.clients and options.region(s), got ${given.join(' and ')}.`,
+    // The option named second is the one that conflicts with the first.
+    throw new OptionTypeError(
+      given[1]!,
+      () =>
+        `Expected one of options.client, options.clients and options.region(s), got ${given.join(' and ')}.`,
     );
   }
   if (o['region'] !== undefined && o['regions'] !== undefined) {
-    throw new TypeError('Expected either options.region or options.regions, not both.');
+    throw new OptionTypeError(
+      'regions',
+      () => 'Expected either options.region or options.regions, not both.',
+    );
   }
   if (client !== undefined || clients !== undefined) {
     for (const key of ['endpoint', 'credentials']) {
       if (o[key] !== undefined)
-        throw new TypeError(`options.${key} only applies with options.region(s), not with a client.`);
+        throw new OptionTypeError(
+          key,
+          () => `options.${key} only applies with options.region(s), not with a client.`,
+        );
     }
   }
   if (client !== undefined) {
@@ -236,6 +251,7 @@ export function resolveRegionClients(
       checkCovered(
         idRegions,
         [one.region],
+        'client',
         one.region === undefined ? 'options.client has no region' : `options.client is for ${one.region}`,
       );
     }
@@ -243,14 +259,21 @@ export function resolveRegionClients(
   }
   if (clients !== undefined) {
     if (typeof clients !== 'object' || clients === null || Array.isArray(clients)) {
-      throw new TypeError(
-        `Expected clients to be an object of region → client, e.g. { 'cn-hangzhou': ecsA, 'cn-beijing': ecsB }, got ${show(clients)}.`,
+      throw wrongType(
+        'clients',
+        "an object of region → client, e.g. { 'cn-hangzhou': ecsA, 'cn-beijing': ecsB }",
+        clients,
       );
     }
     const list = Object.entries(clients as Record<string, unknown>).map(([region, c]) =>
-      toGivenClient(c, `clients[${JSON.stringify(region)}]`, region),
+      toGivenClient(c, region),
     );
-    if (list.length === 0) throw new TypeError('Expected clients to name at least one region.');
+    if (list.length === 0) {
+      throw new OptionTypeError(
+        'clients',
+        (name) => `Expected ${name('clients')} to name at least one region.`,
+      );
+    }
     refuseSharedCeiling(
       list,
       list.map((c) => `clients[${JSON.stringify(c.region)}]`),
@@ -259,6 +282,7 @@ export function resolveRegionClients(
     checkCovered(
       idRegions,
       list.map((c) => c.region),
+      'clients',
       `options.clients has ${list.map((c) => c.region).join(', ')}`,
     );
     return () => ({ clients: list.map((c) => budgeted(c, seams)), close: undefined });
@@ -269,15 +293,16 @@ export function resolveRegionClients(
   if (o['regions'] !== undefined) listed = regionList(o['regions']);
   else if (o['region'] !== undefined) {
     if (typeof o['region'] !== 'string') {
-      throw new TypeError(`Expected region to be a region ID like "cn-hangzhou", got ${show(o['region'])}.`);
+      throw wrongType('region', 'a region ID like "cn-hangzhou"', o['region']);
     }
     listed = [o['region']];
   } else {
     const fromEnv = env[REGION_ENV_VAR]?.trim();
     listed = fromEnv === undefined || fromEnv === '' ? [] : [fromEnv];
     if (listed.length === 0 && (hasBareIds || idRegions.length === 0)) {
-      throw new TypeError(
-        `No region to poll. Pass options.region or options.client, or set ${REGION_ENV_VAR}.`,
+      throw new OptionTypeError(
+        'region',
+        () => `No region to poll. Pass options.region or options.client, or set ${REGION_ENV_VAR}.`,
       );
     }
   }

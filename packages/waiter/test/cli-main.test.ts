@@ -56,28 +56,43 @@ describe('--concurrency and the engine agree on the limit', () => {
 });
 
 describe('engineOptionError', () => {
-  it('turns the engine’s option TypeError/RangeError into a usage error naming the flag', () => {
-    const mapped = engineOptionError(
-      new RangeError('Expected concurrency to be between 1 and 100, got 500.'),
-    );
+  it('turns the engine’s option errors into usage errors naming the flag', () => {
+    const client = async () => [];
+    const thrown = (options: object): unknown => {
+      try {
+        resolveOptions({ client, ...options }, 2);
+      } catch (error) {
+        return engineOptionError(error);
+      }
+      throw new Error('expected the options to be refused');
+    };
+    const mapped = thrown({ concurrency: 500 });
     expect(mapped).toBeInstanceOf(CliUsageError);
     expect((mapped as Error).message).toBe(
       'Invalid option: Expected --concurrency to be between 1 and 100, got 500.',
     );
-    const typed = engineOptionError(
-      new TypeError(
-        'Expected readiness.minAgentVersion to be a dotted numeric version like "2.2.3", got "x".',
-      ),
-    );
+    const typed = thrown({ readiness: { minAgentVersion: 'x' } });
     expect(typed).toBeInstanceOf(CliUsageError);
-    expect((typed as Error).message).toContain('Expected --min-version to be');
-    expect(
-      (
-        engineOptionError(
-          new RangeError('maxDelayMs (5) is less than minDelayMs (9); raise maxDelayMs.'),
-        ) as Error
-      ).message,
-    ).toBe('Invalid option: --max-delay (5) is less than --min-delay (9); raise --max-delay.');
+    expect((typed as Error).message).toBe(
+      'Invalid option: Expected --min-version to be a dotted numeric version like "2.2.3", got "x".',
+    );
+    // A check across two options names both in flags.
+    expect((thrown({ minDelayMs: 9, maxDelayMs: 5 }) as Error).message).toBe(
+      'Invalid option: --max-delay (5) is less than --min-delay (9); raise --max-delay.',
+    );
+    expect((thrown({ minReady: 0.9 }) as Error).message).toMatch(
+      /^Invalid option: --min-ready 0\.9 is ambiguous/,
+    );
+    // An option no flag sets keeps its name.
+    expect((thrown({ pollCostMs: -1 }) as Error).message).toBe(
+      'Invalid option: Expected pollCostMs to be between 0 and 2147483647 ms, got -1.',
+    );
+  });
+
+  it('keeps the message of a plain TypeError or RangeError (no option names rewritten in text)', () => {
+    const plain = engineOptionError(new RangeError('maxDelayMs is odd'));
+    expect(plain).toBeInstanceOf(CliUsageError);
+    expect((plain as Error).message).toBe('Invalid option: maxDelayMs is odd');
   });
 
   it('asks core’s option errors for their message in flags, from their `option`, not their text', () => {

@@ -42,6 +42,9 @@ describe('firstAnswerTimeoutMs: a broken setup fails fast', () => {
       /^No answer from the ECS API at http:\/\/127\.0\.0\.1:1 in the first 60 s \(\d+ failed calls, the last with ECS_NETWORK_ERROR \(ECONNREFUSED\)\); check the endpoint and region, the network and any proxy, or raise firstAnswerTimeoutMs\.$/,
     );
     expect(error.message).not.toMatch(/install/);
+    expect(
+      error.messageWith((o) => (o === 'firstAnswerTimeoutMs' ? '--first-answer-timeout' : undefined)),
+    ).toBe(error.message.replace('raise firstAnswerTimeoutMs', 'raise --first-answer-timeout'));
     expect(error.lastErrorCode).toBe('ECS_NETWORK_ERROR');
     expect(error.lastErrorCauseCode).toBe('ECONNREFUSED');
     expect(error.endpoint).toBe('http://127.0.0.1:1');

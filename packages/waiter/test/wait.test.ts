@@ -1,4 +1,4 @@
-import { rateLimitedSource } from '@cloud-assistant-gate/core';
+import { isOptionError, rateLimitedSource } from '@cloud-assistant-gate/core';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -16,6 +16,7 @@ import {
   waitForCloudAssistant,
   watchCloudAssistant,
 } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import { FakeApiError, fakeFleet, ids, now, prng, settle, step, T0, useFakeClock } from './fleet.js';
 
 useFakeClock();
@@ -100,6 +101,10 @@ describe('waitForCloudAssistant with a fake fleet', () => {
       /^Cloud Assistant was not ready on 5 of 250 instances after 60 s \(245 ready, 250 needed\): i-fleet000003 \(agent-offline\), i-fleet000007 \(no-heartbeat-yet\), i-fleet000120 \(agent-offline\) and 2 more; agent-offline: check the instance is running and its agent service started; no-heartbeat-yet: still booting, or no agent on the image; raise timeoutMs if they were just created\.$/,
     );
     expect(error.message).not.toMatch(/installed/);
+    // The options the message names are said another way on request (a CLI's flags), the rest unchanged.
+    expect(error.messageWith((o) => (o === 'timeoutMs' ? '--timeout' : undefined))).toBe(
+      error.message.replace('raise timeoutMs', 'raise --timeout'),
+    );
     // The final poll happened just before the deadline, not a max delay early.
     const lastCall = fleet.calls.at(-1)!.at - T0;
     expect(lastCall).toBeGreaterThanOrEqual(59_000);
@@ -389,7 +394,10 @@ describe('not found', () => {
     expect(error.ready).toHaveLength(299);
     expect(error.errors['InvalidInstance.NotFound']).toBeGreaterThanOrEqual(2);
     expect(error.message).toMatch(
-      /^At most 299 of 300 required instances can become ready because 1 cannot:/,
+      /^At most 299 of 300 required instances can become ready because 1 cannot:.*, or lower minReady\.$/,
+    );
+    expect(error.messageWith((o) => (o === 'minReady' ? '--min-ready' : undefined))).toMatch(
+      /, or lower --min-ready\.$/,
     );
   });
 
@@ -576,7 +584,8 @@ describe('options', () => {
       /maxDelayMs \(1000\) is less than minDelayMs \(5000\)/,
     ],
     [{ client, concurrency: 0 }, RangeError, /concurrency/],
-    [{ client, concurrency: 1.5 }, TypeError, /concurrency to be an integer/],
+    // A number that is not whole is a value out of range (core's option checker), not a wrong type.
+    [{ client, concurrency: 1.5 }, RangeError, /concurrency to be an integer/],
     [{ client, maxRequestsPerSecond: 0 }, RangeError, /maxRequestsPerSecond/],
     [{ client, minReady: 5 }, RangeError, /^minReady \(5\) is more than the 2 distinct instance IDs given/],
     [{ client, minReady: 0 }, RangeError, /minReady/],
@@ -593,7 +602,8 @@ describe('options', () => {
     [{ client, minReady: '0%' }, RangeError, /more than 0% and at most 100%/],
     [{ client, minReady: '101%' }, RangeError, /more than 0% and at most 100%/],
     [{ client, minReady: '90' }, TypeError, /percentage string like '90%', got "90"/],
-    [{ client, notFound: 'skip' }, TypeError, /^Expected notFound to be 'wait' or 'fail', got "skip"\.$/],
+    // A string that is not one of the choices: out of range (core's checkOneOf), not a wrong type.
+    [{ client, notFound: 'skip' }, RangeError, /^Expected notFound to be 'wait' or 'fail', got "skip"\.$/],
     [
       { client, readiness: { minAgentVersion: 'v2' } },
       TypeError,
@@ -611,6 +621,57 @@ describe('options', () => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);
     await expect(waitForCloudAssistant(['i-a1', 'i-a2'], options as never)).rejects.toThrow(message);
+  });
+
+  it.each([
+    [{ client, timeoutMs: -1 }, 'timeoutMs'],
+    [{ client, timeoutMs: 1000 }, 'timeoutMs'],
+    [{ client, minDelayMs: 5000, maxDelayMs: 1000 }, 'maxDelayMs'],
+    [{ client, concurrency: 1.5 }, 'concurrency'],
+    [{ client, maxRequestsPerSecond: 'fast' }, 'maxRequestsPerSecond'],
+    [{ client, minReady: 5 }, 'minReady'],
+    [{ client, minReady: 0.9 }, 'minReady'],
+    [{ client, minReady: '90' }, 'minReady'],
+    [{ client, notFound: 'skip' }, 'notFound'],
+    [{ client, stoppedInstances: true }, 'stoppedInstances'],
+    [{ client, readiness: { minAgentVersion: 'v2' } }, 'readiness.minAgentVersion'],
+    [{ client, readiness: { maxHeartbeatAgeMs: 0 } }, 'readiness.maxHeartbeatAgeMs'],
+    [{ client, readiness: { osType: '' } }, 'readiness.osType'],
+    [{ client, readiness: { predicate: true } }, 'readiness.predicate'],
+    [{ client, readiness: 'yes' }, 'readiness'],
+    [{ client, remediate: { install: false } }, 'remediate.install'],
+    [{ client, remediate: { install: true, reboot: 'yes' } }, 'remediate.reboot'],
+    [{ client, remediate: { install: true, afterMs: -1 } }, 'remediate.afterMs'],
+    [{ client, remediate: 'on' }, 'remediate'],
+    [{ client, signal: {} }, 'signal'],
+    [{ client, scheduler: {} }, 'scheduler'],
+    [{ client, now: 5 }, 'now'],
+    [{ client, onProgress: 'log' }, 'onProgress'],
+    [{ client, timeout: 5000 }, 'timeout'],
+    [{ client: 'nope' }, 'client'],
+    [{ clients: {} }, 'clients'],
+    [{ client, region: 'cn-hangzhou' }, 'region'],
+    [{ regions: [] }, 'regions'],
+    [{ region: 5 }, 'region'],
+    [{ region: 'cn-hangzhou', env: 5 }, 'env'],
+    [{ client, endpoint: 'http://127.0.0.1:1' }, 'endpoint'],
+  ])('the error for %j is core’s option error with option %s', (options, option) => {
+    let thrown: unknown;
+    try {
+      watchCloudAssistant(['i-a1', 'i-a2'], options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isOptionError(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ option });
+    // The message names the option as written; a CLI names it its own way from `option`.
+    expect((thrown as Error).message).toContain(option);
+  });
+
+  it('null notFound and stoppedInstances mean their defaults, as they always did', () => {
+    const resolved = resolveOptions({ client, notFound: null, stoppedInstances: null } as never, 1);
+    expect(resolved.notFound).toBe('wait');
+    expect(resolved.stoppedInstances).toBe('wait');
   });
 
   it('resolves a percentage minReady by rounding up', async () => {

@@ -133,7 +133,7 @@ export const describeError = (error: unknown): string => {
   const code = rootCodeOf(error);
   const exit = exitCodeForError(error);
   // Waiter messages name options; a CLI user knows the flags that set them.
-  let text = isWaiterError(error) ? inFlagTerms(error.message) : error.message;
+  let text = isWaiterError(error) ? inFlagTerms(error) : error.message;
   if (isSourceUnreachableError(error))
     text = text.replace('check the endpoint and region', 'check --endpoint and --region');
   if (

@@ -1,4 +1,5 @@
 import { isOptionError } from '@cloud-assistant-gate/core/options';
+import type { WaiterError } from '../errors.js';
 import { defaults, type Percentage, resolveRequired, type WaitForCloudAssistantOptions } from '../options.js';
 import { type InstanceTarget, parseInstanceTargets } from '../targets.js';
 import type { CliSettings } from './args.js';
@@ -106,32 +107,24 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
 /** The flag that sets an engine option, or undefined for an option no flag sets. */
 export const flagOf = (option: string): string | undefined => FLAG_OF_OPTION[option];
 
-/*
- * The engine's own messages (a timeout's "raise timeoutMs", and its option checks until they use
- * core's option errors) name options in their text; for those, the names are swapped for flags.
- */
-const OPTION_NAME = new RegExp(
-  `(?<![\\w.-])(${Object.keys(FLAG_OF_OPTION)
-    .map((k) => k.replace('.', '\\.'))
-    .join('|')})(?!\\w)`,
-  'g',
-);
-
 /**
  * An option error from the engine, as a usage error (exit 2) in CLI terms; anything else
  * unchanged. Core's option errors say which option (`option`), so their message is asked for with
- * the flags (`messageWith`); a plain `TypeError` or `RangeError` has its option names swapped. The
- * CLI checks its flags against the engine's limits, so this only matters if the two drift apart,
- * and then the user still gets exit 2, not 4.
+ * the flags (`messageWith`). The CLI checks its flags against the engine's limits, so this only
+ * matters if the two drift apart, and then the user still gets exit 2, not 4; a plain `TypeError`
+ * or `RangeError` (an engine check that is not an option's) keeps its message.
  */
 export const engineOptionError = (error: unknown): unknown => {
   if (isOptionError(error)) {
     return new CliUsageError(`Invalid option: ${error.messageWith(flagOf)}`, { cause: error });
   }
   if (!(error instanceof TypeError || error instanceof RangeError)) return error;
-  return new CliUsageError(`Invalid option: ${inFlagTerms(error.message)}`, { cause: error });
+  return new CliUsageError(`Invalid option: ${error.message}`, { cause: error });
 };
 
-/** A waiter message in CLI terms: the flags instead of the options they set (`timeoutMs` → `--timeout`). */
-export const inFlagTerms = (message: string): string =>
-  message.replace(OPTION_NAME, (n) => FLAG_OF_OPTION[n] ?? n);
+/**
+ * A waiter error's message in CLI terms: the options it names (`raise timeoutMs`) said as the
+ * flags that set them (`raise --timeout`), from the error itself (`messageWith`), not its text.
+ */
+export const inFlagTerms = (error: WaiterError): string =>
+  typeof error.messageWith === 'function' ? error.messageWith(flagOf) : error.message;

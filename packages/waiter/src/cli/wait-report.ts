@@ -198,7 +198,7 @@ const finish = (
         remediations: outcome.remediations ?? [],
         instances: result.instances,
         lastError: last === undefined || exitCode !== ExitCode.api ? undefined : last.text,
-        error: error === undefined ? undefined : { code: error.code, message: inFlagTerms(error.message) },
+        error: error === undefined ? undefined : { code: error.code, message: inFlagTerms(error) },
       }),
     );
   }
