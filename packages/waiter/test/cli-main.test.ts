@@ -213,3 +213,17 @@ describe('the announced "(need N)" is the engine’s required count', () => {
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'aborted', total: 100, required: need });
   });
 });
+
+describe('a combination of flags the wait cannot run with', () => {
+  // Found by hand after the design pass: the check had moved after `connect`, so a user without
+  // credentials was told about credentials (exit 3) instead of the flags they typed (exit 2).
+  it.each([
+    [['--timeout', '1s', '--min-delay', '5s'], /--timeout \(1s\) is shorter than --min-delay \(5s\)/],
+    [['--min-ready', '5'], /--min-ready 5 is more than the 1 distinct instance IDs given/],
+  ])('%j is a usage error, said before any credentials are looked for', async (flags, message) => {
+    const r = await cli(['wait', '--region', 'cn-hangzhou', ...flags, 'i-bp1234567890abcdefgh']);
+    expect(r.code).toBe(ExitCode.usage);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/credentials/i);
+  });
+});

@@ -11,6 +11,7 @@ import { colorEnabled } from './render.js';
 import { runStatus } from './status-command.js';
 import { version } from './version.js';
 import { runWait } from './wait-command.js';
+import { planWait } from './wait-options.js';
 import { reportAborted } from './wait-report.js';
 
 export type { RunCliOptions } from './context.js';
@@ -67,6 +68,9 @@ export const runCli = async (options: RunCliOptions): Promise<number> => {
       openFile: options.openFile,
       signal: options.signal,
     });
+    // A combination of flags the wait cannot run with is a usage error (exit 2): said before the
+    // credentials chain is walked (it may ask the metadata service) and any client is made.
+    if (settings.command === 'wait' && !settings.dryRun) planWait(settings, ids);
     clients = (await connect(settings, ids, options.env, options.clientOptions, options.signal)).clients;
     if (settings.command === 'status') return await runStatus(ctx, clients, ids);
     return settings.dryRun ? await runDryRun(ctx, clients, ids) : await runWait(ctx, clients, ids);
