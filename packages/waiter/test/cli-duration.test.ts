@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatClock, formatDuration, MAX_DURATION_MS, parseDuration } from '../src/cli/duration.js';
+import {
+  formatClock,
+  formatDuration,
+  formatFlagDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from '../src/cli/duration.js';
 import { CliUsageError } from '../src/cli/errors.js';
 
 describe('parseDuration', () => {
@@ -105,5 +111,23 @@ describe('formatDuration and formatClock', () => {
     [3_723_000, '1:02:03'],
   ])('shows %i ms on the clock as %j', (ms, text) => {
     expect(formatClock(ms)).toBe(text);
+  });
+});
+
+describe('formatFlagDuration', () => {
+  it('says a duration as a flag would take it, in its largest whole unit', () => {
+    expect(formatFlagDuration(0)).toBe('0s'); // was "0h"
+    expect(formatFlagDuration(1500)).toBe('1500ms');
+    expect(formatFlagDuration(5000)).toBe('5s');
+    expect(formatFlagDuration(120_000)).toBe('2m');
+    expect(formatFlagDuration(7_200_000)).toBe('2h');
+  });
+
+  it('reads back as the same duration', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 * 3_600_000 }), (ms) => {
+        expect(parseDuration(formatFlagDuration(ms), '--timeout')).toBe(ms);
+      }),
+    );
   });
 });

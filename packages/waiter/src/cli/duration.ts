@@ -78,6 +78,7 @@ export const parseDuration = (text: string, name: string): number => {
  * what they would type.
  */
 export const formatFlagDuration = (ms: number): string => {
+  if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
