@@ -440,6 +440,8 @@ export class ActionBudget {
   /** 0: none; 1: the next release is a test call; 2: the test call is in flight. */
   #probe = 0;
   #probeRate = 0;
+  /** The pause before the test call, and after the last answer of the calls sent before it. */
+  #probePauseMs = 0;
   #windowEvidence = false;
   /** The action's quota windows (undefined without adaptation). */
   readonly #w: QuotaWindows | undefined;
@@ -636,7 +638,10 @@ export class ActionBudget {
 
   /** The earliest time (≥ now) the next call may be released. */
   #readyAt(now: number): number {
-    if (this.#probe === 2) return Number.POSITIVE_INFINITY;
+    // The test call waits for the answers of the calls sent before it (whatever they took of a
+    // token bucket's refill is spent by then), and is then alone in flight: calls still in flight
+    // could drain a bucket that refilled during the pause and make it look like a closed window.
+    if (this.#probe === 2 || (this.#probe === 1 && this.#sent > 0)) return Number.POSITIVE_INFINITY;
     let at = now;
     if (this.#holdUntil > at) at = this.#holdUntil;
     else if (this.#holdUntil !== Number.NEGATIVE_INFINITY) {
@@ -675,6 +680,9 @@ export class ActionBudget {
   settle(sentAt: number, answeredAt: number, outcome: Outcome, retryAfterMs?: number): void {
     const b = this.#b;
     this.#sent--;
+    // The last call sent before a pending test call has answered: the pause starts again, so that
+    // a token bucket it drew on has refilled before the test.
+    if (this.#probe === 1 && this.#sent === 0) this.#hold(answeredAt + this.#probePauseMs);
     if (this.#t !== undefined && outcome !== 'no-answer') {
       if (outcome === 'accepted') this.#accepted(sentAt, answeredAt);
       else this.#throttled(sentAt, answeredAt, retryAfterMs);
@@ -755,7 +763,8 @@ export class ActionBudget {
     this.#rateCut(now);
     this.#probeRate = this.#pacer.rate;
     this.#probe = 1;
-    this.#hold(now + Math.min(t.longHoldMs, Math.max(100, 2000 / this.#pacer.rate)));
+    this.#probePauseMs = Math.min(t.longHoldMs, Math.max(100, 2000 / this.#pacer.rate));
+    this.#hold(now + this.#probePauseMs);
     this.#updateFree();
   }
 

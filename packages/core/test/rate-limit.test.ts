@@ -213,6 +213,40 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     expect(next.slice(3, 7).every((t) => t >= windowMs + 600 && t < 2 * windowMs)).toBe(true);
   });
 
+  it('sends the test call only once the calls sent before it have answered, and after a pause from then', async () => {
+    // A token bucket that calls still in flight drain would refuse a test call sent beside them,
+    // and the budget would take it for a closed window (a hold of up to a minute). Found as a
+    // flaky waiter-simulator test (10/s bucket, burst 3: 900 of 1,000 ready at its deadline).
+    const { clock, action } = setup({ rateLimit: { windowMs, initialWindow: 4 } });
+    const start = T0 + 10_000;
+    clock.set(start);
+    for (let i = 0; i < 4; i++) expect(action.acquire()).toBeUndefined();
+    const released: number[] = [];
+    const done = queue(action, clock, 1, released, T0);
+    // One of the four is throttled while three are still in flight: a test call is due.
+    action.settle(start, start + 50, 'throttled');
+    // Long past the pause, nothing goes while the three are in flight.
+    for (let i = 0; i < 20 && (await clock.step()); i++) if (clock.now() > start + 5_000) break;
+    clock.set(Math.max(clock.now(), start + 5_000));
+    await clock.flush();
+    expect(released).toEqual([]);
+    // The last of them answers at +5 s: the test call goes one pause (≤ longHoldMs, 2 s) later.
+    const lastAnswer = start + 5_000;
+    action.settle(start, start + 100, 'accepted');
+    action.settle(start, start + 100, 'accepted');
+    expect(released).toEqual([]);
+    action.settle(start, lastAnswer, 'accepted');
+    await stepUntil(clock, () => released.length === 1);
+    await done;
+    const probeAt = T0 + released[0]!;
+    expect(probeAt).toBeGreaterThanOrEqual(lastAnswer + 100);
+    expect(probeAt).toBeLessThanOrEqual(lastAnswer + 2_000);
+    // It goes through: the quota is not a closed window, and the action paces by rate.
+    action.settle(probeAt, probeAt + 50, 'accepted');
+    expect(action.mode).toBe('rate');
+    expect(action.holdUntil).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it('goes straight to the hold (no test call) when the window turns within longHoldMs', () => {
     const { clock, action } = setup({ rateLimit: { windowMs, initialWindow: 2, longHoldMs: 2000 } });
     clock.set(T0 + 59_000);
