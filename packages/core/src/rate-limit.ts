@@ -442,6 +442,8 @@ export class ActionBudget {
   #probeRate = 0;
   /** The pause before the test call, and after the last answer of the calls sent before it. */
   #probePauseMs = 0;
+  /** The server window of the throttle that asked for the test call. */
+  #probeK = 0;
   #windowEvidence = false;
   /** The action's quota windows (undefined without adaptation). */
   readonly #w: QuotaWindows | undefined;
@@ -682,7 +684,7 @@ export class ActionBudget {
     this.#sent--;
     // The last call sent before a pending test call has answered: the pause starts again, so that
     // a token bucket it drew on has refilled before the test.
-    if (this.#probe === 1 && this.#sent === 0) this.#hold(answeredAt + this.#probePauseMs);
+    if (this.#probe === 1 && this.#sent === 0) this.#probeAfterPause(answeredAt);
     if (this.#t !== undefined && outcome !== 'no-answer') {
       if (outcome === 'accepted') this.#accepted(sentAt, answeredAt);
       else this.#throttled(sentAt, answeredAt, retryAfterMs);
@@ -764,7 +766,27 @@ export class ActionBudget {
     this.#probeRate = this.#pacer.rate;
     this.#probe = 1;
     this.#probePauseMs = Math.min(t.longHoldMs, Math.max(100, 2000 / this.#pacer.rate));
+    this.#probeK = k;
     this.#hold(now + this.#probePauseMs);
+    this.#updateFree();
+  }
+
+  /**
+   * The calls sent before a pending test call have all answered (the last at `answeredAt`): the
+   * test goes one pause later, if that is still within the throttled window. A test sent after the
+   * window turned would be accepted whatever the quota's shape and tell nothing, so then the
+   * action holds until the turn as when a throttle comes shortly before it (window mode).
+   */
+  #probeAfterPause(answeredAt: number): void {
+    const w = this.#w!;
+    const turn = w.turn(this.#probeK + 1);
+    if (answeredAt + this.#probePauseMs < turn) {
+      this.#hold(answeredAt + this.#probePauseMs);
+      return;
+    }
+    this.#probe = 0;
+    this.#enterWindow(this.#probeK);
+    this.#hold(turn + 1);
     this.#updateFree();
   }
 

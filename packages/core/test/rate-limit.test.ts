@@ -247,6 +247,28 @@ describe('window mode (ECS: per-minute windows, no x-acs-retry-after)', () => {
     expect(action.holdUntil).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('sends no test call that could only go after the window turned: window mode instead', async () => {
+    // Accepted after the turn, a test call would pass whatever the quota's shape.
+    const { clock, action } = setup({ rateLimit: { windowMs, initialWindow: 4 } });
+    const start = T0 + 10_000;
+    clock.set(start);
+    for (let i = 0; i < 4; i++) expect(action.acquire()).toBeUndefined();
+    const released: number[] = [];
+    const done = queue(action, clock, 1, released, T0);
+    action.settle(start, start + 50, 'throttled');
+    action.settle(start, start + 100, 'accepted');
+    action.settle(start, start + 100, 'accepted');
+    await clock.flush();
+    expect(released).toEqual([]);
+    // The last call in flight answers after the turn (T0 + 60 s, plus its margin).
+    clock.set(T0 + windowMs + 1_000);
+    action.settle(start, T0 + windowMs + 1_000, 'accepted');
+    expect(action.mode).toBe('window');
+    await stepUntil(clock, () => released.length === 1);
+    await done;
+    expect(released[0]).toBeGreaterThanOrEqual(windowMs);
+  });
+
   it('goes straight to the hold (no test call) when the window turns within longHoldMs', () => {
     const { clock, action } = setup({ rateLimit: { windowMs, initialWindow: 2, longHoldMs: 2000 } });
     clock.set(T0 + 59_000);
