@@ -21,7 +21,7 @@
  * window-shaped (no test call of its shape). Ideal time = calls needed ÷ quota (in windows, as
  * issue 11 defines it).
  */
-import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
+import { createEcsClient } from '@cloud-assistant-gate/core';
 import {
   type EcsSimulator,
   type QuotaWindowUsage,
@@ -40,7 +40,7 @@ import {
   table,
   verdict,
 } from './lib/report.js';
-import { scaledClientOptions, warmUp } from './lib/throttle-client.js';
+import { scaledClientOptions, traced, warmUp } from './lib/throttle-client.js';
 import type { PipelineConfig, PipelineResult } from './workers/throttle.js';
 
 const ACTION = 'DescribeCloudAssistantStatus';
@@ -158,22 +158,7 @@ async function runInProcess(sim: EcsSimulator, parts: readonly (readonly string[
     await sleep(nextBoundary(0) - Date.now());
     const startedAt = Date.now();
     const trace: string[] = [];
-    const source = process.env['CAG_B5_TRACE']
-      ? (
-          ids: readonly string[],
-          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
-        ) =>
-          client.statusSource(ids, {
-            ...o,
-            onAttempt: (e) => {
-              const now = Date.now();
-              trace.push(
-                `${now - e.durationMs - startedAt} ${now - startedAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
-              );
-              o.onAttempt?.(e);
-            },
-          })
-      : client;
+    const source = traced(client, startedAt, trace);
     const reports: ReadinessReport[] = await Promise.all(
       parts.map((part) => waitForCloudAssistant(part, { client: source, ...WAIT })),
     );

@@ -3,7 +3,13 @@
  * compressed like the quota window (ECS's minute → `windowMs`), and the warm-up each process
  * runs before the clock starts.
  */
-import { createEcsClient, type EcsClientOptions } from '@cloud-assistant-gate/core';
+import {
+  type AttemptEvent,
+  createEcsClient,
+  type EcsClient,
+  type EcsClientOptions,
+  type StatusSource,
+} from '@cloud-assistant-gate/core';
 
 /** The client's options that depend on the time compression (plain JSON: sent to workers). */
 export interface ScaledClientOptions {
@@ -65,4 +71,21 @@ export async function warmUp(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * `client`, or (with `CAG_B5_TRACE` set) its status source logging each attempt into `trace` as
+ * "sent answered attempt T|ok" in ms after `since`, for a look at one pipeline's calls.
+ */
+export function traced(client: EcsClient, since: number, trace: string[]): EcsClient | StatusSource {
+  if (!process.env['CAG_B5_TRACE']) return client;
+  return (ids, o) =>
+    client.statusSource(ids, {
+      ...o,
+      onAttempt: (e: AttemptEvent) => {
+        const now = Date.now();
+        trace.push(`${now - e.durationMs - since} ${now - since} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`);
+        o.onAttempt?.(e);
+      },
+    });
 }

@@ -4,10 +4,10 @@
  * is made; then `start {startAt}` (epoch ms; sent once every pipeline is ready, so that a slow
  * process start does not spread the starts) → `done {result}` once the wait settles.
  */
-import { type AttemptEvent, createEcsClient } from '@cloud-assistant-gate/core';
+import { createEcsClient } from '@cloud-assistant-gate/core';
 import { waitForCloudAssistant } from '@cloud-assistant-gate/waiter';
 import { serve } from '../lib/proc.js';
-import { type ScaledClientOptions, warmUp } from '../lib/throttle-client.js';
+import { type ScaledClientOptions, traced, warmUp } from '../lib/throttle-client.js';
 
 export interface PipelineConfig {
   readonly url: string;
@@ -68,22 +68,7 @@ serve(async (msg, reply) => {
   let result: PipelineResult;
   try {
     const trace: string[] = [];
-    const source = process.env['CAG_B5_TRACE']
-      ? (
-          ids: readonly string[],
-          o: { signal: AbortSignal; onAttempt?: ((e: AttemptEvent) => void) | undefined },
-        ) =>
-          client.statusSource(ids, {
-            ...o,
-            onAttempt: (e) => {
-              const now = Date.now();
-              trace.push(
-                `${now - e.durationMs - startAt} ${now - startAt} ${e.attempt} ${e.throttled ? 'T' : 'ok'}`,
-              );
-              o.onAttempt?.(e);
-            },
-          })
-      : client;
+    const source = traced(client, startAt, trace);
     const report = await waitForCloudAssistant(c.ids, { client: source, ...c.wait });
     if (trace.length > 0)
       console.error(`TRACE ${c.credentials.accessKeyId} start ${startedAt - startAt}\n${trace.join('\n')}`);
